@@ -1,0 +1,15 @@
+// The `superpose` command line: each subcommand lives in its own apps/cmd_*.cpp and registers itself here.
+// Commands only parse, call the library and print; bad input is reported by throwing superpose::InputError
+// (numerics/numerics.hpp), which main() turns into one line on stderr and exit code 2.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace superpose::cli {
+
+void register_loss(CLI::App& app);     // apps/cmd_loss.cpp
+void register_bounds(CLI::App& app);   // apps/cmd_bounds.cpp
+void register_report(CLI::App& app);   // apps/cmd_report.cpp
+void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
+
+}  // namespace superpose::cli

@@ -1,0 +1,38 @@
+// superpose: command-line entry point. See docs/cli.md for every command with an example.
+#include "apps/commands.hpp"
+#include "numerics/numerics.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "superpose: the mathematics of superposition in neural networks.\n"
+      "Exact losses and bounds for the tied power autoencoder x -> (W^T W x)^m (Basu Roy Chowdhury & Weiner,\n"
+      "arXiv 2606.18538) and Bag-of-Words Superposition (Prieto et al., ICLR 2026).\n"
+      "Notation: n features, d hidden width, m odd activation power, p feature probability, mu the input law.\n"
+      "Run `superpose COMMAND --help` for a command's options; docs/cli.md has examples."};
+  app.require_subcommand(1);
+  superpose::cli::register_loss(app);
+  superpose::cli::register_bounds(app);
+  superpose::cli::register_report(app);
+#ifdef SUPERPOSE_WITH_BOWS
+  superpose::cli::register_bows(app);
+#endif
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "superpose: error: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const superpose::InputError& e) {
+    std::cerr << "superpose: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "superpose: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,166 @@
+// Implementation of numerics/numerics.hpp: parsing, formatting and file output.
+#include "numerics/numerics.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace superpose {
+
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t a = 0, b = s.size();
+  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+  return std::string(s.substr(a, b - a));
+}
+
+[[noreturn]] void bad_number(std::string_view text, std::string_view what) {
+  throw InputError(std::string(what) + ": '" + std::string(text) +
+                   "' is not a number (accepted: integers, decimals such as 0.25 or 1e-6, fractions such as 3/7)");
+}
+
+bool all_digits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// Parses [+-]digits[.digits][(e|E)[+-]digits] exactly.
+Rational parse_decimal(const std::string& s, std::string_view original, std::string_view what) {
+  size_t i = 0;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  std::string mantissa;
+  long frac_digits = 0;
+  bool seen_digit = false, seen_point = false;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      mantissa += c;
+      seen_digit = true;
+      if (seen_point) ++frac_digits;
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      break;
+    }
+  }
+  if (!seen_digit) bad_number(original, what);
+  long exponent = 0;
+  if (i < s.size()) {
+    if (s[i] != 'e' && s[i] != 'E') bad_number(original, what);
+    ++i;
+    bool eneg = false;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) eneg = s[i++] == '-';
+    std::string ed = s.substr(i);
+    if (!all_digits(ed) || ed.size() > 6) bad_number(original, what);
+    exponent = std::stol(ed);
+    if (eneg) exponent = -exponent;
+  }
+  mp::mpz_int num(mantissa);
+  long e10 = exponent - frac_digits;
+  mp::mpz_int scale = mp::pow(mp::mpz_int(10), static_cast<unsigned>(e10 < 0 ? -e10 : e10));
+  Rational q = e10 >= 0 ? Rational(num * scale) : Rational(num, scale);
+  return negative ? Rational(-q) : q;
+}
+
+}  // namespace
+
+Rational parse_rational(std::string_view text, std::string_view what) {
+  std::string s = trim(text);
+  if (s.empty()) bad_number(text, what);
+  auto slash = s.find('/');
+  if (slash != std::string::npos) {
+    Rational a = parse_decimal(trim(s.substr(0, slash)), text, what);
+    Rational b = parse_decimal(trim(s.substr(slash + 1)), text, what);
+    if (b == 0)
+      throw InputError(std::string(what) + ": '" + std::string(text) + "' has a zero denominator");
+    return a / b;
+  }
+  return parse_decimal(s, text, what);
+}
+
+template <>
+double from_rational<double>(const Rational& q) {
+  // mpq_get_d truncates; MPFR at 53 bits rounds to nearest.
+  mpfr_t r;
+  mpfr_init2(r, 53);
+  mpfr_set_q(r, q.backend().data(), MPFR_RNDN);
+  double d = mpfr_get_d(r, MPFR_RNDN);
+  mpfr_clear(r);
+  return d;
+}
+template <>
+Real50 from_rational<Real50>(const Rational& q) { return Real50(q); }
+template <>
+Real100 from_rational<Real100>(const Rational& q) { return Real100(q); }
+template <>
+Rational from_rational<Rational>(const Rational& q) { return q; }
+
+namespace {
+template <class R>
+std::string format_mpfr(const R& x, int digits) {
+  std::ostringstream os;
+  os.precision(digits);
+  os << x;  // %g-style: shortest of fixed and scientific at `digits` significant digits
+  return os.str();
+}
+}  // namespace
+
+std::string to_decimal(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
+  return buf;
+}
+std::string to_decimal(const Real50& x, int digits) { return format_mpfr(x, digits); }
+std::string to_decimal(const Real100& x, int digits) { return format_mpfr(x, digits); }
+std::string to_decimal(const Rational& x, int) { return x.str(); }
+
+std::string rational_to_decimal(const Rational& x, int digits) {
+  return format_mpfr(Real100(x), digits);
+}
+
+void ensure_directory(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw InputError("cannot create folder '" + path + "': " + ec.message());
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError("cannot write '" + path + "' (folder missing or not writable)");
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp);
+      throw InputError("cannot write '" + path + "' (write failed)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw InputError("cannot write '" + path + "': " + ec.message());
+  }
+}
+
+std::vector<std::string> split(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == sep) {
+      out.emplace_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+}  // namespace superpose

@@ -1,0 +1,84 @@
+// superpose/numerics: scalar types, exact parsing, decimal formatting and file output shared by every module.
+//
+// Contract
+// --------
+// * Scalar types. `double` is the working type for optimisation and training. `Real50` and `Real100` are MPFR
+//   floats with 50 and 100 significant decimal digits (Boost.Multiprecision, fixed-size backend, expression
+//   templates off). `Rational` is an exact GMP rational. The engine of theory/ is instantiated for exactly these
+//   four types, one translation unit each (numerics/*.cpp, theory/*.cpp), to bound compile time and memory.
+// * Parsing. Numbers on the command line and in weight files are parsed as exact rationals first ("0.1" is 1/10,
+//   "3/7" is 3/7, "1e-6" is 1/1000000) and only then converted to the working type, so a 50-digit run sees the
+//   decimal the user typed, not its double rounding.
+// * Errors. Bad user input throws `InputError` with a one-line message naming the problem and what is accepted;
+//   the CLI turns it into exit code 2.
+#pragma once
+
+#include <boost/multiprecision/gmp.hpp>
+#include <boost/multiprecision/mpfr.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace superpose {
+
+namespace mp = boost::multiprecision;
+
+/// 50 significant decimal digits (MPFR, fixed precision, no expression templates).
+using Real50 = mp::number<mp::mpfr_float_backend<50>, mp::et_off>;
+/// 100 significant decimal digits (MPFR, fixed precision, no expression templates).
+using Real100 = mp::number<mp::mpfr_float_backend<100>, mp::et_off>;
+/// Exact rational (GMP mpq_t).
+using Rational = mp::number<mp::gmp_rational, mp::et_off>;
+
+/// Thrown for bad user input (a flag's value, a file's content). `what()` is one line that names the problem and
+/// the accepted values. The CLI reports it and exits with code 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Trait: true for the exact type `Rational`.
+template <class T>
+inline constexpr bool is_exact_v = std::is_same_v<T, Rational>;
+
+/// Significant decimal digits carried by T: 16 for double, 50, 100; 0 for Rational (exact).
+template <class T>
+constexpr int digits_of() {
+  if constexpr (std::is_same_v<T, double>) return 16;
+  else if constexpr (std::is_same_v<T, Real50>) return 50;
+  else if constexpr (std::is_same_v<T, Real100>) return 100;
+  else return 0;
+}
+
+/// Parses an exact rational from text: an integer ("-3"), a fraction ("3/7"), or a decimal with optional
+/// exponent ("0.125", "1e-6", "-2.5E+3"). Leading/trailing blanks are ignored.
+/// Throws InputError (naming `what`, e.g. "--p") on anything else: NaN, inf, empty, letters, a zero denominator.
+Rational parse_rational(std::string_view text, std::string_view what);
+
+/// Converts an exact rational to T, correctly rounded for Real50/Real100 (MPFR), to nearest for double.
+template <class T>
+T from_rational(const Rational& q);
+
+/// Formats x with `digits` significant decimal digits in scientific or fixed notation, whichever is shorter
+/// (like printf %g, but for any of the four scalar types). For Rational, returns "num/den" (or "num"), exactly.
+std::string to_decimal(double x, int digits);
+std::string to_decimal(const Real50& x, int digits);
+std::string to_decimal(const Real100& x, int digits);
+std::string to_decimal(const Rational& x, int digits);
+/// Decimal approximation of a rational with `digits` significant digits (for tables that show exact values).
+std::string rational_to_decimal(const Rational& x, int digits);
+
+/// Writes `content` to `path` atomically: it is written to "path.tmp" in the same folder, flushed, then renamed.
+/// A reader never sees a half-written file; on failure nothing is left at `path`. Throws InputError if the
+/// folder cannot be written (the message names the path).
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// Creates a folder and its parents if missing. Throws InputError if that fails.
+void ensure_directory(const std::string& path);
+
+/// Splits `text` at `sep`, keeping empty fields.
+std::vector<std::string> split(std::string_view text, char sep);
+
+}  // namespace superpose
