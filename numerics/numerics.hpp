@@ -13,8 +13,11 @@
 //   the CLI turns it into exit code 2.
 #pragma once
 
+#include <boost/multiprecision/eigen.hpp>
 #include <boost/multiprecision/gmp.hpp>
 #include <boost/multiprecision/mpfr.hpp>
+
+#include <Eigen/Core>
 
 #include <stdexcept>
 #include <string>
@@ -32,6 +35,12 @@ using Real50 = mp::number<mp::mpfr_float_backend<50>, mp::et_off>;
 using Real100 = mp::number<mp::mpfr_float_backend<100>, mp::et_off>;
 /// Exact rational (GMP mpq_t).
 using Rational = mp::number<mp::gmp_rational, mp::et_off>;
+
+/// Dense column-major matrix and column vector of any of the four scalar types.
+template <class T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <class T>
+using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 
 /// Thrown for bad user input (a flag's value, a file's content). `what()` is one line that names the problem and
 /// the accepted values. The CLI reports it and exits with code 2.

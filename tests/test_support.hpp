@@ -1,0 +1,43 @@
+// Shared helpers for the theory tests: seeded random weights and type conversion. Header-only, test-only.
+#pragma once
+
+#include "theory/theory.hpp"
+
+#include <random>
+
+namespace superpose::test {
+
+/// Random rational W (d×n) with entries k/q, k ∈ [−4, 4], q ∈ [1, 5]: small, exact, reproducible.
+inline Matrix<Rational> random_rational_weights(int d, int n, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> num(-4, 4), den(1, 5);
+  Matrix<Rational> W(d, n);
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < d; ++i) W(i, j) = Rational(num(rng), den(rng));
+  return W;
+}
+
+/// Random Gaussian W (d×n) scaled by `scale`, in double.
+inline Matrix<double> random_gaussian_weights(int d, int n, double scale, std::mt19937_64& rng) {
+  std::normal_distribution<double> g(0.0, scale);
+  Matrix<double> W(d, n);
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < d; ++i) W(i, j) = g(rng);
+  return W;
+}
+
+template <class T>
+Matrix<T> convert(const Matrix<Rational>& W) {
+  Matrix<T> out(W.rows(), W.cols());
+  for (Eigen::Index j = 0; j < W.cols(); ++j)
+    for (Eigen::Index i = 0; i < W.rows(); ++i) out(i, j) = from_rational<T>(W(i, j));
+  return out;
+}
+
+/// |a − b| / |b| as a double (b ≠ 0), computed in Real100.
+template <class T>
+double rel_err(const T& a, const Rational& b) {
+  Real100 A(a), B(b);
+  return static_cast<double>(abs(A - B) / abs(B));
+}
+
+}  // namespace superpose::test

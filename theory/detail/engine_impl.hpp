@@ -1,0 +1,301 @@
+// Implementation of the exact engine declared in theory/theory.hpp. Included only by the per-scalar-type
+// instantiation units theory/instantiate_*.cpp (one type each, to bound compile time and memory).
+// The mathematics is in docs/theory.md §2.
+#pragma once
+
+#include "theory/theory.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace superpose::detail {
+
+template <class T>
+T ipow(T x, int k) {
+  T r(1);
+  while (k > 0) {
+    if (k & 1) r *= x;
+    x *= x;
+    k >>= 1;
+  }
+  return r;
+}
+
+template <class T>
+bool is_finite(const T& x) {
+  if constexpr (std::is_same_v<T, double>) return std::isfinite(x);
+  else if constexpr (is_exact_v<T>) return true;
+  else return boost::multiprecision::isfinite(x);
+}
+
+/// The type of the p-dependent stage (O(n·m²), cheap): long double for double, to soften the cancellation of
+/// the moment-cumulant recursion when the cumulants alternate in sign (discrete laws at large p).
+template <class T>
+struct Wide {
+  using type = T;
+};
+template <>
+struct Wide<double> {
+  using type = long double;
+};
+template <class T>
+using wide_t = typename Wide<T>::type;
+
+template <class W>
+W wide_from_rational(const Rational& q) {
+  if constexpr (std::is_same_v<W, long double>) return static_cast<long double>(Real50(q));
+  else return from_rational<W>(q);
+}
+
+/// Binomial coefficients C(a, b) for 0 ≤ b ≤ a ≤ N as T (exact: N ≤ 42 keeps them below 2^53).
+template <class T>
+struct Binomials {
+  explicit Binomials(int N) : N_(N), c_((N + 1) * (N + 1), T(0)) {
+    for (int a = 0; a <= N; ++a) {
+      at(a, 0) = T(1);
+      for (int b = 1; b <= a; ++b) at(a, b) = at(a - 1, b - 1) + (b <= a - 1 ? at(a - 1, b) : T(0));
+    }
+  }
+  const T& operator()(int a, int b) const { return c_[a * (N_ + 1) + b]; }
+
+ private:
+  T& at(int a, int b) { return c_[a * (N_ + 1) + b]; }
+  int N_;
+  std::vector<T> c_;
+};
+
+/// Moments e_k = E x^k = p·μ_k (k ≥ 1) and cumulants κ_k of one input coordinate x = ξ·b, k = 0..2m.
+template <class T>
+struct CoordinateLaw {
+  std::vector<T> e, kappa;
+  CoordinateLaw(const Law& law, const T& p, int m, const Binomials<T>& binom) {
+    const int K = 2 * m;
+    e.assign(K + 1, T(0));
+    kappa.assign(K + 1, T(0));
+    e[0] = T(1);
+    for (int k = 2; k <= K; k += 2) e[k] = p * wide_from_rational<T>(law.moment(k));
+    // κ_n = e_n − Σ_{k=1}^{n−1} C(n−1,k−1) κ_k e_{n−k}  (moment-cumulant recursion; odd terms vanish)
+    for (int n = 2; n <= K; n += 2) {
+      T s = e[n];
+      for (int k = 2; k < n; k += 2) s -= binom(n - 1, k - 1) * kappa[k] * e[n - k];
+      kappa[n] = s;
+    }
+  }
+};
+
+/// Moments M_0..M_N of a symmetric variable from its even cumulants K (K[odd] = 0):
+/// M_n = Σ_k C(n−1,k−1) K_k M_{n−k}.
+template <class T>
+void moments_from_cumulants(const std::vector<T>& K, int N, const Binomials<T>& binom, std::vector<T>& M) {
+  M.assign(N + 1, T(0));
+  M[0] = T(1);
+  for (int n = 2; n <= N; n += 2) {
+    T s(0);
+    for (int k = 2; k <= n; k += 2) s += binom(n - 1, k - 1) * K[k] * M[n - k];
+    M[n] = s;
+  }
+}
+
+/// Per-feature computation: C_i, D_i and, if wanted, the gradient coefficients of row i:
+/// G_ij = Σ_{r=2,4..2m} h[r]·A_ij^{r−1} (j ≠ i) and G_ii = g_diag.
+template <class T>
+struct RowWork {
+  int m;
+  const Binomials<T>& binom;
+  const CoordinateLaw<T>& x;
+  std::vector<T> KZ, KS, MZ, MS, apow;
+  std::vector<T> h;
+  T g_diag;
+
+  RowWork(int m_, const Binomials<T>& b, const CoordinateLaw<T>& xl)
+      : m(m_), binom(b), x(xl), KZ(2 * m_ + 1), KS(2 * m_ + 1), apow(2 * m_ + 1), h(2 * m_ + 1) {}
+
+  // a = A_ii; Q(k) = Σ_{j≠i} A_ij^{2k} for k = 1..m.
+  template <class QRow>
+  void run(const T& a, const QRow& Q, T& Ci, T& Di, bool grad) {  // T here is the wide type
+    const int K = 2 * m;
+    apow[0] = T(1);
+    for (int r = 1; r <= K; ++r) apow[r] = apow[r - 1] * a;
+    for (int r = 0; r <= K; ++r) KZ[r] = KS[r] = T(0);
+    for (int r = 2; r <= K; r += 2) {
+      KZ[r] = x.kappa[r] * Q(r / 2 - 1);
+      KS[r] = KZ[r] + x.kappa[r] * apow[r];
+    }
+    moments_from_cumulants(KZ, m, binom, MZ);
+    moments_from_cumulants(KS, K, binom, MS);
+    Ci = T(0);
+    for (int t = 1; t <= m; t += 2) Ci += binom(m, t) * apow[t] * x.e[t + 1] * MZ[m - t];
+    Di = MS[K];
+    if (!grad) return;
+    // ∂C_i/∂A_ij = Σ_r β_r·r·κ_r·A_ij^{r−1}, β_r = Σ_t C(m,t) a^t e_{t+1} C(m−t,r) M^Z_{m−t−r};
+    // ∂D_i/∂A_ij = Σ_r C(2m,r) M^S_{2m−r}·r·κ_r·A_ij^{r−1}   (∂M_n/∂κ_r = C(n,r) M_{n−r}).
+    for (int r = 2; r <= K; r += 2) {
+      T beta(0);
+      for (int t = 1; t + r <= m; t += 2) beta += binom(m, t) * apow[t] * x.e[t + 1] * binom(m - t, r) * MZ[m - t - r];
+      h[r] = (T(2) * beta - binom(K, r) * MS[K - r]) * T(r) * x.kappa[r];
+    }
+    T dC(0), dD(0);
+    for (int t = 1; t <= m; t += 2) dC += binom(m, t) * T(t) * apow[t - 1] * x.e[t + 1] * MZ[m - t];
+    for (int r = 2; r <= K; r += 2) dD += binom(K, r) * MS[K - r] * x.kappa[r] * T(r) * apow[r - 1];
+    g_diag = T(2) * dC - dD;
+  }
+};
+
+/// Adds the off-diagonal power sums of columns c0..c0+b−1 of A (given as the n×b block `blk`, whose column c is
+/// row c0+c of the symmetric A) into `s`; zeroes the diagonal entries of blk after reading them.
+template <class T>
+void accumulate_block(Matrix<T>& blk, Eigen::Index c0, RowPowerSums<T>& s) {
+  const Eigen::Index b = blk.cols();
+  for (Eigen::Index c = 0; c < b; ++c) {
+    s.diag(c0 + c) = blk(c0 + c, c);
+    blk(c0 + c, c) = T(0);
+  }
+  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> sq = blk.array().square();
+  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> cur = sq;
+  for (int k = 1; k <= s.m; ++k) {
+    if (k > 1) cur *= sq;
+    s.off.col(k - 1).segment(c0, b) = cur.colwise().sum().transpose().matrix();
+  }
+}
+
+template <class T>
+void check_weights(const Matrix<T>& W) {
+  if (W.rows() < 1 || W.cols() < 1) throw InputError("weights: W must have at least one row (d) and one column (n)");
+  for (Eigen::Index j = 0; j < W.cols(); ++j)
+    for (Eigen::Index i = 0; i < W.rows(); ++i)
+      if (!is_finite(W(i, j))) throw InputError("weights: W contains a NaN or infinite entry");
+}
+
+constexpr Eigen::Index kBlock = 256;
+
+}  // namespace superpose::detail
+
+namespace superpose {
+
+template <class T>
+RowPowerSums<T> row_power_sums(const Matrix<T>& W, int m) {
+  check_power(m);
+  detail::check_weights(W);
+  const Eigen::Index n = W.cols();
+  RowPowerSums<T> s;
+  s.m = m;
+  s.diag.resize(n);
+  s.off.setZero(n, m);
+  Matrix<T> blk;
+  for (Eigen::Index c0 = 0; c0 < n; c0 += detail::kBlock) {
+    const Eigen::Index b = std::min(detail::kBlock, n - c0);
+    blk.noalias() = W.transpose() * W.middleCols(c0, b);
+    detail::accumulate_block(blk, c0, s);
+  }
+  return s;
+}
+
+template <class T>
+GainTerms<T> gain_terms(const RowPowerSums<T>& sums, const Law& law, const T& p) {
+  using WT = detail::wide_t<T>;
+  const int m = sums.m;
+  detail::Binomials<WT> binom(2 * m);
+  detail::CoordinateLaw<WT> x(law, WT(p), m, binom);
+  detail::RowWork<WT> work(m, binom, x);
+  WT C(0), D(0), Ci, Di;
+  for (Eigen::Index i = 0; i < sums.diag.size(); ++i) {
+    work.run(WT(sums.diag(i)), [&](int k) { return WT(sums.off(i, k)); }, Ci, Di, false);
+    C += Ci;
+    D += Di;
+  }
+  return GainTerms<T>{T(C), T(D)};
+}
+
+template <class T>
+Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient) {
+  check_power(m);
+  check_probability(p);
+  detail::check_weights(W);
+  const Eigen::Index n = W.cols();
+  Evaluation<T> ev;
+  ev.zero_loss = p * T(static_cast<long>(n)) * from_rational<T>(law.moment(2));
+  if (!with_gradient) {
+    GainTerms<T> t = gain_terms(row_power_sums(W, m), law, p);
+    ev.C = t.C;
+    ev.D = t.D;
+  } else {
+    // Full A (n×n): its columns become the rows of G (stored transposed), then grad = W·(G + Gᵀ).
+    Matrix<T> G;
+    G.noalias() = W.transpose() * W;
+    RowPowerSums<T> s;
+    s.m = m;
+    s.diag.resize(n);
+    s.off.setZero(n, m);
+    for (Eigen::Index c0 = 0; c0 < n; c0 += detail::kBlock) {
+      const Eigen::Index b = std::min(detail::kBlock, n - c0);
+      Matrix<T> blk = G.middleCols(c0, b);
+      detail::accumulate_block(blk, c0, s);
+    }
+    using WT = detail::wide_t<T>;
+    detail::Binomials<WT> binom(2 * m);
+    detail::CoordinateLaw<WT> x(law, WT(p), m, binom);
+    detail::RowWork<WT> work(m, binom, x);
+    WT C(0), D(0), Ci, Di;
+    Eigen::Array<T, Eigen::Dynamic, 1> x2, poly;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      work.run(WT(s.diag(i)), [&](int k) { return WT(s.off(i, k)); }, Ci, Di, true);
+      C += Ci;
+      D += Di;
+      auto col = G.col(i).array();
+      x2 = col.square();
+      poly = Eigen::Array<T, Eigen::Dynamic, 1>::Constant(n, T(work.h[2 * m]));
+      for (int r = 2 * m - 2; r >= 2; r -= 2) poly = poly * x2 + T(work.h[r]);
+      col *= poly;
+      G(i, i) = T(work.g_diag);
+    }
+    ev.C = T(C);
+    ev.D = T(D);
+    for (Eigen::Index j = 0; j < n; ++j)
+      for (Eigen::Index i = 0; i <= j; ++i) {
+        T v = G(i, j) + G(j, i);
+        G(i, j) = v;
+        G(j, i) = v;
+      }
+    ev.grad.noalias() = W * G;
+  }
+  ev.gain = T(2) * ev.C - ev.D;
+  ev.loss = ev.zero_loss - ev.gain;
+  return ev;
+}
+
+template <class T>
+ScaledGain<T> best_scaled_gain(const GainTerms<T>& t, int m) {
+  ScaledGain<T> out{T(0), T(0), T(0)};
+  if (!(t.C > 0) || !(t.D > 0)) return out;
+  out.lambda = t.C / t.D;
+  out.gain = t.C * t.C / t.D;
+  if constexpr (!is_exact_v<T>) {
+    using std::pow;
+    out.scale = pow(out.lambda, T(1) / T(2 * m));
+  }
+  return out;
+}
+
+template <class T>
+T first_order_ratio(const Matrix<T>& W, int m) {
+  RowPowerSums<T> s = row_power_sums(W, m);
+  T tr(0), tr2(0);
+  for (Eigen::Index i = 0; i < s.diag.size(); ++i) {
+    T am = detail::ipow(s.diag(i), m);
+    tr += am;
+    tr2 += am * am + s.off(i, m - 1);
+  }
+  if (!(tr2 > 0)) return T(0);
+  return tr * tr / tr2;
+}
+
+}  // namespace superpose
+
+#define SUPERPOSE_INSTANTIATE_ENGINE(T)                                                                  \
+  template superpose::RowPowerSums<T> superpose::row_power_sums<T>(const superpose::Matrix<T>&, int);     \
+  template superpose::GainTerms<T> superpose::gain_terms<T>(const superpose::RowPowerSums<T>&,            \
+                                                            const superpose::Law&, const T&);             \
+  template superpose::Evaluation<T> superpose::evaluate<T>(const superpose::Matrix<T>&, int,              \
+                                                           const superpose::Law&, const T&, bool);        \
+  template superpose::ScaledGain<T> superpose::best_scaled_gain<T>(const superpose::GainTerms<T>&, int);  \
+  template T superpose::first_order_ratio<T>(const superpose::Matrix<T>&, int);

@@ -1,0 +1,4 @@
+// Explicit instantiation of the exact engine for superpose::Real50 (one scalar type per translation unit).
+#include "theory/detail/engine_impl.hpp"
+
+SUPERPOSE_INSTANTIATE_ENGINE(superpose::Real50)

@@ -1,0 +1,213 @@
+// superpose/theory: input laws, the exact loss of the tied power autoencoder, and every known bound on its
+// optimal gain.
+//
+// The model (Basu Roy Chowdhury & Weiner, "Effects of sparsity and superposition on loss in simple
+// autoencoders", arXiv 2606.18538, Section 2; docs/theory.md §1)
+// ---------------------------------------------------------------------------------------------------------
+//   n features, hidden width d, weights W ∈ R^{d×n}, A = WᵀW (n×n, PSD, rank ≤ d).
+//   Decoder x̂ = φ(Ax) coordinatewise, φ(t) = t^m, m odd ≥ 1. Tied weights, no bias.
+//   Input x_i = ξ_i·b_i, b_i ~ Bernoulli(p) iid, ξ_i iid from a symmetric law μ with moments μ_k = E ξ^k.
+//   C = E⟨x, φ(Ax)⟩,  D = E‖φ(Ax)‖²,  gain L̃(W) = 2C − D (paper Eq. 7),
+//   zero_loss = p·n·μ₂,  loss(W) = E‖φ(Ax) − x‖² = zero_loss − gain (paper Eq. 6).
+// (Elhage et al. 2022 call the hidden width m; here m is the activation power and d the hidden width.)
+//
+// Exact evaluation (docs/theory.md §2; derived here, not in the paper)
+// -------------------------------------------------------------------
+//   With S_i = (Ax)_i = A_ii·x_i + Z_i and Z_i = Σ_{j≠i} A_ij x_j independent of x_i, the additive cumulants are
+//   κ_r(Z_i) = κ_r(x)·Σ_{j≠i} A_ij^r and κ_r(S_i) = κ_r(Z_i) + A_ii^r·κ_r(x). Moments follow from cumulants by
+//   M_n = Σ_k C(n−1,k−1) κ_k M_{n−k}. Then D_i = E S_i^{2m} and
+//   C_i = Σ_{t odd} C(m,t)·A_ii^t·E[x^{t+1}]·E[Z_i^{m−t}].  Cost O(n²(d+m)) for all rows; the only p-dependent
+//   part is O(n·m²), so a sweep over p reuses the row power sums (`RowPowerSums`).
+//   The gradient uses ∂M_n/∂κ_r = C(n,r)·M_{n−r} and ∂gain/∂W = W·(G + Gᵀ), G_ij = ∂(2C_i − D_i)/∂A_ij.
+//
+// Scalar types: every template below is instantiated for double, Real50, Real100 and (where no root is taken)
+// Rational, one translation unit per type (theory/instantiate_*.cpp).
+#pragma once
+
+#include "numerics/numerics.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace superpose {
+
+// ---------------------------------------------------------------------------------------------------------
+// Input laws μ
+// ---------------------------------------------------------------------------------------------------------
+
+/// A symmetric, mean-zero law μ of the nonzero part ξ of each input coordinate, with exact rational moments.
+///
+/// Specs accepted by `Law::parse` (all moments μ_k = E ξ^k are exact rationals; odd moments are 0):
+///   "rademacher"  ξ = ±1:                      μ_{2k} = 1
+///   "gaussian"    ξ ~ N(0,1):                  μ_{2k} = (2k−1)!!
+///   "uniform"     ξ ~ U[−1,1]:                 μ_{2k} = 1/(2k+1)
+///   "laplace"     density e^{−|ξ|}/2:          μ_{2k} = (2k)!
+///   "discrete:v1:w1,v2:w2,..."  atoms v_i with weights w_i > 0 (numbers as in parse_rational). If every v_i ≥ 0
+///       the law is symmetrised: mass w_i/2 at ±v_i. If some v_i < 0 the list is taken as it stands and must be
+///       symmetric (the weight at v equals the weight at −v). Weights are normalised to sum 1.
+/// Strong log-concavity (Theorem 2.2, part 2 of the paper): gaussian only among these.
+class Law {
+ public:
+  /// Parses a spec. Throws InputError for an unknown name, an empty or asymmetric discrete list, a weight ≤ 0,
+  /// a malformed number, or a degenerate law (μ₂ = 0).
+  static Law parse(std::string_view spec);
+
+  /// The canonical spec, e.g. "gaussian" or "discrete:1/2:1,2:3" (as given).
+  const std::string& name() const { return name_; }
+
+  /// μ_k = E ξ^k, exact, for k ≥ 0 (μ_0 = 1, odd k give 0).
+  Rational moment(int k) const;
+
+  /// c_μ(m) = μ_{m+1}²/μ_{2m}: the best gain per active feature of one isolated feature (docs/theory.md §4.2).
+  Rational c_mu(int m) const;
+
+  /// True for the standard Gaussian (the only strongly log-concave law among the named ones).
+  bool strongly_log_concave() const { return kind_ == Kind::gaussian; }
+
+  /// Atoms (value, probability) of a discrete or Rademacher law after symmetrisation; empty for continuous laws.
+  const std::vector<std::pair<Rational, Rational>>& atoms() const { return atoms_; }
+
+ private:
+  enum class Kind { rademacher, gaussian, uniform, laplace, discrete };
+  Kind kind_ = Kind::rademacher;
+  std::string name_;
+  std::vector<std::pair<Rational, Rational>> atoms_;
+};
+
+/// Validates the activation power. Throws InputError unless m is odd and 1 ≤ m ≤ 21; an even m is refused
+/// because every term of E⟨x,(Ax)^m⟩ then has odd degree in x, so C = 0 and the gain is −D ≤ 0 for every W.
+void check_power(int m);
+/// Validates a feature probability: throws InputError unless 0 < p ≤ 1.
+template <class T>
+void check_probability(const T& p);
+/// Validates sizes: throws InputError unless d ≥ 1 and n ≥ 1.
+void check_sizes(int d, int n);
+
+// ---------------------------------------------------------------------------------------------------------
+// Exact gain, loss and gradient
+// ---------------------------------------------------------------------------------------------------------
+
+/// The p-independent part of the exact evaluation: for each feature i, a_i = A_ii and the off-diagonal power
+/// sums Q_{2k}(i) = Σ_{j≠i} A_ij^{2k}, k = 1..m, of A = WᵀW.
+/// Shapes: diag n, off n×m (column k−1 holds Q_{2k}). Cost O(n²(d+m)), memory O(n·(m + 256)).
+template <class T>
+struct RowPowerSums {
+  int m = 0;
+  Vector<T> diag;
+  Matrix<T> off;
+};
+
+/// Computes RowPowerSums of W (d×n) for power m. Throws InputError on a bad m or an empty W.
+template <class T>
+RowPowerSums<T> row_power_sums(const Matrix<T>& W, int m);
+
+/// C = E⟨x, φ(Ax)⟩ and D = E‖φ(Ax)‖² (dimension: units of ξ², summed over features); gain = 2C − D.
+template <class T>
+struct GainTerms {
+  T C;
+  T D;
+  T gain() const { return T(2) * C - D; }
+};
+
+/// C and D at feature probability p from precomputed power sums, in O(n·m²). Exact for T = Rational.
+/// `p` is not range-checked here (the gain is a polynomial in p; see gain_polynomial).
+template <class T>
+GainTerms<T> gain_terms(const RowPowerSums<T>& sums, const Law& law, const T& p);
+
+/// Everything about one W at one p. Shapes: grad is d×n (∂gain/∂W), empty unless requested.
+template <class T>
+struct Evaluation {
+  T C, D;
+  T gain;       // L̃(W) = 2C − D, paper Eq. (7)
+  T zero_loss;  // p·n·μ₂, the loss of W = 0
+  T loss;       // zero_loss − gain, paper Eq. (6)
+  Matrix<T> grad;
+};
+
+/// Exact gain, loss and (optionally) gradient ∂gain/∂W of W (d×n) for power m, law μ and probability p.
+/// Cost O(n²(d+m)); with the gradient, memory n×n scalars (G is stored), else O(n·256).
+/// Throws InputError for even or out-of-range m, p ∉ (0,1], an empty W or non-finite entries.
+template <class T>
+Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient = false);
+
+/// The gain of W as an exact polynomial in p: coefficients g_1..g_m of L̃ = Σ_{k=1}^{m} g_k p^k (g_0 = 0).
+/// Exact Newton interpolation of the engine at p = 1..m (the gain has degree ≤ m in p: each moment of x
+/// contributes one factor p per distinct active index). Throws InputError on a bad m.
+std::vector<Rational> gain_polynomial(const Matrix<Rational>& W, int m, const Law& law);
+
+/// Gain of s·W at the best scale s ≥ 0: gain(sW) = 2λC − λ²D with λ = s^{2m}, so the maximum is C²/D at
+/// λ = C/D when C > 0, else 0 at s = 0. Exact (no numerical 1-D search is needed for this bias-free model).
+template <class T>
+struct ScaledGain {
+  T gain;   // max_s gain(sW)
+  T scale;  // the maximising s (0 if C ≤ 0); for Rational this is not computed (roots) and set to 0
+  T lambda; // s^{2m} = C/D
+};
+template <class T>
+ScaledGain<T> best_scaled_gain(const GainTerms<T>& terms, int m);
+
+/// First-order (very sparse) objective of paper Eq. (23) in the gain-ratio form of docs/theory.md §5:
+/// F(W) = (Σ_i ‖W_i‖^{2m})² / Σ_{ij} ⟨W_i,W_j⟩^{2m} = (tr Ã)²/tr(Ã²), Ã = A^{⊙m}; ≤ F*(d,m). W is d×n.
+template <class T>
+T first_order_ratio(const Matrix<T>& W, int m);
+
+// ---------------------------------------------------------------------------------------------------------
+// Bounds on sup_W L̃(W)
+// ---------------------------------------------------------------------------------------------------------
+
+/// Provenance of a bound, as in docs/theory.md §3 and the issue tracker:
+///   proved_in_paper  a theorem of arXiv 2606.18538;       proved_here  proved in docs/theory.md;
+///   conjecture       believed, not proved;                 unreviewed_claim  Swissa's follow-up note (2026);
+///   construction     the exact gain of an explicit W (a true lower bound on sup gain);
+///   order            an asymptotic order with unknown constants: a shape, never a guarantee.
+enum class BoundStatus { proved_in_paper, proved_here, conjecture, unreviewed_claim, construction, order };
+/// Which side of sup_W L̃ the value bounds: lower, upper, or exact (both).
+enum class BoundSide { lower, upper, exact };
+
+std::string_view to_string(BoundStatus s);  // "proved-in-paper", "proved-here", ...
+std::string_view to_string(BoundSide s);    // "lower", "upper", "exact"
+
+template <class T>
+struct Bound {
+  std::string name;      // fixed names: zero_loss, unsuperposed, linear, tensor_rank_upper, first_order_limit, ...
+  T value;               // a gain value (same units as L̃)
+  BoundStatus status;
+  BoundSide side;
+  std::string citation;  // paper, equation/theorem, or docs/theory.md section
+  std::string precision; // "exact", "50 digits", "double", ...
+};
+
+/// The setting of a bound table: sizes, power and law (validated by the constructor; throws InputError).
+struct Setting {
+  int d, n, m;
+  Law law;
+  Setting(int d, int n, int m, Law law);
+};
+
+/// F*(d,m) = d(d+2)⋯(d+2m−2)/(2m−1)!! = 1/E_{u,v∼S^{d−1}}⟨u,v⟩^{2m}, exact (docs/theory.md §5, proved here).
+Rational f_star(int d, int m);
+/// C(d+m−1, m) = dim Sym^m(R^d), exact.
+Rational sym_dim(int d, int m);
+
+/// Regime of Theorem 2.2 at p: "very-sparse" (p ≤ d^{−m}), "intermediate" (d^{−m} < p ≤ d^{1−m}), "dense".
+template <class T>
+std::string regime(int d, int m, const T& p);
+
+/// Each closed-form bound at p (T = double, Real50 or Real100). Throws InputError for p ∉ (0,1].
+template <class T> Bound<T> bound_zero_loss(const Setting& s, const T& p);          // p·n·μ₂, upper, trivial
+template <class T> Bound<T> bound_unsuperposed(const Setting& s, const T& p);       // p·min(d,n)·c_μ, construction
+template <class T> Bound<T> bound_linear(const Setting& s, const T& p);             // m = 1: p·μ₂·min(d,n), exact
+template <class T> Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p);  // p·μ₂·min(n, C(d+m−1,m))
+template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p);  // c_μ·F*(d,m)·p, conjecture
+template <class T> Bound<T> bound_theorem_2_2_lower_order(const Setting& s, const T& p);  // min(p·d^m, d·p^{1/m})
+template <class T> Bound<T> bound_theorem_2_2_upper_order(const Setting& s, const T& p);  // min(p·d^m, d)
+template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p);     // Swissa, m ≥ 3
+
+/// All closed-form bounds that apply to the setting at p, in a fixed order (linear only for m = 1,
+/// followup_upper only for m ≥ 3).
+template <class T>
+std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);
+
+}  // namespace superpose
