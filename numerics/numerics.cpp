@@ -151,6 +151,52 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
+Matrix<Rational> read_matrix_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("weights: cannot open '" + path + "' (expected a CSV file of d lines with n numbers)");
+  std::vector<std::vector<Rational>> rows;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    std::string t = trim(line);
+    if (t.empty() || t[0] == '#') continue;
+    std::vector<Rational> row;
+    int col = 0;
+    for (const std::string& field : split(t, ',')) {
+      ++col;
+      row.push_back(parse_rational(field, path + " line " + std::to_string(lineno) + " column " + std::to_string(col)));
+    }
+    if (!rows.empty() && row.size() != rows.front().size())
+      throw InputError(path + " line " + std::to_string(lineno) + ": " + std::to_string(row.size()) +
+                       " numbers, but the first row has " + std::to_string(rows.front().size()) +
+                       " (every row of W must have n entries)");
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw InputError("weights: '" + path + "' is empty (expected d lines of n comma-separated numbers)");
+  Matrix<Rational> W(rows.size(), rows.front().size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t j = 0; j < rows[i].size(); ++j) W(i, j) = rows[i][j];
+  return W;
+}
+
+template <class T>
+std::string matrix_to_csv(const Matrix<T>& M, int digits) {
+  std::string out;
+  for (Eigen::Index i = 0; i < M.rows(); ++i) {
+    for (Eigen::Index j = 0; j < M.cols(); ++j) {
+      if (j) out += ',';
+      out += to_decimal(M(i, j), digits);
+    }
+    out += '\n';
+  }
+  return out;
+}
+template std::string matrix_to_csv<double>(const Matrix<double>&, int);
+template std::string matrix_to_csv<Real50>(const Matrix<Real50>&, int);
+template std::string matrix_to_csv<Real100>(const Matrix<Real100>&, int);
+template std::string matrix_to_csv<Rational>(const Matrix<Rational>&, int);
+
 std::vector<std::string> split(std::string_view text, char sep) {
   std::vector<std::string> out;
   size_t start = 0;

@@ -87,6 +87,16 @@ void write_file_atomic(const std::string& path, const std::string& content);
 /// Creates a folder and its parents if missing. Throws InputError if that fails.
 void ensure_directory(const std::string& path);
 
+/// Reads a weight file: d lines of n comma-separated numbers (blank lines and lines starting with '#' are
+/// skipped), each parsed exactly by parse_rational. Returns W as a d×n exact matrix. Throws InputError naming the
+/// file, line and column for: a missing/unreadable file, an empty file, a non-number (text, nan, inf), or rows of
+/// unequal length.
+Matrix<Rational> read_matrix_csv(const std::string& path);
+
+/// Formats a matrix as CSV (one line per row) with `digits` significant digits (exact fractions for Rational).
+template <class T>
+std::string matrix_to_csv(const Matrix<T>& M, int digits);
+
 /// Splits `text` at `sep`, keeping empty fields.
 std::vector<std::string> split(std::string_view text, char sep);
 

@@ -16,13 +16,7 @@ struct BruteForce {
 // Enumerates x ∈ support^n where each coordinate is 0 (prob 1-p) or an atom v of the law (prob p*w).
 BruteForce brute_force(const Matrix<Rational>& W, int m, const Law& law, const Rational& p) {
   const int n = static_cast<int>(W.cols());
-  Matrix<Rational> A(n, n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      Rational s = 0;
-      for (int k = 0; k < W.rows(); ++k) s += W(k, i) * W(k, j);
-      A(i, j) = s;
-    }
+  Matrix<Rational> A = test::gram(W);
   std::vector<std::pair<Rational, Rational>> values{{Rational(0), Rational(1) - p}};
   for (const auto& [v, w] : law.atoms()) values.emplace_back(v, p * w);
   const int k = static_cast<int>(values.size());

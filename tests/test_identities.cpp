@@ -9,18 +9,6 @@ using namespace superpose;
 
 namespace {
 
-Matrix<Rational> gram(const Matrix<Rational>& W) {
-  const int n = static_cast<int>(W.cols());
-  Matrix<Rational> A(n, n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      Rational s = 0;
-      for (int k = 0; k < W.rows(); ++k) s += W(k, i) * W(k, j);
-      A(i, j) = s;
-    }
-  return A;
-}
-
 Rational pw(const Rational& x, int k) {
   Rational r = 1;
   for (int i = 0; i < k; ++i) r *= x;
@@ -34,7 +22,7 @@ BOOST_AUTO_TEST_CASE(linear_model_gain_is_p_mu2_trace) {
   for (const char* law_name : {"gaussian", "laplace", "uniform"}) {
     Law law = Law::parse(law_name);
     Matrix<Rational> W = test::random_rational_weights(3, 7, rng);
-    Matrix<Rational> A = gram(W);
+    Matrix<Rational> A = test::gram(W);
     Rational p(2, 9);
     Rational tr = 0;
     for (int i = 0; i < 7; ++i) {
@@ -71,7 +59,7 @@ BOOST_AUTO_TEST_CASE(m3_matches_the_closed_polynomial_of_the_reference) {
     Rational mu2 = law.moment(2), mu4 = law.moment(4), mu6 = law.moment(6);
     for (int n : {2, 5, 9}) {
       Matrix<Rational> W = test::random_rational_weights(2, n, rng);
-      Matrix<Rational> A = gram(W);
+      Matrix<Rational> A = test::gram(W);
       Rational p(3, 11), C = 0, D = 0;
       for (int i = 0; i < n; ++i) {
         Rational P1 = 0, P2 = 0, P3 = 0, a = A(i, i);
@@ -106,7 +94,7 @@ BOOST_AUTO_TEST_CASE(gain_polynomial_reproduces_the_engine_and_its_first_coeffic
       BOOST_TEST(v == evaluate(W, m, law, p).gain);
     }
     // p^1 coefficient: 2 mu_{m+1} tr(A^{.m}) - mu_{2m} sum_ij A_ij^{2m} (one active feature; docs/theory.md §5).
-    Matrix<Rational> A = gram(W);
+    Matrix<Rational> A = test::gram(W);
     Rational tr = 0, tr2 = 0;
     for (int i = 0; i < 6; ++i) {
       tr += pw(A(i, i), m);

@@ -25,6 +25,19 @@ inline Matrix<double> random_gaussian_weights(int d, int n, double scale, std::m
   return W;
 }
 
+/// A = WᵀW formed entry by entry in exact arithmetic (an independent check on the engine's GEMM).
+inline Matrix<Rational> gram(const Matrix<Rational>& W) {
+  const Eigen::Index n = W.cols();
+  Matrix<Rational> A(n, n);
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) {
+      Rational s = 0;
+      for (Eigen::Index k = 0; k < W.rows(); ++k) s += W(k, i) * W(k, j);
+      A(i, j) = s;
+    }
+  return A;
+}
+
 template <class T>
 Matrix<T> convert(const Matrix<Rational>& W) {
   Matrix<T> out(W.rows(), W.cols());

@@ -49,7 +49,7 @@ std::string precision_of() {
 
 template <class T>
 Bound<T> make(std::string name, T value, BoundStatus st, BoundSide side, std::string cite) {
-  return Bound<T>{std::move(name), std::move(value), st, side, std::move(cite), precision_of<T>()};
+  return Bound<T>{std::move(name), std::move(value), st, side, std::move(cite), precision_of<T>(), {}};
 }
 
 template <class T>

@@ -177,6 +177,7 @@ struct Bound {
   BoundSide side;
   std::string citation;  // paper, equation/theorem, or docs/theory.md section
   std::string precision; // "exact", "50 digits", "double", ...
+  std::string detail;    // construction parameters, e.g. "k=640, seed=1" (empty for closed forms)
 };
 
 /// The setting of a bound table: sizes, power and law (validated by the constructor; throws InputError).

@@ -1,0 +1,179 @@
+// Explicit constructions and bound tables (verify/verify.hpp). Mathematics: docs/theory.md §6.
+#include "verify/verify.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+
+#include <cmath>
+#include <random>
+
+namespace superpose {
+
+Matrix<double> unsuperposed_weights(int d, int n) {
+  check_sizes(d, n);
+  Matrix<double> W = Matrix<double>::Zero(d, n);
+  for (int i = 0; i < std::min(d, n); ++i) W(i, i) = 1.0;
+  return W;
+}
+
+Matrix<double> random_tight_frame(int d, int n, int k, std::uint64_t seed) {
+  check_sizes(d, n);
+  if (k < 1 || k > n) throw InputError("random_tight_frame: k must lie in 1..n");
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  Matrix<double> G(d, k);
+  for (int j = 0; j < k; ++j)
+    for (int i = 0; i < d; ++i) G(i, j) = g(rng);
+  Matrix<double> W = Matrix<double>::Zero(d, n);
+  if (k >= d) {
+    Eigen::SelfAdjointEigenSolver<Matrix<double>> es(G * G.transpose());
+    Matrix<double> inv_sqrt = es.eigenvectors() * es.eigenvalues().cwiseSqrt().cwiseInverse().asDiagonal() *
+                              es.eigenvectors().transpose();
+    W.leftCols(k) = std::sqrt(static_cast<double>(k) / d) * inv_sqrt * G;
+  } else {
+    Eigen::HouseholderQR<Matrix<double>> qr(G);
+    W.leftCols(k) = qr.householderQ() * Matrix<double>::Identity(d, k);
+  }
+  return W;
+}
+
+template <class T>
+Matrix<T> projective_design_weights(int m, int n) {
+  check_power(m);
+  if (n < m + 1)
+    throw InputError("projective_design: needs n >= m+1 = " + std::to_string(m + 1) + " features (n = " +
+                     std::to_string(n) + ")");
+  using std::cos;
+  using std::sin;
+  const T pi = boost::math::constants::pi<T>();
+  Matrix<T> W = Matrix<T>::Zero(2, n);
+  for (int j = 0; j <= m; ++j) {
+    T theta = pi * T(j) / T(m + 1);
+    W(0, j) = cos(theta);
+    W(1, j) = sin(theta);
+  }
+  return W;
+}
+
+namespace {
+template <class T>
+Matrix<T> cast_to(const Matrix<double>& W) {
+  Matrix<T> out(W.rows(), W.cols());
+  for (Eigen::Index j = 0; j < W.cols(); ++j)
+    for (Eigen::Index i = 0; i < W.rows(); ++i) out(i, j) = T(W(i, j));
+  return out;
+}
+}  // namespace
+
+template <class T>
+Constructions<T>::Constructions(const Setting& s, std::uint64_t seed, double exact_budget) : setting_(s) {
+  const bool in_t = static_cast<double>(s.d) * s.n * s.n <= exact_budget || std::is_same_v<T, double>;
+  auto add = [&](std::string name, std::string detail, int features, const auto& W) {
+    Member mem{std::move(name), std::move(detail), features, std::nullopt, std::nullopt};
+    using WT = typename std::decay_t<decltype(W)>::Scalar;
+    if constexpr (std::is_same_v<WT, double>) {
+      if (in_t) mem.sums_t = row_power_sums(cast_to<T>(W), s.m);
+      else mem.sums_d = row_power_sums(W, s.m);
+    } else {
+      mem.sums_t = row_power_sums(W, s.m);
+    }
+    members_.push_back(std::move(mem));
+  };
+  std::vector<int> ks;
+  for (long k = s.d; k < s.n; k *= 2) ks.push_back(static_cast<int>(k));
+  ks.push_back(s.n);
+  for (int k : ks) {
+    // Zero columns contribute nothing to the gain, so the first k columns are evaluated alone.
+    add("random_tight_frame", "k=" + std::to_string(k) + ", seed=" + std::to_string(seed), k,
+        random_tight_frame(s.d, k, k, seed));
+  }
+  if (s.d == 2 && s.n >= s.m + 1)
+    add("projective_design", std::to_string(s.m + 1) + " lines at angles j*pi/" + std::to_string(s.m + 1),
+        s.m + 1, projective_design_weights<T>(s.m, s.n));
+}
+
+template <class T>
+std::vector<ConstructionValue<T>> Constructions<T>::at(const T& p) const {
+  check_probability(p);
+  std::vector<ConstructionValue<T>> out;
+  for (const Member& mem : members_) {
+    ConstructionValue<T> v;
+    v.name = mem.name;
+    v.features = mem.features;
+    v.detail = mem.detail;
+    if (mem.sums_t) {
+      v.gain = best_scaled_gain(gain_terms(*mem.sums_t, setting_.law, p), setting_.m).gain;
+      v.precision = std::to_string(digits_of<T>()) + " digits";
+    } else {
+      v.gain = T(best_scaled_gain(gain_terms(*mem.sums_d, setting_.law, static_cast<double>(p)), setting_.m).gain);
+      v.precision = "double";
+    }
+    // keep only the best k of each family
+    auto same = std::find_if(out.begin(), out.end(), [&](const auto& o) { return o.name == v.name; });
+    if (same == out.end()) out.push_back(std::move(v));
+    else if (v.gain > same->gain) *same = std::move(v);
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> log_grid(const T& lo, const T& hi, int count) {
+  if (count < 2) throw InputError("--p: a log grid needs count >= 2");
+  using std::log;
+  using std::exp;
+  std::vector<T> out;
+  T a = log(lo), b = log(hi);
+  for (int i = 0; i < count; ++i) out.push_back(i == 0 ? lo : i == count - 1 ? hi : T(exp(a + (b - a) * T(i) / T(count - 1))));
+  return out;
+}
+
+template <class T>
+std::vector<T> parse_p_grid(const std::string& spec) {
+  std::vector<T> out;
+  auto parts = split(spec, ':');
+  if (parts.size() == 3) {
+    Rational lo = parse_rational(parts[0], "--p"), hi = parse_rational(parts[1], "--p");
+    Rational cnt = parse_rational(parts[2], "--p count");
+    if (denominator(cnt) != 1 || cnt < 2 || cnt > 100000)
+      throw InputError("--p: in start:stop:count the count must be an integer in 2..100000");
+    if (!(lo > 0 && hi <= 1 && lo < hi)) throw InputError("--p: start:stop needs 0 < start < stop <= 1");
+    out = log_grid(from_rational<T>(lo), from_rational<T>(hi), static_cast<int>(numerator(cnt)));
+  } else if (parts.size() == 1) {
+    for (const std::string& item : split(spec, ',')) out.push_back(from_rational<T>(parse_rational(item, "--p")));
+  } else {
+    throw InputError("--p: '" + spec + "' is not a value, a comma list, or start:stop:count");
+  }
+  for (const T& p : out)
+    if (!(p > 0 && p <= 1)) throw InputError("--p: every feature probability must lie in (0, 1] (got '" + spec + "')");
+  return out;
+}
+
+template <class T>
+std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
+                                     std::uint64_t seed) {
+  std::optional<Constructions<T>> cons;
+  if (with_constructions) cons.emplace(s, seed);
+  std::vector<BoundRow<T>> rows;
+  for (const T& p : ps) {
+    BoundRow<T> row{p, regime(s.d, s.m, p), closed_form_bounds(s, p)};
+    if (cons)
+      for (auto& c : cons->at(p))
+        row.bounds.push_back(Bound<T>{c.name, c.gain, BoundStatus::construction, BoundSide::lower,
+                                      "docs/theory.md §6", c.precision, c.detail});
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+#define SUPERPOSE_INSTANTIATE_VERIFY(T)                                                                          \
+  template Matrix<T> projective_design_weights<T>(int, int);                                                    \
+  template class Constructions<T>;                                                                              \
+  template std::vector<T> log_grid<T>(const T&, const T&, int);                                                 \
+  template std::vector<T> parse_p_grid<T>(const std::string&);                                                  \
+  template std::vector<BoundRow<T>> bound_table<T>(const Setting&, const std::vector<T>&, bool, std::uint64_t);
+
+SUPERPOSE_INSTANTIATE_VERIFY(double)
+SUPERPOSE_INSTANTIATE_VERIFY(Real50)
+SUPERPOSE_INSTANTIATE_VERIFY(Real100)
+
+}  // namespace superpose
