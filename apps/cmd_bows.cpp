@@ -1,0 +1,241 @@
+// `superpose bows`: Bag-of-Words Superposition (Prieto et al., ICLR 2026). The command only parses, calls
+// bows/bows.hpp and prints; docs/bows.md has a worked example of every subcommand.
+#include "apps/commands.hpp"
+#include "bows/bows.hpp"
+#include "numerics/numerics.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace superpose::cli {
+
+namespace {
+
+namespace bows = superpose::bows;
+
+std::string hms(double s) {
+  if (!std::isfinite(s) || s < 0) return "--:--";
+  const long t = std::lround(s);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
+                   : fmt::format("{:02}:{:02}", t / 60, t % 60);
+}
+
+// Progress bar on stderr: redrawn in place on a terminal (at most 5 times a second), one line per 10 % otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::uint64_t first) : first_(first), tty_(isatty(2) != 0) {}
+  void update(const bows::TrainProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const double since = std::chrono::duration<double>(now - t0_).count();
+    const bool done = p.step == p.total;
+    const std::uint64_t decile = p.step * 10 / p.total;
+    if (tty_) {
+      if (!done && std::chrono::duration<double>(now - last_).count() < 0.2) return;
+    } else if (!done && decile == last_decile_) {
+      return;
+    }
+    last_ = now;
+    last_decile_ = decile;
+    const double rate = since > 0 ? static_cast<double>(p.step - first_) / since : 0.0;
+    const double left = rate > 0 ? static_cast<double>(p.total - p.step) / rate : NAN;
+    const int width = 28;
+    const int fill = static_cast<int>(width * p.step / p.total);
+    std::string bar = std::string(static_cast<std::size_t>(fill), '#') + std::string(static_cast<std::size_t>(width - fill), '.');
+    std::string held = std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
+    std::cerr << fmt::format("{}[{}] step {}/{} loss {:.4e}{} {:.1f} steps/s elapsed {} left {}{}", tty_ ? "\r" : "",
+                             bar, p.step, p.total, p.loss, held, rate, hms(since), hms(left),
+                             tty_ ? (done ? "\n" : "") : "\n");
+    std::cerr.flush();
+  }
+
+ private:
+  std::uint64_t first_;
+  bool tty_;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_{};
+  std::uint64_t last_decile_ = ~0ull;
+};
+
+void say(const std::string& s) { std::cerr << "bows: " << s << "\n"; }
+
+void add_prepare(CLI::App& bows_app) {
+  auto o = std::make_shared<bows::PrepareOptions>();
+  auto* c = bows_app.add_subcommand(
+      "prepare",
+      "Corpus -> tokens -> vocabulary -> windows of G rows -> binary bag-of-words samples (CSR files).\n"
+      "Writes DIR/train.csr, DIR/heldout.csr, DIR/vocab.tsv, DIR/meta.json. The held-out split is by document.");
+  c->add_option("--corpus", o->corpus,
+                "Text to read: default (SOTU + Brown + SpamAssassin, installed by scripts/install-deps.sh into "
+                ".cache/corpus), wikitext:PATH[,PATH...] (WikiText files or folders of *.tokens/*.raw, e.g. "
+                "wikitext:../shared/data/wikitext-2), text:PATH (file or folder; one row per line), sotu:DIR, "
+                "brown:DIR, spam:DIR")
+      ->capture_default_str();
+  c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
+                                 "[words; the paper: 10000]")
+      ->capture_default_str();
+  c->add_option("--window", o->window, "Window size G in rows (the paper: 20)")->capture_default_str();
+  c->add_option("--stride", o->stride, "Rows between window starts (the paper: 1)")->capture_default_str();
+  c->add_option("--heldout", o->heldout, "Fraction of documents held out, in (0, 1)")->capture_default_str();
+  c->add_option("--seed", o->seed, "Seed of the document shuffle for the held-out split")->capture_default_str();
+  c->add_flag("--lowercase", o->tokens.lowercase, "Lowercase tokens (default off: case-sensitive, as the paper)");
+  c->add_option("--min-row-chars", o->tokens.min_row_chars,
+                "Rows shorter than this many characters give no tokens (the code's min_len)")
+      ->capture_default_str();
+  c->add_option("--out", o->out, "Output folder (created if missing)")->required();
+  c->callback([o] {
+    const auto s = bows::prepare(*o, say);
+    std::cout << s.to_json().dump(2) << "\n";
+  });
+}
+
+void add_train(CLI::App& bows_app) {
+  auto o = std::make_shared<bows::TrainOptions>();
+  auto linear = std::make_shared<bool>(false);
+  auto* c = bows_app.add_subcommand(
+      "train",
+      "Train the tied autoencoder x^ = ReLU(W^T W x + b), W in R^{d x V}, on prepared data: MSE over batch x V,\n"
+      "PyTorch AdamW (decoupled weight decay on W and b), cosine learning rate per step to 0, Kaiming-uniform init.\n"
+      "Writes RUN/checkpoint.bin (atomic, every --checkpoint-every steps), RUN/log.csv, RUN/config.json,\n"
+      "RUN/summary.json. Progress (step, loss, steps/s, time left) goes to stderr.");
+  c->add_option("--data", o->data, "Folder written by `superpose bows prepare`")->required();
+  c->add_option("--out", o->out, "Run folder (created if missing)")->required();
+  c->add_option("--d", o->d, "Latent width d (the paper's m or L; its main run: 1000)")->capture_default_str();
+  c->add_option("--weight-decay", o->adamw.weight_decay,
+                "AdamW decoupled weight decay, on W and b (the paper: 4 for the months figures, 1, 0)")
+      ->capture_default_str();
+  c->add_option("--lr", o->adamw.lr, "Peak learning rate (cosine schedule to 0 over --steps)")->capture_default_str();
+  c->add_option("--batch", o->batch, "Batch size B in windows")->capture_default_str();
+  c->add_option("--steps", o->steps, "Optimiser steps T (the paper: ~31.7k = 10 epochs of WikiText-103)")
+      ->capture_default_str();
+  c->add_option("--seed", o->seed, "Initialisation and shuffle seed")->capture_default_str();
+  c->add_flag("--linear", *linear, "Drop the output ReLU: x^ = W^T W x + b");
+  c->add_option("--checkpoint-every", o->checkpoint_every, "Steps between atomic checkpoints")->capture_default_str();
+  c->add_option("--eval-every", o->eval_every, "Steps between held-out evaluations (0: steps/20)")
+      ->capture_default_str();
+  c->add_option("--eval-windows", o->eval_windows, "Held-out windows per evaluation (0: all)")->capture_default_str();
+  c->add_flag("--resume", o->resume, "Continue from RUN/checkpoint.bin (same options required)");
+  c->callback([o, linear] {
+    o->relu = !*linear;
+    ProgressBar bar(0);
+    bool first = true;
+    std::uint64_t first_step = 0;
+    auto r = bows::train(*o, [&](const bows::TrainProgress& p) {
+      if (first) {
+        first_step = p.step - 1;
+        bar = ProgressBar(first_step);
+        first = false;
+      }
+      bar.update(p);
+    });
+    std::cout << fmt::format(
+        "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": {:.1f}, "
+        "\"run\": \"{}\"}}\n",
+        r.steps_run, r.final_train_loss, r.final_heldout_loss, r.seconds, o->out);
+  });
+}
+
+void add_synthetic(CLI::App& bows_app) {
+  auto data = std::make_shared<bows::SyntheticDataOptions>();
+  auto opt = std::make_shared<bows::SyntheticTrainOptions>();
+  auto structure = std::make_shared<std::string>("circular");
+  auto linear = std::make_shared<bool>(false);
+  auto out = std::make_shared<std::string>();
+  auto* c = bows_app.add_subcommand(
+      "synthetic",
+      "Synthetic BOWS (the code's synthetic_bows/): n = 12 binary features with P(x_k=1) = sigmoid(sharpness <phi_k,z>\n"
+      "+ base log-odds); a tied autoencoder trained as the code does (AdamW lr 1e-2, batch 256, 200 epochs, cosine\n"
+      "per epoch, clip 1). Prints and writes the Gram matrix of the normalised W next to the data covariance.");
+  c->add_option("--structure", *structure, "circular | figure8 | sphere | iid")->capture_default_str();
+  c->add_option("--d", opt->d, "Latent width m (the code: 2 ... 12)")->capture_default_str();
+  c->add_option("--weight-decay", opt->weight_decay, "AdamW weight decay (the code: 1 and 6)")->capture_default_str();
+  c->add_flag("--linear", *linear, "Linear decoder x^ = W^T W x + b (default: ReLU)");
+  c->add_option("--epochs", opt->epochs, "Epochs over the 8,000 training samples")->capture_default_str();
+  c->add_option("--lr", opt->lr, "Peak learning rate")->capture_default_str();
+  c->add_option("--samples", data->samples, "Samples generated (80 % train, 20 % validation)")->capture_default_str();
+  c->add_option("--sharpness", data->sharpness, "Feature sharpness (the code's CLI default: 10)")->capture_default_str();
+  c->add_option("--base-log-odds", data->base_log_odds, "Base log-odds (the code's CLI default: 0)")
+      ->capture_default_str();
+  c->add_option("--noise", data->noise, "Latent jitter std (the code's CLI default: 0)")->capture_default_str();
+  c->add_option("--seed", opt->seed, "Training seed (data seed is --data-seed)")->capture_default_str();
+  c->add_option("--data-seed", data->seed, "Data seed")->capture_default_str();
+  c->add_option("--out", *out, "Folder for gram.csv, covariance.csv, summary.json (optional)");
+  c->callback([=] {
+    data->structure = bows::parse_structure(*structure);
+    opt->relu = !*linear;
+    const auto r = bows::train_synthetic(*data, *opt);
+    nlohmann::json j = {{"structure", *structure}, {"d", opt->d}, {"relu", opt->relu},
+                        {"weight_decay", opt->weight_decay}, {"offdiag_correlation", r.offdiag_correlation},
+                        {"train_loss", r.train_loss}, {"validation_loss", r.validation_loss}};
+    std::cout << j.dump(2) << "\n";
+    const Eigen::IOFormat fmtm(4, 0, " ", "\n", "  ", "");
+    std::cerr << "data covariance:\n" << r.covariance.format(fmtm) << "\nGram of W (Frobenius-normalised):\n"
+              << r.gram.format(fmtm) << "\n";
+    if (!out->empty()) {
+      superpose::ensure_directory(*out);
+      auto csv = [](const Eigen::MatrixXd& M) {
+        std::string s = "name";
+        for (Eigen::Index k = 0; k < M.cols(); ++k) s += fmt::format(",f{}", k);
+        s += "\n";
+        for (Eigen::Index i = 0; i < M.rows(); ++i) {
+          s += fmt::format("f{}", i);
+          for (Eigen::Index k = 0; k < M.cols(); ++k) s += fmt::format(",{:.8g}", M(i, k));
+          s += "\n";
+        }
+        return s;
+      };
+      superpose::write_file_atomic(*out + "/gram.csv", csv(r.gram));
+      superpose::write_file_atomic(*out + "/covariance.csv", csv(r.covariance));
+      superpose::write_file_atomic(*out + "/summary.json", j.dump(2) + "\n");
+    }
+  });
+}
+
+void add_analyze(CLI::App& bows_app) {
+  auto o = std::make_shared<bows::AnalyzeOptions>();
+  auto no_plot = std::make_shared<bool>(false);
+  auto* c = bows_app.add_subcommand(
+      "analyze",
+      "Analyses of a trained run, each writing CSV, JSON and gnuplot (.gp, .dat, SVG, PNG) into RUN/analysis:\n"
+      "  months        12 month (and 7 day) vectors: 2-D PCA polygons of the data and of W, cycle scores\n"
+      "  interference  per-word R^2 in context vs alone, negative biases, words reconstructed only in context,\n"
+      "                bias/self/context split of the pre-activation for --word words\n"
+      "  similarity    Spearman(cos(W_u,W_v), PMI) over frequent pairs; within- vs between-category cosine\n"
+      "  structure     RUN is a sweep folder of runs: months' off-diagonal Gram norm against d\n"
+      "  synthetic     RUN is a `bows synthetic --out` folder: Gram vs covariance heat maps and r");
+  c->add_option("RUN", o->run, "Run folder (train --out), sweep folder (structure) or synthetic folder")->required();
+  c->add_option("--what", o->what, "months | interference | similarity | structure | synthetic")->capture_default_str();
+  c->add_option("--data", o->data, "Data folder (default: the one in RUN/config.json)");
+  c->add_option("--out", o->out, "Output folder (default: RUN/analysis)");
+  c->add_option("--top", o->pairs_top, "similarity: number of most frequent words whose pairs are compared")
+      ->capture_default_str();
+  c->add_option("--word", o->words, "interference: word to decompose (repeatable; default: December, Christmas, "
+                                    "Monday, war, president)");
+  c->add_flag("--no-plot", *no_plot, "Write the .gp files but do not run gnuplot");
+  c->callback([o, no_plot] {
+    o->plot = !*no_plot;
+    std::cout << bows::analyze(*o, say).dump(2) << "\n";
+  });
+}
+
+}  // namespace
+
+void register_bows(CLI::App& app) {
+  auto* b = app.add_subcommand(
+      "bows",
+      "Bag-of-Words Superposition (Prieto, Stevinson, Barsbey, Birdal, Mediano, ICLR 2026): text -> binary\n"
+      "bags of words -> tied ReLU autoencoder x^ = ReLU(W^T W x + b) -> feature geometry. Notation: V vocabulary\n"
+      "size, d latent width (the paper's m / L), G window size. Steps: prepare, train, analyze; synthetic stands\n"
+      "alone. docs/bows.md has a worked example.");
+  b->require_subcommand(1);
+  add_prepare(*b);
+  add_train(*b);
+  add_synthetic(*b);
+  add_analyze(*b);
+}
+
+}  // namespace superpose::cli

@@ -1,0 +1,729 @@
+// superpose/bows: analyses of trained BOWS models (code: text_bows/plots.py, validation_vs_singleword_r2.py; the
+// scores are ours, bows.md §4.3). Contract in bows/bows.hpp.
+#include "bows/bows.hpp"
+#include "numerics/numerics.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <numeric>
+#include <sstream>
+
+namespace superpose::bows {
+
+namespace fs = std::filesystem;
+
+extern const char* const kCategoriesText;  // generated from bows/categories.tsv
+
+namespace {
+
+const double kPi = 3.14159265358979323846;
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void write_text(const fs::path& p, const std::string& s) { write_file_atomic(p.string(), s); }
+
+struct Loaded {
+  Model model;
+  Dataset data;
+  nlohmann::json config;
+};
+
+Loaded load_run(const AnalyzeOptions& o) {
+  Loaded L;
+  const fs::path run(o.run);
+  if (!fs::is_directory(run))
+    throw InputError(fmt::format("RUN: '{}' is not a run folder (make one with `superpose bows train`)", o.run));
+  L.model = read_checkpoint((run / "checkpoint.bin").string());
+  std::ifstream cfg(run / "config.json");
+  if (cfg) {
+    try {
+      cfg >> L.config;
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(fmt::format("'{}': config.json is not JSON", o.run));
+    }
+  }
+  std::string data = o.data.empty() ? L.config.value("data", std::string{}) : o.data;
+  if (data.empty()) throw InputError("--data: the run's config.json names no data folder; pass --data DIR");
+  L.data = load_dataset(data);
+  if (static_cast<std::size_t>(L.model.V()) != L.data.vocab.size())
+    throw InputError(fmt::format("--data '{}': V={} differs from the model's V={}", data, L.data.vocab.size(),
+                                 L.model.V()));
+  return L;
+}
+
+// Indices of `words` in the vocabulary (exact match first, then case-insensitive); -1 where absent.
+std::vector<long> lookup(const Vocabulary& v, const std::vector<std::string>& words) {
+  std::vector<long> out;
+  for (const auto& w : words) {
+    long i = v.find(w);
+    if (i < 0) i = v.find(lower(w));
+    out.push_back(i);
+  }
+  return out;
+}
+
+Eigen::MatrixXd columns_of(const Model& m, const std::vector<long>& idx) {
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(idx.size()), m.d());
+  for (std::size_t k = 0; k < idx.size(); ++k) X.row(static_cast<Eigen::Index>(k)) = m.W.col(idx[k]).cast<double>().transpose();
+  return X;
+}
+
+std::string csv_matrix(const Eigen::MatrixXd& M, const std::vector<std::string>& names) {
+  std::string s = "name";
+  for (const auto& n : names) s += "," + n;
+  s += "\n";
+  for (Eigen::Index i = 0; i < M.rows(); ++i) {
+    s += names[static_cast<std::size_t>(i)];
+    for (Eigen::Index j = 0; j < M.cols(); ++j) s += fmt::format(",{:.6g}", M(i, j));
+    s += "\n";
+  }
+  return s;
+}
+
+// Data-level PCA of a group of indicator columns, as plots.py months does: rows are the training windows that hold
+// at least one word of the group; each row is centred by its own mean across the group; a 2-component PCA is fitted
+// to those rows; word k sits at (e_k − μ) projected on the two components.
+Eigen::MatrixXd data_group_pca(const Csr& train, const std::vector<long>& idx, Eigen::MatrixXd* corr_out) {
+  const auto n = static_cast<Eigen::Index>(idx.size());
+  std::map<long, Eigen::Index> pos;
+  for (Eigen::Index k = 0; k < n; ++k) pos[idx[static_cast<std::size_t>(k)]] = k;
+  std::vector<Eigen::VectorXd> rows;
+  for (std::size_t r = 0; r < train.rows(); ++r) {
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
+    bool any = false;
+    for (auto k = train.offsets[r]; k < train.offsets[r + 1]; ++k) {
+      auto it = pos.find(static_cast<long>(train.indices[k]));
+      if (it != pos.end()) {
+        x(it->second) = 1;
+        any = true;
+      }
+    }
+    if (any) rows.push_back(std::move(x));
+  }
+  if (rows.size() < 3) throw InputError("the data hold fewer than 3 windows with a word of the group");
+  Eigen::MatrixXd X(static_cast<Eigen::Index>(rows.size()), n);
+  for (std::size_t i = 0; i < rows.size(); ++i) X.row(static_cast<Eigen::Index>(i)) = rows[i].transpose();
+  if (corr_out) {
+    Eigen::MatrixXd C = X.rowwise() - X.colwise().mean();
+    Eigen::MatrixXd cov = C.transpose() * C / static_cast<double>(X.rows());
+    Eigen::VectorXd sd = cov.diagonal().cwiseSqrt();
+    *corr_out = cov.array() / (sd * sd.transpose()).array().max(1e-300);
+  }
+  Eigen::MatrixXd Xc = X.colwise() - X.rowwise().mean();
+  Eigen::RowVectorXd mu = Xc.colwise().mean();
+  Eigen::MatrixXd C = Xc.rowwise() - mu;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(C.transpose() * C);
+  Eigen::MatrixXd U = es.eigenvectors().rightCols(2).rowwise().reverse();
+  Eigen::MatrixXd E = Eigen::MatrixXd::Identity(n, n);
+  return (E.rowwise() - mu) * U;
+}
+
+std::string polygon_dat(const Eigen::MatrixXd& P, const std::vector<std::string>& names) {
+  std::string s = "# x y name (closed polygon in natural order)\n";
+  for (Eigen::Index i = 0; i <= P.rows(); ++i) {
+    const Eigen::Index k = i % P.rows();
+    s += fmt::format("{:.6g} {:.6g} \"{}\"\n", P(k, 0), P(k, 1), names[static_cast<std::size_t>(k)]);
+  }
+  return s;
+}
+
+nlohmann::json group_cycle(const Loaded& L, const fs::path& out, const std::string& tag,
+                           const std::vector<std::string>& group) {
+  const auto idx = lookup(L.data.vocab, group);
+  std::vector<std::string> names;
+  std::vector<long> present;
+  for (std::size_t k = 0; k < group.size(); ++k)
+    if (idx[k] >= 0) {
+      names.push_back(group[k]);
+      present.push_back(idx[k]);
+    }
+  nlohmann::json j = {{"group", tag}, {"words", names}};
+  if (present.size() < 4) {
+    j["error"] = "fewer than 4 words of the group are in the vocabulary";
+    return j;
+  }
+  Eigen::MatrixXd corr;
+  const Eigen::MatrixXd Pd = data_group_pca(L.data.train, present, &corr);
+  Eigen::MatrixXd Wg = columns_of(L.model, present);
+  for (Eigen::Index i = 0; i < Wg.rows(); ++i) Wg.row(i) /= std::max(Wg.row(i).norm(), 1e-300);
+  const Eigen::MatrixXd Pw = pca2(Wg);
+  Eigen::MatrixXd cos = Wg * Wg.transpose();
+  j["cycle_score_data"] = cycle_score(Pd);
+  j["cycle_score_weights"] = cycle_score(Pw);
+  j["cycle_score_max"] = present.size();
+  const Eigen::MatrixXd Graw = columns_of(L.model, present) * columns_of(L.model, present).transpose();
+  j["offdiag_gram_norm"] = (Graw - Eigen::MatrixXd(Graw.diagonal().asDiagonal())).norm();
+  j["cosine_vs_data_correlation_r"] = offdiagonal_correlation(cos, corr);
+  write_text(out / (tag + "_data_corr.csv"), csv_matrix(corr, names));
+  write_text(out / (tag + "_weight_cosine.csv"), csv_matrix(cos, names));
+  std::string pcs = "name,data_pc1,data_pc2,weights_pc1,weights_pc2\n";
+  for (std::size_t k = 0; k < names.size(); ++k)
+    pcs += fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g}\n", names[k], Pd(static_cast<Eigen::Index>(k), 0),
+                       Pd(static_cast<Eigen::Index>(k), 1), Pw(static_cast<Eigen::Index>(k), 0),
+                       Pw(static_cast<Eigen::Index>(k), 1));
+  write_text(out / (tag + "_pca.csv"), pcs);
+  write_text(out / (tag + "_pca_data.dat"), polygon_dat(Pd, names));
+  write_text(out / (tag + "_pca_weights.dat"), polygon_dat(Pw, names));
+  j["figure"] = tag + "_pca.svg";
+  return j;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+nlohmann::json analyze_months(const Loaded& L, const fs::path& out, bool plot) {
+  const std::vector<std::string> months = {"January", "February", "March",     "April",   "May",      "June",
+                                           "July",    "August",   "September", "October", "November", "December"};
+  const std::vector<std::string> days = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  nlohmann::json j = {{"analysis", "months"}};
+  j["months"] = group_cycle(L, out, "months", months);
+  j["days"] = group_cycle(L, out, "days", days);
+  if (plot)
+    for (const std::string tag : {"months", "days"}) {
+      if (j[tag].contains("error")) continue;
+      run_gnuplot(out.string(), tag + "_pca", fmt::format(R"gp(set multiplot layout 1,2 title "{0}: 2-D PCA in calendar order (cycle score data {1}/{3}, weights {2}/{3})"
+set size ratio -1
+unset key
+set title "data (window indicators)"
+plot '{0}_pca_data.dat' using 1:2 with linespoints pt 7 lc rgb '#1f77b4', '' using 1:2:3 with labels offset 1,0.6 font ',9'
+set title "weights (normalised columns of W)"
+plot '{0}_pca_weights.dat' using 1:2 with linespoints pt 7 lc rgb '#d62728', '' using 1:2:3 with labels offset 1,0.6 font ',9'
+unset multiplot
+)gp",
+                                                         tag, j[tag]["cycle_score_data"].get<int>(),
+                                                         j[tag]["cycle_score_weights"].get<int>(),
+                                                         j[tag]["cycle_score_max"].get<std::size_t>()));
+    }
+  return j;
+}
+
+// One-hot pre-activation z_v(e_v) = b_v + ‖W_v‖² and the per-word R², in context (held-out windows) and one-hot.
+nlohmann::json analyze_interference(const Loaded& L, const fs::path& out, const std::vector<std::string>& chosen,
+                                    bool plot) {
+  const Model& m = L.model;
+  const Eigen::Index V = m.V();
+  const Csr& held = L.data.heldout.rows() ? L.data.heldout : L.data.train;
+  // Context R²: streaming sums over the held-out windows.
+  Eigen::VectorXd ss_res = Eigen::VectorXd::Zero(V), sum_x = Eigen::VectorXd::Zero(V);
+  Eigen::VectorXd present_pos = Eigen::VectorXd::Zero(V), present_n = Eigen::VectorXd::Zero(V);
+  Workspace ws;
+  const std::size_t B = 256;
+  for (std::size_t s = 0; s < held.rows(); s += B) {
+    std::vector<std::size_t> rows;
+    for (std::size_t r = s; r < std::min(held.rows(), s + B); ++r) rows.push_back(r);
+    loss_and_gradient(m, held, rows, nullptr, ws);  // leaves Z = WᵀH + b in ws.Z
+    for (std::size_t c = 0; c < rows.size(); ++c) {
+      const auto col = static_cast<Eigen::Index>(c);
+      Eigen::VectorXd y = ws.Z.col(col).cast<double>();
+      if (m.relu) y = y.cwiseMax(0.0);
+      ss_res += y.cwiseAbs2();
+      for (auto k = held.offsets[rows[c]]; k < held.offsets[rows[c] + 1]; ++k) {
+        const auto v = static_cast<Eigen::Index>(held.indices[k]);
+        ss_res(v) += 1.0 - 2.0 * y(v);
+        sum_x(v) += 1;
+        present_n(v) += 1;
+        if (ws.Z(v, col) > 0) present_pos(v) += 1;
+      }
+    }
+  }
+  const double N = static_cast<double>(held.rows());
+  // One-hot R²: inputs e_j for j = 1 … V; the output matrix is WᵀW + b 1ᵀ, taken in column blocks.
+  Eigen::VectorXd ss_res1 = Eigen::VectorXd::Zero(V);
+  for (Eigen::Index j0 = 0; j0 < V; j0 += 512) {
+    const Eigen::Index nb = std::min<Eigen::Index>(512, V - j0);
+    Eigen::MatrixXf Z = m.W.transpose() * m.W.middleCols(j0, nb);
+    Z.colwise() += m.b;
+    if (m.relu) Z = Z.cwiseMax(0.0f);
+    for (Eigen::Index c = 0; c < nb; ++c) Z(j0 + c, c) -= 1.0f;
+    ss_res1 += Z.cast<double>().cwiseAbs2().rowwise().sum();
+  }
+  const double ss_tot1 = 1.0 - 1.0 / static_cast<double>(V);
+  const Eigen::VectorXf self = m.W.colwise().squaredNorm().transpose();
+  std::vector<std::tuple<double, Eigen::Index>> gap;
+  std::string csv = "index,word,count,bias,self,onehot_preactivation,r2_context,r2_onehot,windows_with_word,"
+                    "fraction_positive_when_present\n";
+  std::size_t only_context = 0, considered = 0, neg_onehot = 0;
+  for (Eigen::Index v = 0; v < V; ++v) {
+    const double p = sum_x(v) / N;
+    const double ss_tot = N * p * (1 - p);
+    const double r2c = ss_tot > 0 ? 1 - ss_res(v) / ss_tot : std::nan("");
+    const double r2o = 1 - ss_res1(v) / ss_tot1;
+    const double z1 = m.b(v) + self(v);
+    const double fpos = present_n(v) > 0 ? present_pos(v) / present_n(v) : std::nan("");
+    if (z1 <= 0) ++neg_onehot;
+    if (present_n(v) >= 5) {
+      ++considered;
+      if (z1 <= 0 && fpos > 0.5) ++only_context;
+    }
+    if (ss_tot > 0) gap.emplace_back(r2c - r2o, v);
+    csv += fmt::format("{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.4f}\n", v, L.data.vocab.words[static_cast<std::size_t>(v)],
+                       L.data.vocab.counts[static_cast<std::size_t>(v)], m.b(v), self(v), z1, r2c, r2o,
+                       present_n(v), fpos);
+  }
+  write_text(out / "interference_words.csv", csv);
+  std::sort(gap.begin(), gap.end(), [](auto& a, auto& b) { return std::get<0>(a) > std::get<0>(b); });
+  nlohmann::json top = nlohmann::json::array();
+  for (std::size_t k = 0; k < std::min<std::size_t>(25, gap.size()); ++k)
+    top.push_back(L.data.vocab.words[static_cast<std::size_t>(std::get<1>(gap[k]))]);
+  double mean_r2c = 0, mean_r2o = 0;
+  std::size_t nr = 0;
+  for (auto& [g, v] : gap) {
+    const double p = sum_x(v) / N;
+    mean_r2c += 1 - ss_res(v) / (N * p * (1 - p));
+    mean_r2o += 1 - ss_res1(v) / ss_tot1;
+    ++nr;
+  }
+  nlohmann::json j = {{"analysis", "interference"},
+                      {"heldout_windows", held.rows()},
+                      {"negative_bias_fraction", static_cast<double>((m.b.array() < 0).count()) / static_cast<double>(V)},
+                      {"negative_onehot_preactivation_fraction", static_cast<double>(neg_onehot) / static_cast<double>(V)},
+                      {"words_seen_in_5_heldout_windows", considered},
+                      {"words_reconstructed_only_in_context", only_context},
+                      {"only_in_context_definition",
+                       "b_v + |W_v|^2 <= 0 (off when alone) but z_v > 0 in more than half of the held-out windows "
+                       "that contain v (at least 5 such windows)"},
+                      {"mean_r2_context", nr ? mean_r2c / static_cast<double>(nr) : 0.0},
+                      {"mean_r2_onehot", nr ? mean_r2o / static_cast<double>(nr) : 0.0},
+                      {"top_context_gain_words", top}};
+
+  // Decomposition for chosen words: correlated context = the 4 words of highest PMI with v (co-occurring in at least
+  // 20 training windows), unrelated context = 4 frequent words whose PMI with v is closest to 0.
+  const Csr& tr = L.data.train;
+  const double NT = static_cast<double>(tr.rows());
+  Eigen::VectorXd df = Eigen::VectorXd::Zero(V);
+  for (auto idx : tr.indices) df(idx) += 1;
+  std::string towers = "word,tower,bias,self,context,total\n";
+  std::string towers_dat = "# tower bias self context total label\n";
+  nlohmann::json dec = nlohmann::json::array();
+  int tower_x = 0;
+  for (const auto& w : chosen) {
+    const long v = lookup(L.data.vocab, {w})[0];
+    if (v < 0) continue;
+    Eigen::VectorXd co = Eigen::VectorXd::Zero(V);
+    for (std::size_t r = 0; r < tr.rows(); ++r) {
+      const auto b0 = tr.indices.begin() + static_cast<std::ptrdiff_t>(tr.offsets[r]);
+      const auto b1 = tr.indices.begin() + static_cast<std::ptrdiff_t>(tr.offsets[r + 1]);
+      if (!std::binary_search(b0, b1, static_cast<std::uint32_t>(v))) continue;
+      for (auto it = b0; it != b1; ++it) co(*it) += 1;
+    }
+    std::vector<std::pair<double, Eigen::Index>> pmi, nearzero;
+    for (Eigen::Index u = 0; u < V; ++u) {
+      if (u == v || df(u) < 50) continue;
+      if (co(u) >= 20) pmi.emplace_back(std::log(co(u) * NT / (df(u) * df(v))), u);
+      const double expct = df(u) * df(v) / NT;
+      const double pm = co(u) > 0 ? std::log(co(u) / expct) : -10.0;
+      if (expct >= 5) nearzero.emplace_back(std::abs(pm), u);
+    }
+    std::sort(pmi.begin(), pmi.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::sort(nearzero.begin(), nearzero.end());
+    auto dotv = [&](Eigen::Index u) { return static_cast<double>(m.W.col(v).dot(m.W.col(u))); };
+    auto names = [&](const std::vector<std::pair<double, Eigen::Index>>& s) {
+      std::vector<Eigen::Index> idx;
+      for (std::size_t k = 0; k < std::min<std::size_t>(4, s.size()); ++k) idx.push_back(s[k].second);
+      return idx;
+    };
+    const auto corr_set = names(pmi), unrel_set = names(nearzero);
+    auto ctx = [&](const std::vector<Eigen::Index>& s) {
+      double c = 0;
+      for (auto u : s) c += dotv(u);
+      return c;
+    };
+    const double bias = m.b(v), selfv = self(v);
+    nlohmann::json d = {{"word", w}, {"bias", bias}, {"self", selfv}};
+    auto wordlist = [&](const std::vector<Eigen::Index>& s) {
+      std::vector<std::string> r;
+      for (auto u : s) r.push_back(L.data.vocab.words[static_cast<std::size_t>(u)]);
+      return r;
+    };
+    d["correlated_words"] = wordlist(corr_set);
+    d["unrelated_words"] = wordlist(unrel_set);
+    d["alone"] = bias + selfv;
+    d["with_correlated"] = bias + selfv + ctx(corr_set);
+    d["with_unrelated"] = bias + selfv + ctx(unrel_set);
+    d["correlated_without_word"] = bias + ctx(corr_set);
+    d["fraction_positive_in_heldout_windows_with_word"] = present_n(v) > 0 ? present_pos(v) / present_n(v) : 0.0;
+    dec.push_back(d);
+    const std::vector<std::tuple<std::string, double, double, double>> rows = {
+        {"alone", bias, selfv, 0.0},
+        {"+correlated", bias, selfv, ctx(corr_set)},
+        {"+unrelated", bias, selfv, ctx(unrel_set)},
+        {"correlated only", bias, 0.0, ctx(corr_set)}};
+    for (const auto& [name, bb, ss, cc] : rows) {
+      towers += fmt::format("{},{},{:.6g},{:.6g},{:.6g},{:.6g}\n", w, name, bb, ss, cc, bb + ss + cc);
+      towers_dat += fmt::format("{} {:.6g} {:.6g} {:.6g} {:.6g} \"{}: {}\"\n", tower_x++, bb, ss, cc, bb + ss + cc, w, name);
+    }
+    ++tower_x;
+  }
+  j["decompositions"] = dec;
+  write_text(out / "interference_towers.csv", towers);
+  write_text(out / "interference_towers.dat", towers_dat);
+  // R² scatter data.
+  std::string sc = "# r2_onehot r2_context\n";
+  for (auto& [g, v] : gap) {
+    const double p = sum_x(v) / N;
+    sc += fmt::format("{:.5g} {:.5g}\n", 1 - ss_res1(v) / ss_tot1, 1 - ss_res(v) / (N * p * (1 - p)));
+  }
+  write_text(out / "interference_r2.dat", sc);
+  if (plot) {
+    run_gnuplot(out.string(), "interference_r2", R"gp(set title "Per-word R^2: held-out context against the word alone (one-hot)"
+set xlabel "R^2, one-hot input"
+set ylabel "R^2, held-out windows"
+set xrange [-1:1]
+set yrange [-1:1]
+unset key
+plot 'interference_r2.dat' using 1:2 with points pt 7 ps 0.3 lc rgb '#1f77b4', x with lines dt 2 lc rgb 'black'
+)gp");
+    if (!dec.empty())
+      run_gnuplot(out.string(), "interference_towers", R"gp(set title "Pre-activation z_v = bias + self + context (stacked from the bias)"
+set style fill solid 0.8 border -1
+set boxwidth 0.8
+set xtics rotate by -60 font ',8'
+set ylabel "z_v"
+set key outside right
+set grid ytics
+plot 'interference_towers.dat' using 1:2:xtic(6) with boxes lc rgb '#7f7f7f' title 'bias', \
+     '' using 1:($2+$3):($2):(0.8) with boxxy lc rgb '#1f77b4' title 'self |W_v|^2', \
+     '' using 1:($2+$3+$4):($2+$3):(0.8) with boxxy lc rgb '#2ca02c' title 'context', \
+     '' using 1:5 with points pt 7 lc rgb 'black' title 'total', 0 with lines lc rgb 'black' notitle
+)gp");
+  }
+  return j;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> categories() {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  std::istringstream in(kCategoriesText);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    out.emplace_back(line.substr(0, tab), split(line.substr(tab + 1), ','));
+  }
+  return out;
+}
+
+nlohmann::json analyze_similarity(const Loaded& L, const fs::path& out, std::size_t top, bool plot) {
+  const Model& m = L.model;
+  const Csr& tr = L.data.train;
+  const auto V = static_cast<std::size_t>(m.V());
+  top = std::min(top, V);
+  // The `top` most frequent words by training-window frequency (forced words included only if frequent).
+  std::vector<double> df(V, 0);
+  for (auto i : tr.indices) df[i] += 1;
+  std::vector<std::size_t> order(V);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return df[a] > df[b]; });
+  order.resize(top);
+  std::vector<long> slot(V, -1);
+  for (std::size_t k = 0; k < top; ++k) slot[order[k]] = static_cast<long>(k);
+  Eigen::MatrixXd co = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(top), static_cast<Eigen::Index>(top));
+  std::vector<long> act;
+  for (std::size_t r = 0; r < tr.rows(); ++r) {
+    act.clear();
+    for (auto k = tr.offsets[r]; k < tr.offsets[r + 1]; ++k)
+      if (slot[tr.indices[k]] >= 0) act.push_back(slot[tr.indices[k]]);
+    for (std::size_t a = 0; a < act.size(); ++a)
+      for (std::size_t b = a + 1; b < act.size(); ++b) co(act[a], act[b]) += 1;
+  }
+  const double N = static_cast<double>(tr.rows());
+  Eigen::MatrixXd Wt(static_cast<Eigen::Index>(top), m.d());
+  for (std::size_t k = 0; k < top; ++k) {
+    Eigen::VectorXd w = m.W.col(static_cast<Eigen::Index>(order[k])).cast<double>();
+    Wt.row(static_cast<Eigen::Index>(k)) = w.transpose() / std::max(w.norm(), 1e-300);
+  }
+  const Eigen::MatrixXd cos = Wt * Wt.transpose();
+  std::vector<double> xs, ys;
+  std::string dat = "# pmi cosine\n";
+  for (std::size_t a = 0; a < top; ++a)
+    for (std::size_t b = a + 1; b < top; ++b) {
+      const double c = co(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+      if (c < 5) continue;  // PMI of rarer pairs is noise
+      const double pmi = std::log(c * N / (df[order[a]] * df[order[b]]));
+      xs.push_back(pmi);
+      ys.push_back(cos(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)));
+      if (xs.size() % 7 == 0) dat += fmt::format("{:.4g} {:.4g}\n", pmi, ys.back());  // every 7th pair, for the plot
+    }
+  nlohmann::json j = {{"analysis", "similarity"}, {"top_words", top}, {"pairs", xs.size()},
+                      {"pair_rule", "both among the top words by window frequency, co-occurring in >= 5 windows"},
+                      {"spearman_cosine_pmi", xs.size() > 2 ? spearman(xs, ys) : 0.0}};
+  // Categories: mean within-category cosine minus mean between-category cosine, and 5-NN category purity.
+  std::vector<std::pair<std::string, long>> members;
+  std::map<std::string, std::vector<long>> by_cat;
+  std::set<long> seen;
+  for (const auto& [cat, words] : categories())
+    for (const auto& w : words) {
+      long v = -1;
+      for (std::size_t i = 0; i < V && v < 0; ++i)
+        if (lower(L.data.vocab.words[i]) == w && !seen.count(static_cast<long>(i))) v = static_cast<long>(i);
+      if (v < 0) continue;
+      seen.insert(v);
+      members.emplace_back(cat, v);
+      by_cat[cat].push_back(v);
+    }
+  Eigen::MatrixXd Wc(static_cast<Eigen::Index>(members.size()), m.d());
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    Eigen::VectorXd w = m.W.col(members[k].second).cast<double>();
+    Wc.row(static_cast<Eigen::Index>(k)) = w.transpose() / std::max(w.norm(), 1e-300);
+  }
+  const Eigen::MatrixXd cc = Wc * Wc.transpose();
+  double within = 0, between = 0;
+  std::size_t nw = 0, nb = 0, pure = 0, total = 0;
+  std::string cat_csv = "category,words_in_vocab,mean_within_cosine\n";
+  std::map<std::string, std::pair<double, std::size_t>> per_cat;
+  for (std::size_t a = 0; a < members.size(); ++a) {
+    std::vector<std::pair<double, std::size_t>> nn;
+    for (std::size_t b = 0; b < members.size(); ++b) {
+      if (a == b) continue;
+      const double c = cc(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+      nn.emplace_back(-c, b);
+      if (b < a) continue;
+      if (members[a].first == members[b].first) {
+        within += c;
+        ++nw;
+        per_cat[members[a].first].first += c;
+        per_cat[members[a].first].second += 1;
+      } else {
+        between += c;
+        ++nb;
+      }
+    }
+    std::partial_sort(nn.begin(), nn.begin() + std::min<std::ptrdiff_t>(5, static_cast<std::ptrdiff_t>(nn.size())),
+                      nn.end());
+    for (std::size_t k = 0; k < std::min<std::size_t>(5, nn.size()); ++k) {
+      ++total;
+      if (members[nn[k].second].first == members[a].first) ++pure;
+    }
+  }
+  for (const auto& [cat, v] : by_cat)
+    cat_csv += fmt::format("{},{},{:.5g}\n", cat, v.size(),
+                           per_cat[cat].second ? per_cat[cat].first / static_cast<double>(per_cat[cat].second) : 0.0);
+  std::map<std::string, std::size_t> sizes;
+  for (const auto& [c, v] : by_cat) sizes[c] = v.size();
+  double chance = 0;  // purity of a random 5-NN: Σ_c (n_c/n)(n_c−1)/(n−1)
+  for (const auto& [c, s] : sizes)
+    chance += static_cast<double>(s) / static_cast<double>(members.size()) * static_cast<double>(s - 1) /
+              static_cast<double>(members.size() - 1);
+  j["category_words_in_vocab"] = members.size();
+  j["mean_within_category_cosine"] = nw ? within / static_cast<double>(nw) : 0.0;
+  j["mean_between_category_cosine"] = nb ? between / static_cast<double>(nb) : 0.0;
+  j["within_minus_between"] = j["mean_within_category_cosine"].get<double>() - j["mean_between_category_cosine"].get<double>();
+  j["knn5_category_purity"] = total ? static_cast<double>(pure) / static_cast<double>(total) : 0.0;
+  j["knn5_chance_purity"] = chance;
+  write_text(out / "similarity_categories.csv", cat_csv);
+  write_text(out / "similarity_pairs.dat", dat);
+  if (plot)
+    run_gnuplot(out.string(), "similarity",
+                fmt::format(R"gp(set title "cos(W_u, W_v) against PMI of frequent word pairs (Spearman {:.3f}; every 7th pair drawn)"
+set xlabel "PMI(u, v) over training windows"
+set ylabel "cosine of the weight columns"
+unset key
+plot 'similarity_pairs.dat' using 1:2 with points pt 7 ps 0.25 lc rgb '#1f77b4'
+)gp",
+                            j["spearman_cosine_pmi"].get<double>()));
+  return j;
+}
+
+nlohmann::json analyze_structure(const AnalyzeOptions& o, const fs::path& out) {
+  // A sweep folder: every sub-folder with a checkpoint.bin is one run; the months' Gram off-diagonal norm against d.
+  std::vector<std::tuple<Eigen::Index, double, std::string>> pts;
+  if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a sweep folder", o.run));
+  for (const auto& e : fs::directory_iterator(o.run)) {
+    if (!fs::exists(e.path() / "checkpoint.bin")) continue;
+    AnalyzeOptions sub = o;
+    sub.run = e.path().string();
+    const Loaded L = load_run(sub);
+    const std::vector<std::string> months = {"January", "February", "March",     "April",   "May",      "June",
+                                             "July",    "August",   "September", "October", "November", "December"};
+    const auto idx = lookup(L.data.vocab, months);
+    if (std::count(idx.begin(), idx.end(), -1)) continue;
+    const Eigen::MatrixXd Wg = columns_of(L.model, idx);
+    const Eigen::MatrixXd G = Wg * Wg.transpose();
+    pts.emplace_back(L.model.d(), (G - Eigen::MatrixXd(G.diagonal().asDiagonal())).norm(), e.path().filename().string());
+  }
+  if (pts.empty()) throw InputError(fmt::format("RUN: no run with a checkpoint.bin below '{}'", o.run));
+  std::sort(pts.begin(), pts.end());
+  std::string csv = "d,offdiag_gram_norm_months,run\n", dat = "# d norm\n";
+  nlohmann::json arr = nlohmann::json::array();
+  for (auto& [d, v, name] : pts) {
+    csv += fmt::format("{},{:.6g},{}\n", d, v, name);
+    dat += fmt::format("{} {:.6g}\n", d, v);
+    arr.push_back({{"d", d}, {"offdiag_gram_norm_months", v}, {"run", name}});
+  }
+  write_text(out / "structure.csv", csv);
+  write_text(out / "structure.dat", dat);
+  if (o.plot)
+    run_gnuplot(out.string(), "structure", R"gp(set title "Months: off-diagonal Gram norm ||G - diag G||_F against latent width d"
+set logscale x
+set xlabel "d"
+set ylabel "||G - diag G||_F, G = W_months^T W_months"
+unset key
+plot 'structure.dat' using 1:2 with linespoints pt 7
+)gp");
+  return {{"analysis", "structure"}, {"runs", arr}};
+}
+
+Eigen::MatrixXd read_matrix_csv(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) throw InputError(fmt::format("'{}': missing (run `superpose bows synthetic --out DIR` first)", p.string()));
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    auto f = split(line, ',');
+    std::vector<double> r;
+    for (std::size_t k = 1; k < f.size(); ++k) r.push_back(std::stod(f[k]));
+    rows.push_back(r);
+  }
+  if (rows.empty() || rows[0].size() != rows.size())
+    throw InputError(fmt::format("'{}': not a square matrix CSV", p.string()));
+  Eigen::MatrixXd M(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    for (std::size_t k = 0; k < rows.size(); ++k) M(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(k)) = rows[i].at(k);
+  return M;
+}
+
+nlohmann::json analyze_synthetic(const AnalyzeOptions& o, const fs::path& out) {
+  const fs::path run(o.run);
+  const Eigen::MatrixXd G = read_matrix_csv(run / "gram.csv"), C = read_matrix_csv(run / "covariance.csv");
+  if (G.rows() != C.rows()) throw InputError("gram.csv and covariance.csv differ in size");
+  const double r = offdiagonal_correlation(G, C);
+  std::string dat;
+  for (Eigen::Index i = 0; i < G.rows(); ++i) {
+    for (Eigen::Index k = 0; k < G.cols(); ++k) dat += fmt::format("{} {} {:.6g} {:.6g}\n", k, i, C(i, k), G(i, k));
+    dat += "\n";
+  }
+  write_text(out / "synthetic_heatmaps.dat", dat);
+  if (o.plot)
+    run_gnuplot(out.string(), "synthetic",
+                fmt::format(R"gp(set multiplot layout 1,2 title "Synthetic BOWS: data covariance and Gram of W (off-diagonal r = {:.3f})"
+set size ratio -1
+set palette defined (-1 '#2166ac', 0 'white', 1 '#b2182b')
+set xrange [-0.5:{}.5]
+set yrange [{}.5:-0.5]
+set title "data covariance"
+plot 'synthetic_heatmaps.dat' using 1:2:3 with image notitle
+set title "Gram W^T W (W Frobenius-normalised)"
+plot 'synthetic_heatmaps.dat' using 1:2:4 with image notitle
+unset multiplot
+)gp",
+                            r, G.rows() - 1, G.rows() - 1));
+  return {{"analysis", "synthetic"}, {"offdiag_correlation", r}, {"n", G.rows()}};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+
+int cycle_score(const Eigen::MatrixXd& P) {
+  const Eigen::Index n = P.rows();
+  if (n < 3) return static_cast<int>(n);
+  const Eigen::RowVector2d c = P.leftCols(2).colwise().mean();
+  std::vector<std::pair<double, Eigen::Index>> ang;
+  for (Eigen::Index i = 0; i < n; ++i) ang.emplace_back(std::atan2(P(i, 1) - c(1), P(i, 0) - c(0)), i);
+  std::sort(ang.begin(), ang.end());
+  std::vector<Eigen::Index> pos(static_cast<std::size_t>(n));
+  for (Eigen::Index k = 0; k < n; ++k) pos[static_cast<std::size_t>(ang[static_cast<std::size_t>(k)].second)] = k;
+  int score = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::Index a = pos[static_cast<std::size_t>(i)], b = pos[static_cast<std::size_t>((i + 1) % n)];
+    const Eigen::Index gap = (a - b + n) % n;
+    if (gap == 1 || gap == n - 1) ++score;
+  }
+  return score;
+}
+
+Eigen::MatrixXd pca2(const Eigen::MatrixXd& X) {
+  const Eigen::MatrixXd C = X.rowwise() - X.colwise().mean();
+  // Small sample count (groups of ≤ 12 words): eigen-decompose the n×n Gram C Cᵀ instead of the d×d covariance.
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(C * C.transpose());
+  const Eigen::Index n = C.rows();
+  Eigen::MatrixXd out(n, 2);
+  for (int k = 0; k < 2; ++k) {
+    const double lam = std::max(es.eigenvalues()(n - 1 - k), 0.0);
+    out.col(k) = es.eigenvectors().col(n - 1 - k) * std::sqrt(lam);  // scores = U Σ
+  }
+  return out;
+}
+
+double spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  auto ranks = [](const std::vector<double>& v) {
+    std::vector<std::size_t> o(v.size());
+    std::iota(o.begin(), o.end(), 0);
+    std::sort(o.begin(), o.end(), [&](auto a, auto b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (std::size_t i = 0; i < o.size();) {
+      std::size_t j = i;
+      while (j + 1 < o.size() && v[o[j + 1]] == v[o[i]]) ++j;
+      for (std::size_t k = i; k <= j; ++k) r[o[k]] = 0.5 * static_cast<double>(i + j) + 1;
+      i = j + 1;
+    }
+    return r;
+  };
+  if (x.size() != y.size() || x.size() < 3) throw InputError("spearman: two samples of equal size >= 3 are needed");
+  const auto rx = ranks(x), ry = ranks(y);
+  const auto n = static_cast<Eigen::Index>(x.size());
+  const Eigen::Map<const Eigen::VectorXd> a(rx.data(), n), b(ry.data(), n);
+  const Eigen::VectorXd ac = a.array() - a.mean(), bc = b.array() - b.mean();
+  const double den = ac.norm() * bc.norm();
+  return den > 0 ? ac.dot(bc) / den : 0.0;
+}
+
+void run_gnuplot(const std::string& dir, const std::string& name, const std::string& body) {
+  std::string gp = fmt::format("# {0}.gp: written by superpose bows analyze; run `gnuplot {0}.gp` here.\n", name);
+  gp += fmt::format("set terminal svg size 1000,520 dynamic enhanced font 'sans,11' background rgb 'white'\n"
+                    "set output '{0}.svg'\n{1}\nreset\n"
+                    "set terminal pngcairo size 1400,728 enhanced font 'sans,11'\nset output '{0}.png'\n{1}\n"
+                    "set output\n",
+                    name, body);
+  write_file_atomic((fs::path(dir) / (name + ".gp")).string(), gp);
+  const std::string cmd =
+      fmt::format("cd '{}' && gnuplot '{}.gp' > '{}.gnuplot.log' 2>&1", dir, name, name);
+  if (std::system(cmd.c_str()) != 0)
+    throw InputError(fmt::format("gnuplot failed on '{}/{}.gp' (see {}.gnuplot.log; install gnuplot-nox, or pass "
+                                 "--no-plot)",
+                                 dir, name, name));
+}
+
+nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
+  static const std::vector<std::string> kinds = {"months", "interference", "similarity", "structure", "synthetic"};
+  if (std::find(kinds.begin(), kinds.end(), o.what) == kinds.end())
+    throw InputError(fmt::format("--what: '{}' is not an analysis (accepted: months, interference, similarity, "
+                                 "structure, synthetic)",
+                                 o.what));
+  const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
+  if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
+  ensure_directory(out.string());
+  if (progress) progress(fmt::format("analysis {} of {} into {}", o.what, o.run, out.string()));
+  nlohmann::json j;
+  if (o.what == "structure") j = analyze_structure(o, out);
+  else if (o.what == "synthetic") j = analyze_synthetic(o, out);
+  else {
+    const Loaded L = load_run(o);
+    if (o.what == "months") j = analyze_months(L, out, o.plot);
+    else if (o.what == "similarity") j = analyze_similarity(L, out, o.pairs_top, o.plot);
+    else {
+      std::vector<std::string> words = o.words;
+      if (words.empty()) words = {"December", "Christmas", "Monday", "war", "president"};
+      j = analyze_interference(L, out, words, o.plot);
+    }
+    j["run"] = o.run;
+    j["d"] = L.model.d();
+    j["V"] = L.model.V();
+    j["options"] = L.config;
+  }
+  write_file_atomic((out / (o.what + ".json")).string(), j.dump(2) + "\n");
+  return j;
+}
+
+}  // namespace superpose::bows

