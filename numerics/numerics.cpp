@@ -62,7 +62,9 @@ Rational parse_decimal(const std::string& s, std::string_view original, std::str
     exponent = std::stol(ed);
     if (eneg) exponent = -exponent;
   }
-  mp::mpz_int num(mantissa);
+  // Strip leading zeros: GMP would read "025" as octal.
+  const size_t nz = mantissa.find_first_not_of('0');
+  mp::mpz_int num(nz == std::string::npos ? std::string("0") : mantissa.substr(nz));
   long e10 = exponent - frac_digits;
   mp::mpz_int scale = mp::pow(mp::mpz_int(10), static_cast<unsigned>(e10 < 0 ? -e10 : e10));
   Rational q = e10 >= 0 ? Rational(num * scale) : Rational(num, scale);

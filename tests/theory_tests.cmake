@@ -1,4 +1,7 @@
-foreach(t engine_exact engine_precision engine_montecarlo gradient identities)
+foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_theory)
   target_include_directories(test_${t} PRIVATE ${PROJECT_SOURCE_DIR})
 endforeach()
+superpose_test(test_cli test_cli.cpp LIBS superpose_verify nlohmann_json::nlohmann_json)
+target_include_directories(test_cli PRIVATE ${PROJECT_SOURCE_DIR})
+add_dependencies(test_cli superpose)

@@ -1,0 +1,171 @@
+// The `superpose` CLI: every bad input exits with code 2, prints one line naming the problem, and writes
+// nothing; `loss --format json` equals the library; `bounds` and `report` files equal the library's values.
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+
+#include "tests/test_support.hpp"
+#include "verify/verify.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+using namespace superpose;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+struct Sandbox {
+  fs::path dir;
+  Sandbox() {
+    dir = fs::temp_directory_path() / ("superpose_cli_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    write("W.csv", "1,0,0.5,-1/2,0.25\n0,1,0.5,1/2,-0.75\n");
+  }
+  ~Sandbox() { fs::remove_all(dir); }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
+  std::string path(const std::string& name) const { return (dir / name).string(); }
+  Run run(const std::string& args) const {
+    std::string cmd = "cd '" + dir.string() + "' && '" SUPERPOSE_CLI "' " + args + " > out.txt 2> err.txt";
+    int status = std::system(cmd.c_str());
+    auto slurp = [&](const char* f) {
+      std::ifstream in(dir / f);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp("out.txt"), slurp("err.txt")};
+  }
+};
+
+void expect_usage_error(const Sandbox& box, const std::string& args, const std::string& fragment,
+                        const std::string& must_not_exist = "") {
+  Run r = box.run(args);
+  BOOST_TEST_INFO("superpose " << args << " -> stderr: " << r.err);
+  BOOST_TEST(r.code == 2);
+  BOOST_TEST(r.err.find(fragment) != std::string::npos);
+  BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
+  BOOST_TEST(r.out.empty());
+  if (!must_not_exist.empty()) {
+    BOOST_TEST(!fs::exists(box.dir / must_not_exist));
+    BOOST_TEST(!fs::exists(box.dir / (must_not_exist + ".tmp")));
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_one_line_and_no_file) {
+  Sandbox box;
+  box.write("ragged.csv", "1,2,3\n4,5\n");
+  box.write("nan.csv", "1,nan\n0,1\n");
+  box.write("inf.csv", "1,inf\n0,1\n");
+  box.write("text.csv", "1,abc\n0,1\n");
+  box.write("empty.csv", "");
+  const std::string loss = "loss --weights W.csv --law gaussian --p 0.01 --grad G.csv";
+  expect_usage_error(box, loss + " --m 2", "must be odd", "G.csv");
+  expect_usage_error(box, loss + " --m 0", "odd integer in 1..21", "G.csv");
+  expect_usage_error(box, loss + " --m -3", "odd integer in 1..21", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0 --grad G.csv", "(0, 1]", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 1.5 --grad G.csv", "(0, 1]", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p abc --grad G.csv", "not a number", "G.csv");
+  expect_usage_error(box, "loss --weights ragged.csv --m 3 --p 0.1 --grad G.csv", "every row of W", "G.csv");
+  expect_usage_error(box, "loss --weights nan.csv --m 3 --p 0.1 --grad G.csv", "not a number", "G.csv");
+  expect_usage_error(box, "loss --weights inf.csv --m 3 --p 0.1 --grad G.csv", "not a number", "G.csv");
+  expect_usage_error(box, "loss --weights text.csv --m 3 --p 0.1 --grad G.csv", "line 1 column 2", "G.csv");
+  expect_usage_error(box, "loss --weights empty.csv --m 3 --p 0.1 --grad G.csv", "is empty", "G.csv");
+  expect_usage_error(box, "loss --weights missing.csv --m 3 --p 0.1 --grad G.csv", "cannot open", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --law cauchy --grad G.csv", "unknown law", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --law discrete:-1:1,1:2 --grad G.csv", "asymmetric",
+                     "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --law discrete: --grad G.csv", "empty", "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --digits 30 --grad G.csv", "accepted: 16, 50, 100",
+                     "G.csv");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --format xml --grad G.csv", "accepted: json, text",
+                     "G.csv");
+  expect_usage_error(box, "bounds --d 0 --n 10 --p 0.1 --out B.md", "hidden width", "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 0 --p 0.1 --out B.md", "number of features", "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 10 --m 4 --p 0.1 --out B.md", "must be odd", "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 10 --p 1e-3:1:1 --out B.md", "count", "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 10 --p 2 --out B.md", "(0, 1]", "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 10 --p 0.1 --format html --out B.md", "accepted: md, csv, json, tex",
+                     "B.md");
+  expect_usage_error(box, "bounds --d 3 --n 10 --p 0.1 --digits 20 --out B.md", "accepted: 16, 50, 100", "B.md");
+  expect_usage_error(box, "nosuchcommand", "subcommand");
+}
+
+BOOST_AUTO_TEST_CASE(loss_json_equals_the_library) {
+  Sandbox box;
+  Matrix<Rational> Wq = read_matrix_csv(box.path("W.csv"));
+  Law law = Law::parse("laplace");
+  {
+    Run r = box.run("loss --weights W.csv --m 3 --law laplace --p 0.001 --digits 50 --format json --grad G.csv");
+    BOOST_REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    Evaluation<Real50> ev = evaluate(test::convert<Real50>(Wq), 3, law, Real50("0.001"), true);
+    BOOST_TEST(j["gain"].get<std::string>() == to_decimal(ev.gain, 50));
+    BOOST_TEST(j["loss"].get<std::string>() == to_decimal(ev.loss, 50));
+    BOOST_TEST(j["zero_loss"].get<std::string>() == to_decimal(ev.zero_loss, 50));
+    BOOST_TEST(j["gain_over_p"].get<std::string>() == to_decimal(Real50(ev.gain / Real50("0.001")), 50));
+    BOOST_TEST(j["d"].get<int>() == 2);
+    BOOST_TEST(j["n"].get<int>() == 5);
+    BOOST_TEST(j["digits"].get<int>() == 50);
+    Matrix<Rational> G = read_matrix_csv(box.path("G.csv"));
+    BOOST_TEST(G.rows() == 2);
+    BOOST_TEST(G.cols() == 5);
+    BOOST_TEST(test::rel_err(Real50(G(1, 3)), Rational(ev.grad(1, 3))) < 1e-45);
+  }
+  {
+    Run r = box.run("loss --weights W.csv --m 5 --law laplace --p 3/7 --exact --poly --format json");
+    BOOST_REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    Evaluation<Rational> ev = evaluate(Wq, 5, law, Rational(3, 7));
+    BOOST_TEST(j["gain"].get<std::string>() == ev.gain.str());
+    BOOST_TEST(j["digits"].get<std::string>() == "exact");
+    std::vector<Rational> poly = gain_polynomial(Wq, 5, law);
+    BOOST_REQUIRE(j["poly"].size() == poly.size());
+    for (size_t k = 0; k < poly.size(); ++k) BOOST_TEST(j["poly"][k].get<std::string>() == poly[k].str());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bounds_json_equals_the_library) {
+  Sandbox box;
+  Run r = box.run("bounds --d 3 --n 40 --m 3 --law uniform --p 1e-4,0.2 --digits 50 --format json");
+  BOOST_REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  BOOST_REQUIRE(j.size() == 2);
+  Setting s(3, 40, 3, Law::parse("uniform"));
+  auto rows = bound_table<Real50>(s, {Real50("1e-4"), Real50("0.2")}, true);
+  for (size_t i = 0; i < 2; ++i) {
+    BOOST_TEST(j[i]["regime"].get<std::string>() == rows[i].regime);
+    BOOST_REQUIRE(j[i]["bounds"].size() == rows[i].bounds.size());
+    for (size_t k = 0; k < rows[i].bounds.size(); ++k) {
+      BOOST_TEST(j[i]["bounds"][k]["name"].get<std::string>() == rows[i].bounds[k].name);
+      BOOST_TEST(j[i]["bounds"][k]["value"].get<std::string>() == to_decimal(rows[i].bounds[k].value, 50));
+    }
+  }
+  // tensor_rank_upper at p = 1e-4: p*mu2*min(n, C(d+2,3)) = 1e-4 * (1/3) * 10 = 1/3000
+  BOOST_TEST(j[0]["bounds"][2]["name"].get<std::string>() == "tensor_rank_upper");
+  BOOST_TEST(test::rel_err(Real50(j[0]["bounds"][2]["value"].get<std::string>()), Rational(1, 3000)) < 1e-45);
+}
+
+BOOST_AUTO_TEST_CASE(report_writes_every_table) {
+  Sandbox box;
+  Run r = box.run("report --out rep --n 300 --points 3");
+  BOOST_REQUIRE(r.code == 0);
+  for (const char* f : {"report.md", "bounds_d10_gaussian.csv", "constructions_d15_rademacher.csv"})
+    BOOST_TEST(fs::exists(box.dir / "rep" / f));
+  // The last row of bounds_d10_gaussian.csv is p = 1: zero_loss = n*mu2 = 300 exactly.
+  std::ifstream in(box.dir / "rep" / "bounds_d10_gaussian.csv");
+  std::string line, last;
+  while (std::getline(in, line)) last = line;
+  BOOST_TEST(last.rfind("1,dense,300,", 0) == 0);
+}
