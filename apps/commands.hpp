@@ -10,6 +10,7 @@ namespace superpose::cli {
 void register_loss(CLI::App& app);     // apps/cmd_loss.cpp
 void register_bounds(CLI::App& app);   // apps/cmd_bounds.cpp
 void register_report(CLI::App& app);   // apps/cmd_report.cpp
+void register_optimize(CLI::App& app); // apps/cmd_optimize.cpp (optimize, first-order)
 void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
 
 }  // namespace superpose::cli

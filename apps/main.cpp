@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   superpose::cli::register_loss(app);
   superpose::cli::register_bounds(app);
   superpose::cli::register_report(app);
+  superpose::cli::register_optimize(app);
 #ifdef SUPERPOSE_WITH_BOWS
   superpose::cli::register_bows(app);
 #endif

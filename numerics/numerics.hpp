@@ -20,6 +20,7 @@
 #include <Eigen/Core>
 
 #include <stdexcept>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -96,6 +97,42 @@ Matrix<Rational> read_matrix_csv(const std::string& path);
 /// Formats a matrix as CSV (one line per row) with `digits` significant digits (exact fractions for Rational).
 template <class T>
 std::string matrix_to_csv(const Matrix<T>& M, int digits);
+
+// ---------------------------------------------------------------------------------------------------------
+// Local maximisation in double (NLopt C++ API)
+// ---------------------------------------------------------------------------------------------------------
+
+/// f(x, grad) returns the objective at x and, when grad is non-empty, writes ∂f/∂x into it (same length as x).
+using Objective = std::function<double(const std::vector<double>& x, std::vector<double>& grad)>;
+
+/// NLopt algorithms offered to users: "lbfgs" (LD_LBFGS), "mma" (LD_MMA), "slsqp" (LD_SLSQP),
+/// "bobyqa" (LN_BOBYQA, derivative-free), "mlsl" (G_MLSL_LDS global multistart with LD_LBFGS local searches;
+/// needs finite box bounds). Throws InputError for any other name.
+void check_algorithm(const std::string& name);
+
+struct MaximizeOptions {
+  std::string algorithm = "lbfgs";
+  double ftol_rel = 1e-14;
+  double xtol_rel = 1e-12;
+  int max_evals = 20000;
+  double max_seconds = 0;   // 0: no limit
+  double box = 0;           // > 0: bounds [−box, box] on every coordinate (required by mlsl)
+};
+
+/// Outcome of one NLopt run. `status` is NLopt's result name ("FTOL_REACHED", "ROUNDOFF_LIMITED", ...);
+/// `ok` is false when NLopt failed (invalid arguments, out of memory, forced stop, roundoff before any
+/// progress); x and value then hold the best point seen, which is never worse than the start.
+struct MaximizeResult {
+  std::vector<double> x;
+  double value = 0;
+  int evals = 0;
+  std::string status;
+  bool ok = false;
+};
+
+/// Maximises f from x0 with NLopt (double precision only; NLopt has no multiprecision). Never throws for an
+/// NLopt failure: it is reported in the result. Throws InputError for an unknown algorithm.
+MaximizeResult maximize(const Objective& f, std::vector<double> x0, const MaximizeOptions& opt);
 
 /// Splits `text` at `sep`, keeping empty fields.
 std::vector<std::string> split(std::string_view text, char sep);

@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(f_star_values) {
   BOOST_TEST(sym_dim(10, 3) == Rational(220));
 }
 
-BOOST_AUTO_TEST_CASE(tensor_rank_upper_holds_for_1000_random_W) {
+BOOST_AUTO_TEST_CASE(tensor_rank_and_split_upper_hold_for_1000_random_W) {
   std::mt19937_64 rng(14);
   const char* laws[] = {"rademacher", "gaussian", "uniform", "laplace"};
   const double ps[] = {1e-4, 0.01, 0.2, 0.7, 1.0};
@@ -131,6 +131,8 @@ BOOST_AUTO_TEST_CASE(tensor_rank_upper_holds_for_1000_random_W) {
     double upper = bound_tensor_rank_upper<double>(s, p).value;
     BOOST_TEST_INFO("d=" << d << " n=" << n << " m=" << m << " p=" << p << " law=" << s.law.name());
     BOOST_TEST(best <= upper * (1 + 1e-12));
+    BOOST_TEST(best <= bound_split_upper<double>(s, p).value * (1 + 1e-12));
+    BOOST_TEST(bound_split_upper<double>(s, p).value <= upper * (1 + 1e-15));
     BOOST_TEST(best <= bound_zero_loss<double>(s, p).value * (1 + 1e-12));
     ++checked;
   }
@@ -155,4 +157,30 @@ BOOST_AUTO_TEST_CASE(law_moments) {
   BOOST_CHECK_THROW(check_power(0), InputError);
   BOOST_CHECK_THROW(check_probability(0.0), InputError);
   BOOST_CHECK_THROW(check_probability(1.5), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(first_order_limit_is_not_an_upper_bound_for_laplace) {
+  // docs/theory.md Prop. 5.7: d = 1, n = 2, m = 3, W = (1, 1): best scaled gain = p(2+p)^2/(5(1+p)) > 0.8p = c_mu F* p.
+  Law law = Law::parse("laplace");
+  Matrix<Rational> W(1, 2);
+  W << 1, 1;
+  for (Rational p : {Rational(1, 10), Rational(1, 2), Rational(1)}) {
+    ScaledGain<Rational> g = best_scaled_gain(gain_terms(row_power_sums(W, 3), law, p), 3);
+    BOOST_TEST(g.gain == p * (2 + p) * (2 + p) / (5 * (1 + p)));
+    BOOST_TEST(g.gain > p * law.c_mu(3) * f_star(1, 3));
+  }
+  Setting s(1, 2, 3, law);
+  BOOST_TEST(to_string(bound_first_order_limit<double>(s, 0.1).side) == "limit");
+  BOOST_TEST(to_string(bound_first_order_limit<double>(Setting(1, 2, 3, Law::parse("gaussian")), 0.1).side) == "upper");
+}
+
+BOOST_AUTO_TEST_CASE(split_upper_closed_form) {
+  // d = 2, n = 5, m = 3, rademacher (c_mu = mu_2 = 1): F* = 16/5, C(4,3) = 4, q = (1-p)^4.
+  Setting s(2, 5, 3, Law::parse("rademacher"));
+  const double p = 0.01, q = std::pow(0.99, 4);
+  BOOST_TEST(bound_split_upper<double>(s, p).value == p * (q * 3.2 + (1 - q) * 4.0), boost::test_tools::tolerance(1e-14));
+  BOOST_TEST(bound_split_upper<double>(s, 1.0).value == 4.0, boost::test_tools::tolerance(1e-15));
+  Real50 p50("1e-30");  // no cancellation at tiny p: 1 - q = 4e-30 to 50 digits
+  Real50 v = bound_split_upper<Real50>(s, p50).value;
+  BOOST_TEST(static_cast<double>(abs(v - p50 * (Real50("3.2") + p50 * Real50("4") * Real50("0.8")))) < 1e-100);
 }

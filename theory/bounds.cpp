@@ -1,6 +1,7 @@
 // Closed-form bounds on sup_W L̃(W) (theory/theory.hpp). Proofs and provenance: docs/theory.md §3–§6.
 #include "theory/theory.hpp"
 
+
 #include <algorithm>
 #include <cmath>
 
@@ -23,6 +24,7 @@ std::string_view to_string(BoundSide s) {
     case BoundSide::lower: return "lower";
     case BoundSide::upper: return "upper";
     case BoundSide::exact: return "exact";
+    case BoundSide::limit: return "limit";
   }
   return "?";
 }
@@ -101,9 +103,29 @@ Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p) {
 template <class T>
 Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
   check_probability(p);
-  return make<T>("first_order_limit", p * from_rational<T>(s.law.c_mu(s.m) * f_star(s.d, s.m)),
-                 BoundStatus::conjecture, BoundSide::upper,
-                 "c_mu*F*(d,m)*p; first-order coefficient <= c_mu*F* proved, docs/theory.md §5 (paper Eq. (23))");
+  const T value = p * from_rational<T>(s.law.c_mu(s.m) * f_star(s.d, s.m));
+  if (s.law.name() == "laplace")
+    return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::limit,
+                   "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
+                   "NOT an upper bound for laplace at finite p (Prop. 5.7)");
+  return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::upper,
+                 "c_mu*F*(d,m)*p: p->0 limit proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); as an upper "
+                 "bound at every p a conjecture (§5.5; paper Eq. (23))");
+}
+
+template <class T>
+Bound<T> bound_split_upper(const Setting& s, const T& p) {
+  check_probability(p);
+  using std::expm1;
+  using std::log1p;
+  // q = (1-p)^(n-1) and 1 - q, computed without cancellation at small p.
+  const T one_minus_q = p == 1 ? T(s.n > 1 ? 1 : 0) : T(-expm1(T(s.n - 1) * log1p(T(-p))));
+  const T q = T(1) - one_minus_q;
+  const Rational fmin = std::min(f_star(s.d, s.m), Rational(s.n));
+  const Rational rmin = std::min(Rational(s.n), sym_dim(s.d, s.m));
+  const T value = p * (q * from_rational<T>(s.law.c_mu(s.m) * fmin) + one_minus_q * mu<T>(s, 2) * from_rational<T>(rmin));
+  return make<T>("split_upper", value, BoundStatus::proved_here, BoundSide::upper,
+                 "docs/theory.md Theorem 5.5(a): one active feature vs two or more; <= tensor_rank_upper");
 }
 
 template <class T>
@@ -147,6 +169,7 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   out.push_back(bound_unsuperposed(s, p));
   if (s.m == 1) out.push_back(bound_linear(s, p));
   out.push_back(bound_tensor_rank_upper(s, p));
+  out.push_back(bound_split_upper(s, p));
   out.push_back(bound_first_order_limit(s, p));
   out.push_back(bound_theorem_2_2_lower_order(s, p));
   out.push_back(bound_theorem_2_2_upper_order(s, p));
@@ -161,6 +184,7 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   template Bound<T> bound_linear<T>(const Setting&, const T&);                          \
   template Bound<T> bound_tensor_rank_upper<T>(const Setting&, const T&);               \
   template Bound<T> bound_first_order_limit<T>(const Setting&, const T&);               \
+  template Bound<T> bound_split_upper<T>(const Setting&, const T&);                     \
   template Bound<T> bound_theorem_2_2_lower_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_theorem_2_2_upper_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_followup_upper<T>(const Setting&, const T&);                  \

@@ -60,7 +60,7 @@ class Law {
   /// μ_k = E ξ^k, exact, for k ≥ 0 (μ_0 = 1, odd k give 0).
   Rational moment(int k) const;
 
-  /// c_μ(m) = μ_{m+1}²/μ_{2m}: the best gain per active feature of one isolated feature (docs/theory.md §4.2).
+  /// c_μ(m) = μ_{m+1}²/μ_{2m}: the best gain per active feature of one isolated feature (docs/theory.md §4.1).
   Rational c_mu(int m) const;
 
   /// True for the standard Gaussian (the only strongly log-concave law among the named ones).
@@ -149,9 +149,12 @@ template <class T>
 ScaledGain<T> best_scaled_gain(const GainTerms<T>& terms, int m);
 
 /// First-order (very sparse) objective of paper Eq. (23) in the gain-ratio form of docs/theory.md §5:
-/// F(W) = (Σ_i ‖W_i‖^{2m})² / Σ_{ij} ⟨W_i,W_j⟩^{2m} = (tr Ã)²/tr(Ã²), Ã = A^{⊙m}; ≤ F*(d,m). W is d×n.
+/// F(W) = (Σ_i ‖W_i‖^{2m})² / Σ_{ij} ⟨W_i,W_j⟩^{2m} = (tr Ã)²/tr(Ã²), Ã = A^{⊙m}; F ≤ F*(d,m) (proved here).
+/// W is d×n; F is invariant under W → c·QW (c > 0, Q orthogonal). If `grad` is not null it receives ∂F/∂W (d×n),
+/// computed from G = ∂F/∂A = (2a/b)·m·diag(A_ii^{m−1}) − (a²/b²)·2m·A^{⊙(2m−1)}, a = tr Ã, b = tr Ã², as 2WG.
+/// Returns 0 (and a zero gradient) for W = 0. Throws InputError on a bad m or non-finite W.
 template <class T>
-T first_order_ratio(const Matrix<T>& W, int m);
+T first_order_ratio(const Matrix<T>& W, int m, Matrix<T>* grad = nullptr);
 
 // ---------------------------------------------------------------------------------------------------------
 // Bounds on sup_W L̃(W)
@@ -163,11 +166,12 @@ T first_order_ratio(const Matrix<T>& W, int m);
 ///   construction     the exact gain of an explicit W (a true lower bound on sup gain);
 ///   order            an asymptotic order with unknown constants: a shape, never a guarantee.
 enum class BoundStatus { proved_in_paper, proved_here, conjecture, unreviewed_claim, construction, order };
-/// Which side of sup_W L̃ the value bounds: lower, upper, or exact (both).
-enum class BoundSide { lower, upper, exact };
+/// Which side of sup_W L̃ the value bounds: lower, upper, exact (both), or limit (the value is p times the proved
+/// p → 0 limit of sup L̃/p and bounds neither side at finite p).
+enum class BoundSide { lower, upper, exact, limit };
 
 std::string_view to_string(BoundStatus s);  // "proved-in-paper", "proved-here", ...
-std::string_view to_string(BoundSide s);    // "lower", "upper", "exact"
+std::string_view to_string(BoundSide s);    // "lower", "upper", "exact", "limit"
 
 template <class T>
 struct Bound {
@@ -188,6 +192,7 @@ struct Setting {
 };
 
 /// F*(d,m) = d(d+2)⋯(d+2m−2)/(2m−1)!! = 1/E_{u,v∼S^{d−1}}⟨u,v⟩^{2m}, exact (docs/theory.md §5, proved here).
+/// Defined for every integer 1 ≤ m ≤ 64 (even m too: the design defects use E⟨u,v⟩^{2k} for k = 1..m).
 Rational f_star(int d, int m);
 /// C(d+m−1, m) = dim Sym^m(R^d), exact.
 Rational sym_dim(int d, int m);
@@ -202,12 +207,17 @@ template <class T> Bound<T> bound_unsuperposed(const Setting& s, const T& p);   
 template <class T> Bound<T> bound_linear(const Setting& s, const T& p);             // m = 1: p·μ₂·min(d,n), exact
 template <class T> Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p);  // p·μ₂·min(n, C(d+m−1,m))
 template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p);  // c_μ·F*(d,m)·p, conjecture
+                                                                                     // (side limit for laplace)
+/// p·[(1−p)^{n−1}·c_μ·min(F*(d,m), n) + (1 − (1−p)^{n−1})·μ₂·min(n, C(d+m−1,m))]: proved here
+/// (docs/theory.md Theorem 5.5(a)); never above tensor_rank_upper and tight as p → 0 when n ≥ C(d+2m−1, 2m).
+template <class T> Bound<T> bound_split_upper(const Setting& s, const T& p);
 template <class T> Bound<T> bound_theorem_2_2_lower_order(const Setting& s, const T& p);  // min(p·d^m, d·p^{1/m})
 template <class T> Bound<T> bound_theorem_2_2_upper_order(const Setting& s, const T& p);  // min(p·d^m, d)
 template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p);     // Swissa, m ≥ 3
 
-/// All closed-form bounds that apply to the setting at p, in a fixed order (linear only for m = 1,
-/// followup_upper only for m ≥ 3).
+/// All closed-form bounds that apply to the setting at p, in a fixed order: zero_loss, unsuperposed, linear
+/// (m = 1 only), tensor_rank_upper, split_upper, first_order_limit, theorem_2_2_lower_order,
+/// theorem_2_2_upper_order, followup_upper (m ≥ 3 only).
 template <class T>
 std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);
 

@@ -163,7 +163,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
                                                                  "50 digits", "closed form, paper Eq. (9)"});
         for (const auto& c : values) {
-          const Real50 position = (c.gain - unsup) / (upper - unsup);
+          const Real50 position = upper > unsup ? Real50((c.gain - unsup) / (upper - unsup)) : Real50(0);
           const int out_digits = c.precision == "double" ? 17 : 50;
           md << "| " << g(row.p) << " | " << row.regime << " | " << c.name << " | " << c.features << " | "
              << g(c.gain, 8) << " | " << g(c.gain / row.p, 8) << " | " << g(c.gain / upper) << " | "

@@ -277,16 +277,40 @@ ScaledGain<T> best_scaled_gain(const GainTerms<T>& t, int m) {
 }
 
 template <class T>
-T first_order_ratio(const Matrix<T>& W, int m) {
-  RowPowerSums<T> s = row_power_sums(W, m);
-  T tr(0), tr2(0);
-  for (Eigen::Index i = 0; i < s.diag.size(); ++i) {
-    T am = detail::ipow(s.diag(i), m);
-    tr += am;
-    tr2 += am * am + s.off(i, m - 1);
+T first_order_ratio(const Matrix<T>& W, int m, Matrix<T>* grad) {
+  if (grad == nullptr) {
+    RowPowerSums<T> s = row_power_sums(W, m);
+    T tr(0), tr2(0);
+    for (Eigen::Index i = 0; i < s.diag.size(); ++i) {
+      T am = detail::ipow(s.diag(i), m);
+      tr += am;
+      tr2 += am * am + s.off(i, m - 1);
+    }
+    if (!(tr2 > 0)) return T(0);
+    return tr * tr / tr2;
   }
-  if (!(tr2 > 0)) return T(0);
-  return tr * tr / tr2;
+  check_power(m);
+  detail::check_weights(W);
+  Matrix<T> A = W.transpose() * W;
+  const Eigen::Index n = A.cols();
+  T a(0), b(0);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    a += detail::ipow(A(j, j), m);
+    for (Eigen::Index i = 0; i < n; ++i) b += detail::ipow(A(i, j), 2 * m);
+  }
+  if (!(b > 0)) {
+    grad->setZero(W.rows(), W.cols());
+    return T(0);
+  }
+  const T c1 = T(2) * a / b * T(m), c2 = a * a / (b * b) * T(2 * m);
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      T g = -c2 * detail::ipow(A(i, j), 2 * m - 1);
+      if (i == j) g += c1 * detail::ipow(A(i, i), m - 1);
+      A(i, j) = g;  // A is symmetric, so G is symmetric and dF/dW = W(G + G^T) = 2WG
+    }
+  *grad = T(2) * (W * A);
+  return a * a / b;
 }
 
 }  // namespace superpose
@@ -298,4 +322,4 @@ T first_order_ratio(const Matrix<T>& W, int m) {
   template superpose::Evaluation<T> superpose::evaluate<T>(const superpose::Matrix<T>&, int,              \
                                                            const superpose::Law&, const T&, bool);        \
   template superpose::ScaledGain<T> superpose::best_scaled_gain<T>(const superpose::GainTerms<T>&, int);  \
-  template T superpose::first_order_ratio<T>(const superpose::Matrix<T>&, int);
+  template T superpose::first_order_ratio<T>(const superpose::Matrix<T>&, int, superpose::Matrix<T>*);

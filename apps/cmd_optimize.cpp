@@ -1,0 +1,215 @@
+// `superpose optimize` and `superpose first-order`: optimal weights, certified in MPFR-50.
+#include "apps/cli_support.hpp"
+#include "apps/commands.hpp"
+#include "verify/verify.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace superpose::cli {
+
+namespace {
+
+std::string d50(const Real50& x) { return to_decimal(x, 50); }
+
+nlohmann::json geometry_json(const Geometry& g) {
+  return {{"eigenvalues_of_A", g.eigenvalues},
+          {"column_norms", g.norms},
+          {"represented_features", g.represented},
+          {"feature_dimensionality", g.dimensionality},
+          {"max_abs_cos", g.max_cos},
+          {"design_defects", g.design_defects}};
+}
+
+nlohmann::json starts_json(const std::vector<StartResult>& starts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : starts)
+    out.push_back({{"kind", s.kind}, {"start_gain_over_p", s.start_gain}, {"gain_over_p", s.gain},
+                   {"evals", s.evals}, {"status", s.status}, {"ok", s.ok}});
+  return out;
+}
+
+struct OptimizeCli {
+  int d = 3, n = 12, m = 3;
+  std::string law = "rademacher", p = "1e-4", init, out, format = "text", algorithm = "lbfgs";
+  OptimizeOptions opt;
+  bool quiet = false;
+};
+
+void progress_bar(int done, int total, double best, const char* what) {
+  const int width = 30, fill = total ? width * done / total : width;
+  std::cerr << "\r" << what << " [" << std::string(fill, '#') << std::string(width - fill, '.') << "] " << done << "/"
+            << total << " starts, best " << to_decimal(best, 10) << "   " << std::flush;
+  if (done == total) std::cerr << "\n";
+}
+
+void run_optimize(OptimizeCli& c) {
+  check_format(c.format, {"json", "text"});
+  Setting s(c.d, c.n, c.m, Law::parse(c.law));
+  const Rational p = parse_rational(c.p, "--p");
+  check_probability(p);
+  c.opt.algorithm = c.algorithm;
+  if (!c.init.empty()) {
+    Matrix<Rational> Wq = read_matrix_csv(c.init);
+    Matrix<double> W(Wq.rows(), Wq.cols());
+    for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = from_rational<double>(Wq.data()[k]);
+    c.opt.init = W;
+  }
+  if (!c.quiet) c.opt.progress = [](int d, int t, double b) { progress_bar(d, t, b, "optimize"); };
+  OptimizeResult r = optimize_weights(s, p, c.opt);
+  const Real50 p50 = from_rational<Real50>(p);
+
+  // Bounds at this p and the position of the optimum between the best lower and the proved upper bound.
+  std::vector<Bound<Real50>> bounds = closed_form_bounds(s, p50);
+  Real50 best_lower = 0, proved_upper = -1;
+  for (const auto& b : bounds) {
+    if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
+    if (b.side != BoundSide::lower &&
+        (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
+      proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
+  }
+  nlohmann::json jb = nlohmann::json::array();
+  for (const auto& b : bounds)
+    jb.push_back({{"name", b.name}, {"value", d50(b.value)}, {"status", std::string(to_string(b.status))},
+                  {"side", std::string(to_string(b.side))}, {"citation", b.citation}});
+  const Real50 position = proved_upper > best_lower ? Real50((r.gain - best_lower) / (proved_upper - best_lower)) : Real50(0);
+  nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"law", s.law.name()}, {"p", c.p}, {"digits", 50},
+                      {"gain", d50(r.gain)}, {"gain_over_p", d50(r.gain / p50)}, {"loss", d50(r.loss)},
+                      {"zero_loss", d50(r.zero_loss)}, {"grad_norm", to_decimal(r.grad_norm, 6)},
+                      {"polished", r.polished}, {"newton_steps", r.newton_steps}, {"polish_note", r.polish_note},
+                      {"double", {{"gain", to_decimal(r.gain_double, 17)}, {"grad_norm", r.grad_norm_double}}},
+                      {"bounds", jb}, {"best_lower", d50(best_lower)}, {"proved_upper", d50(proved_upper)},
+                      {"position", to_decimal(position, 12)}, {"geometry", geometry_json(r.geometry)},
+                      {"starts", starts_json(r.starts)}};
+  if (!c.out.empty()) write_file_atomic(c.out, matrix_to_csv(r.W50, 50));
+  if (c.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  int failed = 0;
+  for (const auto& st : r.starts) failed += !st.ok;
+  std::cout << "optimum of the tied power autoencoder: d = " << c.d << ", n = " << c.n << ", m = " << c.m
+            << ", law = " << s.law.name() << ", p = " << c.p << "\n"
+            << "  gain        " << d50(r.gain) << "   (MPFR-50)\n"
+            << "  gain/p      " << d50(r.gain / p50) << "\n"
+            << "  loss        " << d50(r.loss) << "\n"
+            << "  |grad|      " << to_decimal(r.grad_norm, 3) << " after " << r.newton_steps << " Newton steps ("
+            << r.polish_note << ")\n"
+            << "  double      gain " << to_decimal(r.gain_double, 17) << ", |grad| " << to_decimal(r.grad_norm_double, 3)
+            << "\n"
+            << "  starts      " << r.starts.size() << " (" << failed << " NLopt failures)\n"
+            << "  position    " << to_decimal(position, 6) << " between best lower " << to_decimal(best_lower, 10)
+            << " and proved upper " << to_decimal(proved_upper, 10) << "\n"
+            << "  represented " << r.geometry.represented << " of " << c.n << " features, max |cos| "
+            << to_decimal(r.geometry.max_cos, 6) << "\n  design defects";
+  for (double x : r.geometry.design_defects) std::cout << " " << to_decimal(x, 3);
+  std::cout << "\n  bounds at this p:\n";
+  for (const auto& b : bounds)
+    std::cout << "    " << b.name << std::string(26 - std::min<size_t>(25, b.name.size()), ' ') << to_decimal(b.value, 12)
+              << "  [" << to_string(b.side) << ", " << to_string(b.status) << "]\n";
+  if (!c.out.empty()) std::cout << "  weights (50 digits) written to " << c.out << "\n";
+}
+
+struct FirstOrderCli {
+  int d = 3, n = 20, m = 3, min_n = 0;
+  std::string format = "text", algorithm = "lbfgs", out;
+  OptimizeOptions opt;
+  bool quiet = false;
+};
+
+void run_first_order(FirstOrderCli& c) {
+  check_format(c.format, {"json", "text"});
+  check_sizes(c.d, c.n);
+  check_power(c.m);
+  c.opt.algorithm = c.algorithm;
+  const Rational fstar = f_star(c.d, c.m);
+  nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"f_star", fstar.str()},
+                      {"f_star_decimal", rational_to_decimal(fstar, 50)}};
+  if (c.min_n > 0) {
+    int found = min_n_for_fstar(c.d, c.m, c.min_n, c.opt, [&](int n, double ratio) {
+      if (!c.quiet) std::cerr << "first-order: n = " << n << ", best F/F* = " << to_decimal(ratio, 12) << "\n";
+      j["scan"].push_back({{"n", n}, {"ratio_to_f_star", ratio}});
+    });
+    j["min_n"] = found;
+  }
+  if (!c.quiet) c.opt.progress = [](int d, int t, double b) { progress_bar(d, t, b, "first-order"); };
+  FirstOrderResult r = optimize_first_order(c.d, c.n, c.m, c.opt);
+  j["value"] = d50(r.value);
+  j["ratio_to_f_star"] = d50(r.ratio_to_fstar);
+  j["grad_norm"] = to_decimal(r.grad_norm, 6);
+  j["polished"] = r.polished;
+  j["polish_note"] = r.polish_note;
+  j["geometry"] = geometry_json(r.geometry);
+  j["starts"] = starts_json(r.starts);
+  if (!c.out.empty()) write_file_atomic(c.out, matrix_to_csv(r.V, 50));
+  if (c.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << "first-order objective (sum |v_i|^2m)^2 / sum <v_i,v_j>^2m: d = " << c.d << ", n = " << c.n
+            << ", m = " << c.m << "\n"
+            << "  optimum     " << d50(r.value) << "   (MPFR-50)\n"
+            << "  F*(d,m)     " << fstar.str() << " = " << rational_to_decimal(fstar, 50) << "\n"
+            << "  ratio       " << d50(r.ratio_to_fstar) << "\n"
+            << "  |grad|      " << to_decimal(r.grad_norm, 3) << " (" << r.polish_note << ")\n"
+            << "  represented " << r.geometry.represented << " of " << c.n << " vectors\n  design defects";
+  for (double x : r.geometry.design_defects) std::cout << " " << to_decimal(x, 3);
+  std::cout << "\n";
+  if (c.min_n > 0)
+    std::cout << "  smallest n reaching F* (1e-9): "
+              << (j["min_n"].get<int>() ? std::to_string(j["min_n"].get<int>()) : "none up to " + std::to_string(c.min_n))
+              << "\n";
+}
+
+void add_search_options(CLI::App* cmd, OptimizeOptions& opt, std::string& algorithm, bool& quiet) {
+  cmd->add_option("--starts", opt.starts, "number of starts (structured starts first, random fill up)")
+      ->capture_default_str();
+  cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
+  cmd->add_option("--algorithm", algorithm, "NLopt algorithm: lbfgs, mma, slsqp, bobyqa (no gradient), mlsl (global)")
+      ->capture_default_str();
+  cmd->add_option("--max-evals", opt.max_evals, "objective evaluations per start")->capture_default_str();
+  cmd->add_flag("--no-polish", [&opt](std::int64_t) { opt.polish = false; }, "skip the MPFR-50 Newton polish");
+  cmd->add_flag("--quiet", quiet, "no progress bar");
+}
+
+}  // namespace
+
+void register_optimize(CLI::App& app) {
+  auto c = std::make_shared<OptimizeCli>();
+  CLI::App* cmd = app.add_subcommand(
+      "optimize",
+      "Maximises the exact gain L~(W) over W in R^{d x n} with NLopt (double, analytic gradient) from many starts\n"
+      "(unsuperposed, random tight frames, projective design for d = 2, --init, random), then polishes the best W\n"
+      "by Newton steps in MPFR-50 until |grad| < 1e-30 and reports it with the bounds at this p and its geometry.\n"
+      "Example: superpose optimize --d 3 --n 12 --m 3 --law rademacher --p 1e-4 --out W.csv");
+  cmd->add_option("--d", c->d, "hidden width")->capture_default_str();
+  cmd->add_option("--n", c->n, "number of features")->capture_default_str();
+  cmd->add_option("--m", c->m, "activation power: odd 1..21")->capture_default_str();
+  cmd->add_option("--law", c->law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
+  cmd->add_option("--p", c->p, "feature probability in (0,1] (decimal or fraction, read exactly)")->capture_default_str();
+  cmd->add_option("--init", c->init, "CSV file with a d x n starting W");
+  cmd->add_option("--out", c->out, "write the polished W (50 digits) to this CSV file");
+  cmd->add_option("--format", c->format, "text or json")->capture_default_str();
+  add_search_options(cmd, c->opt, c->algorithm, c->quiet);
+  cmd->callback([c]() { run_optimize(*c); });
+
+  auto f = std::make_shared<FirstOrderCli>();
+  CLI::App* fo = app.add_subcommand(
+      "first-order",
+      "Maximises the very sparse objective (sum_i |v_i|^2m)^2 / sum_ij <v_i,v_j>^2m over n vectors in R^d\n"
+      "(paper Eq. 23; its supremum is F*(d,m) = d(d+2)...(d+2m-2)/(2m-1)!!, reached by projective 2m-designs),\n"
+      "polished and reported at 50 digits with the design defects. --min-n N scans n = 1..N for the smallest n\n"
+      "reaching F* to 1e-9. Example: superpose first-order --d 3 --n 20 --m 3 --min-n 20");
+  fo->add_option("--d", f->d, "dimension")->capture_default_str();
+  fo->add_option("--n", f->n, "number of vectors")->capture_default_str();
+  fo->add_option("--m", f->m, "activation power: odd 1..21")->capture_default_str();
+  fo->add_option("--min-n", f->min_n, "also find the smallest n <= this value that reaches F*(d,m)");
+  fo->add_option("--out", f->out, "write the optimal vectors (d x n, 50 digits) to this CSV file");
+  fo->add_option("--format", f->format, "text or json")->capture_default_str();
+  add_search_options(fo, f->opt, f->algorithm, f->quiet);
+  fo->callback([f]() { run_first_order(*f); });
+}
+
+}  // namespace superpose::cli

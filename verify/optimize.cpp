@@ -1,0 +1,281 @@
+// Geometry, multi-start optimisation of the gain and of the first-order ratio (verify/verify.hpp).
+#include "verify/detail/polish.hpp"
+#include "verify/verify.hpp"
+
+#include <Eigen/Eigenvalues>
+
+#include <cmath>
+#include <random>
+
+namespace superpose {
+
+Geometry geometry(const Matrix<double>& W, int m) {
+  check_power(m);
+  const Eigen::Index d = W.rows(), n = W.cols();
+  Geometry g;
+  Matrix<double> A = W.transpose() * W;
+  {
+    Eigen::SelfAdjointEigenSolver<Matrix<double>> es(W * W.transpose());  // same nonzero spectrum, d×d
+    Eigen::VectorXd ev = es.eigenvalues().reverse();
+    for (Eigen::Index k = 0; k < std::min(d, n); ++k) g.eigenvalues.push_back(std::max(0.0, ev(k)));
+  }
+  const double max_sq = A.diagonal().maxCoeff();
+  std::vector<int> rep;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    g.norms.push_back(std::sqrt(A(i, i)));
+    if (max_sq > 0 && A(i, i) > 1e-6 * max_sq) rep.push_back(static_cast<int>(i));
+    const double den = A.col(i).squaredNorm();
+    g.dimensionality.push_back(den > 0 ? A(i, i) * A(i, i) / den : 0.0);
+  }
+  g.represented = static_cast<int>(rep.size());
+  for (size_t a = 0; a < rep.size(); ++a)
+    for (size_t b = a + 1; b < rep.size(); ++b) {
+      const int i = rep[a], j = rep[b];
+      g.max_cos = std::max(g.max_cos, std::abs(A(i, j)) / std::sqrt(A(i, i) * A(j, j)));
+    }
+  // design defects δ_k with weights w_i = ‖W_i‖^{2m}
+  double wsum = 0;
+  std::vector<double> w(n);
+  for (Eigen::Index i = 0; i < n; ++i) wsum += w[i] = std::pow(A(i, i), m);
+  for (int k = 1; k <= m; ++k) {
+    if (wsum <= 0) {
+      g.design_defects.push_back(0);
+      continue;
+    }
+    double s = 0;
+    for (int i : rep)
+      for (int j : rep) {
+        const double c = A(i, j) / std::sqrt(A(i, i) * A(j, j));
+        s += w[i] * w[j] * std::pow(c * c, k);
+      }
+    g.design_defects.push_back(s / (wsum * wsum) - 1.0 / static_cast<double>(f_star(static_cast<int>(d), k)));
+  }
+  return g;
+}
+
+namespace {
+
+using Vec = std::vector<double>;
+
+Matrix<double> as_matrix(const Vec& x, Eigen::Index d, Eigen::Index n) {
+  return Eigen::Map<const Matrix<double>>(x.data(), d, n);
+}
+Vec as_vec(const Matrix<double>& W) { return Vec(W.data(), W.data() + W.size()); }
+
+Matrix<Real50> to_real50(const Matrix<double>& W) { return W.cast<Real50>(); }
+
+Matrix<double> random_gaussian(Eigen::Index d, Eigen::Index n, double sigma, std::mt19937_64& rng) {
+  std::normal_distribution<double> g(0.0, sigma);
+  Matrix<double> W(d, n);
+  for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = g(rng);
+  return W;
+}
+
+std::vector<int> represented_columns(const Matrix<double>& W) {
+  Eigen::VectorXd sq = W.colwise().squaredNorm().transpose();
+  const double mx = sq.maxCoeff();
+  std::vector<int> idx;
+  for (Eigen::Index i = 0; i < sq.size(); ++i)
+    if (mx > 0 && sq(i) > 1e-6 * mx) idx.push_back(static_cast<int>(i));
+  return idx;
+}
+
+/// Runs every start through NLopt on f, returning the best x and the per-start records.
+template <class Start>
+std::pair<Matrix<double>, double> multistart(const std::vector<Start>& starts, const Objective& f, Eigen::Index d,
+                                             Eigen::Index n, const OptimizeOptions& opt,
+                                             std::vector<StartResult>& records) {
+  MaximizeOptions mo;
+  mo.algorithm = opt.algorithm;
+  mo.max_evals = opt.max_evals;
+  if (opt.algorithm == "mlsl") {
+    double mx = 0;
+    for (const auto& st : starts) mx = std::max(mx, st.second.cwiseAbs().maxCoeff());
+    mo.box = 2 * std::max(mx, 1.0);
+    mo.max_evals = std::min(opt.max_evals, 5000);
+  }
+  Matrix<double> best;
+  double best_value = -std::numeric_limits<double>::infinity();
+  int done = 0;
+  for (const auto& [kind, W0] : starts) {
+    Vec none;
+    const double v0 = f(as_vec(W0), none);
+    MaximizeResult r = maximize(f, as_vec(W0), mo);
+    records.push_back(StartResult{kind, v0, r.value, r.evals, r.status, r.ok});
+    if (r.value > best_value) {
+      best_value = r.value;
+      best = as_matrix(r.x, d, n);
+    }
+    ++done;
+    if (opt.progress) opt.progress(done, static_cast<int>(starts.size()), best_value);
+  }
+  return {best, best_value};
+}
+
+}  // namespace
+
+OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const OptimizeOptions& opt) {
+  check_probability(p_exact);
+  check_algorithm(opt.algorithm);
+  if (opt.starts < 1) throw InputError("--starts: must be at least 1");
+  if (opt.init && (opt.init->rows() != s.d || opt.init->cols() != s.n))
+    throw InputError("--init: W must be d x n = " + std::to_string(s.d) + " x " + std::to_string(s.n) + " (got " +
+                     std::to_string(opt.init->rows()) + " x " + std::to_string(opt.init->cols()) + ")");
+  const double p = from_rational<double>(p_exact);
+  const int d = s.d, n = s.n, m = s.m;
+
+  Objective f = [&](const Vec& x, Vec& grad) -> double {
+    Matrix<double> W = as_matrix(x, d, n);
+    if (grad.empty()) return evaluate(W, m, s.law, p).gain / p;
+    Evaluation<double> ev = evaluate(W, m, s.law, p, true);
+    Eigen::Map<Matrix<double>>(grad.data(), d, n) = ev.grad / p;
+    return ev.gain / p;
+  };
+  auto best_scale = [&](Matrix<double> W) {
+    ScaledGain<double> sg = best_scaled_gain(gain_terms(row_power_sums(W, m), s.law, p), m);
+    if (sg.scale > 0) W *= sg.scale;
+    return W;
+  };
+
+  std::vector<std::pair<std::string, Matrix<double>>> starts;
+  starts.emplace_back("unsuperposed", best_scale(unsuperposed_weights(d, n)));
+  if (d == 2 && n >= m + 1) starts.emplace_back("projective_design", best_scale(projective_design_weights<double>(m, n)));
+  for (long k = d; k <= n; k *= 2) {
+    Matrix<double> W = Matrix<double>::Zero(d, n);
+    W.leftCols(k) = random_tight_frame(d, static_cast<int>(k), static_cast<int>(k), opt.seed + k);
+    starts.emplace_back("tight_frame k=" + std::to_string(k), best_scale(W));
+  }
+  if (opt.init) starts.emplace_back("init", *opt.init);
+  std::mt19937_64 rng(opt.seed);
+  const double a0 = std::pow(static_cast<double>(s.law.moment(m + 1) / s.law.moment(2 * m)), 1.0 / m);
+  do {
+    starts.emplace_back("random", best_scale(random_gaussian(d, n, std::sqrt(a0 / d), rng)));
+  } while (static_cast<int>(starts.size()) < opt.starts);
+
+  OptimizeResult res;
+  auto [W, best] = multistart(starts, f, d, n, opt, res.starts);
+  (void)best;
+  // Snap unrepresented columns to exactly 0 when that does not lower the gain (they sit on a flat direction).
+  std::vector<int> rep = represented_columns(W);
+  {
+    Matrix<double> Ws = Matrix<double>::Zero(d, n);
+    for (int i : rep) Ws.col(i) = W.col(i);
+    Vec none;
+    if (f(as_vec(Ws), none) >= f(as_vec(W), none) - 1e-13 * std::abs(f(as_vec(W), none))) W = Ws;
+    else rep.clear();  // keep all columns
+  }
+  if (rep.empty())
+    for (int i = 0; i < n; ++i) rep.push_back(i);
+  {
+    Evaluation<double> ev = evaluate(W, m, s.law, p, true);
+    res.W = W;
+    res.gain_double = ev.gain;
+    res.grad_norm_double = ev.grad.norm();
+  }
+  const Real50 p50 = from_rational<Real50>(p_exact);
+  Matrix<Real50> W50 = to_real50(W);
+  const int params = d * static_cast<int>(rep.size());
+  if (!opt.polish) {
+    res.polish_note = "polish not requested";
+  } else if (params > opt.polish_max_params) {
+    res.polish_note = "polish skipped: " + std::to_string(params) + " parameters > " +
+                      std::to_string(opt.polish_max_params) + " (the double optimum is certified in MPFR-50 as is)";
+  } else {
+    const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
+    detail::Real50Objective g = [&](const Matrix<Real50>& Wr, Matrix<Real50>& grad) -> Real50 {
+      Matrix<Real50> full = Matrix<Real50>::Zero(d, n);
+      for (Eigen::Index c = 0; c < k; ++c) full.col(rep[c]) = Wr.col(c);
+      Evaluation<Real50> ev = evaluate(full, m, s.law, p50, true);
+      grad.resize(d, k);
+      for (Eigen::Index c = 0; c < k; ++c) grad.col(c) = ev.grad.col(rep[c]) / p50;
+      return ev.gain / p50;
+    };
+    Matrix<Real50> Wr(d, k);
+    for (Eigen::Index c = 0; c < k; ++c) Wr.col(c) = W50.col(rep[c]);
+    detail::PolishOutcome po = detail::newton_polish(g, Wr, Real50("1e-30"), 30);
+    W50.setZero();
+    for (Eigen::Index c = 0; c < k; ++c) W50.col(rep[c]) = po.W.col(c);
+    res.polished = po.converged;
+    res.newton_steps = po.steps;
+    res.polish_note = po.note;
+  }
+  Evaluation<Real50> ev = evaluate(W50, m, s.law, p50, true);
+  res.W50 = W50;
+  res.gain = ev.gain;
+  res.loss = ev.loss;
+  res.zero_loss = ev.zero_loss;
+  res.grad_norm = ev.grad.norm();
+  res.geometry = geometry(W50.cast<double>(), m);
+  return res;
+}
+
+FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt) {
+  check_sizes(d, n);
+  check_power(m);
+  check_algorithm(opt.algorithm);
+  Objective f = [&](const Vec& x, Vec& grad) -> double {
+    Matrix<double> V = as_matrix(x, d, n);
+    if (grad.empty()) return first_order_ratio(V, m);
+    Matrix<double> G;
+    double v = first_order_ratio(V, m, &G);
+    Eigen::Map<Matrix<double>>(grad.data(), d, n) = G;
+    return v;
+  };
+  std::vector<std::pair<std::string, Matrix<double>>> starts;
+  if (d == 2 && n >= m + 1) starts.emplace_back("projective_design", projective_design_weights<double>(m, n));
+  for (long k = d; k <= n; k *= 2) {
+    Matrix<double> W = Matrix<double>::Zero(d, n);
+    W.leftCols(k) = random_tight_frame(d, static_cast<int>(k), static_cast<int>(k), opt.seed + k);
+    starts.emplace_back("tight_frame k=" + std::to_string(k), W);
+  }
+  if (opt.init) starts.emplace_back("init", *opt.init);
+  std::mt19937_64 rng(opt.seed);
+  do {
+    starts.emplace_back("random", random_gaussian(d, n, 1.0, rng));
+  } while (static_cast<int>(starts.size()) < opt.starts);
+
+  FirstOrderResult res;
+  auto [V, best] = multistart(starts, f, d, n, opt, res.starts);
+  (void)best;
+  V /= std::max(1e-300, V.colwise().norm().maxCoeff());
+  std::vector<int> rep = represented_columns(V);
+  Matrix<Real50> V50 = to_real50(V);
+  const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
+  if (opt.polish && d * k <= opt.polish_max_params) {
+    detail::Real50Objective g = [&](const Matrix<Real50>& Vr, Matrix<Real50>& grad) -> Real50 {
+      return first_order_ratio(Vr, m, &grad);
+    };
+    Matrix<Real50> Vr(d, k);
+    for (Eigen::Index c = 0; c < k; ++c) Vr.col(c) = V50.col(rep[c]);
+    detail::PolishOutcome po = detail::newton_polish(g, Vr, Real50("1e-30"), 30);
+    V50.setZero();
+    for (Eigen::Index c = 0; c < k; ++c) V50.col(rep[c]) = po.W.col(c);
+    res.polished = po.converged;
+    res.polish_note = po.note;
+  } else {
+    res.polish_note = opt.polish ? "polish skipped: too many parameters" : "polish not requested";
+  }
+  Matrix<Real50> G;
+  res.V = V50;
+  res.value = first_order_ratio(V50, m, &G);
+  res.grad_norm = G.norm();
+  res.ratio_to_fstar = res.value / from_rational<Real50>(f_star(d, m));
+  res.geometry = geometry(V50.cast<double>(), m);
+  return res;
+}
+
+int min_n_for_fstar(int d, int m, int n_max, const OptimizeOptions& opt, const std::function<void(int, double)>& per_n) {
+  OptimizeOptions o = opt;
+  o.polish = false;
+  o.progress = nullptr;
+  const double fstar = static_cast<double>(f_star(d, m));
+  for (int n = 1; n <= n_max; ++n) {
+    FirstOrderResult r = optimize_first_order(d, n, m, o);
+    const double ratio = static_cast<double>(r.value) / fstar;
+    if (per_n) per_n(n, ratio);
+    if (ratio >= 1 - 1e-9) return n;
+  }
+  return 0;
+}
+
+}  // namespace superpose
