@@ -42,7 +42,7 @@ class ProgressBar {
     }
     last_ = now;
     last_decile_ = decile;
-    const double rate = since > 0 ? static_cast<double>(p.step - first_) / since : 0.0;
+    const double rate = since > 0.5 ? static_cast<double>(p.step - first_) / since : 0.0;
     const double left = rate > 0 ? static_cast<double>(p.total - p.step) / rate : NAN;
     const int width = 28;
     const int fill = static_cast<int>(width * p.step / p.total);

@@ -195,9 +195,9 @@ nlohmann::json analyze_months(const Loaded& L, const fs::path& out, bool plot) {
 set size ratio -1
 unset key
 set title "data (window indicators)"
-plot '{0}_pca_data.dat' using 1:2 with linespoints pt 7 lc rgb '#1f77b4', '' using 1:2:3 with labels offset 1,0.6 font ',9'
+plot '{0}_pca_data.dat' using 1:2 with linespoints pt 7 lc rgb '#1f77b4', '' every ::1 using 1:2:3 with labels offset 1,0.6 font ',9'
 set title "weights (normalised columns of W)"
-plot '{0}_pca_weights.dat' using 1:2 with linespoints pt 7 lc rgb '#d62728', '' using 1:2:3 with labels offset 1,0.6 font ',9'
+plot '{0}_pca_weights.dat' using 1:2 with linespoints pt 7 lc rgb '#d62728', '' every ::1 using 1:2:3 with labels offset 1,0.6 font ',9'
 unset multiplot
 )gp",
                                                          tag, j[tag]["cycle_score_data"].get<int>(),
@@ -296,8 +296,9 @@ nlohmann::json analyze_interference(const Loaded& L, const fs::path& out, const 
                       {"mean_r2_onehot", nr ? mean_r2o / static_cast<double>(nr) : 0.0},
                       {"top_context_gain_words", top}};
 
-  // Decomposition for chosen words: correlated context = the 4 words of highest PMI with v (co-occurring in at least
-  // 20 training windows), unrelated context = 4 frequent words whose PMI with v is closest to 0.
+  // Decomposition for chosen words: correlated context = the 4 words whose window indicator correlates most with v's
+  // (phi coefficient over the training windows, words in at least 20 windows), unrelated context = the 4 such words
+  // whose correlation with v is closest to 0.
   const Csr& tr = L.data.train;
   const double NT = static_cast<double>(tr.rows());
   Eigen::VectorXd df = Eigen::VectorXd::Zero(V);
@@ -316,15 +317,20 @@ nlohmann::json analyze_interference(const Loaded& L, const fs::path& out, const 
       if (!std::binary_search(b0, b1, static_cast<std::uint32_t>(v))) continue;
       for (auto it = b0; it != b1; ++it) co(*it) += 1;
     }
+    // Indicator correlation (phi coefficient) of u with v over the training windows: it weighs strength against
+    // support, where PMI favours rare words.
     std::vector<std::pair<double, Eigen::Index>> pmi, nearzero;
+    const double pv = df(v) / NT;
     for (Eigen::Index u = 0; u < V; ++u) {
-      if (u == v || df(u) < 50) continue;
-      if (co(u) >= 20) pmi.emplace_back(std::log(co(u) * NT / (df(u) * df(v))), u);
-      const double expct = df(u) * df(v) / NT;
-      const double pm = co(u) > 0 ? std::log(co(u) / expct) : -10.0;
-      if (expct >= 5) nearzero.emplace_back(std::abs(pm), u);
+      if (u == v || df(u) < 20) continue;
+      const double pu = df(u) / NT, puv = co(u) / NT;
+      const double den = std::sqrt(pu * (1 - pu) * pv * (1 - pv));
+      if (!(den > 0)) continue;
+      const double phi = (puv - pu * pv) / den;
+      pmi.emplace_back(-phi, u);
+      nearzero.emplace_back(std::abs(phi), u);
     }
-    std::sort(pmi.begin(), pmi.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::sort(pmi.begin(), pmi.end());
     std::sort(nearzero.begin(), nearzero.end());
     auto dotv = [&](Eigen::Index u) { return static_cast<double>(m.W.col(v).dot(m.W.col(u))); };
     auto names = [&](const std::vector<std::pair<double, Eigen::Index>>& s) {

@@ -2,6 +2,7 @@
 // checkpoints (code: text_bows/train_autoencoder.py). Contract in bows/bows.hpp.
 #include "bows/binary_io.hpp"
 #include "bows/bows.hpp"
+#include "bows/kernels.hpp"
 #include "numerics/numerics.hpp"
 
 #include <fmt/format.h>
@@ -40,17 +41,11 @@ double loss_and_gradient(const Model& model, const Csr& data, const std::vector<
   if (static_cast<std::size_t>(V) != data.V)
     throw InputError(fmt::format("model V={} differs from the data's V={}", V, data.V));
   if (B == 0) return 0.0;
-  // Encoder: H = W X as a gather-sum of the active columns.
+  // Encoder: H = W X as a gather-sum of the active columns; decoder: Z = Wᵀ H + b (one GEMM).
   ws.H.resize(d, B);
-  ws.H.setZero();
-  for (Eigen::Index c = 0; c < B; ++c) {
-    const std::size_t r = rows[static_cast<std::size_t>(c)];
-    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) ws.H.col(c) += model.W.col(data.indices[k]);
-  }
-  // Decoder: Z = Wᵀ H + b (one GEMM).
+  kernels::encode(model.W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.H.data());
   ws.Z.resize(V, B);
-  ws.Z.noalias() = model.W.transpose() * ws.H;
-  ws.Z.colwise() += model.b;
+  kernels::decode(model.W.data(), model.b.data(), ws.H.data(), d, V, B, ws.Z.data());
   // Loss: Σ ŷ² over all outputs, corrected at the active ones by (ŷ−1)² − ŷ² = 1 − 2ŷ.
   double sum = 0;
   for (Eigen::Index c = 0; c < B; ++c) {
@@ -89,30 +84,13 @@ double loss_and_gradient(const Model& model, const Csr& data, const std::vector<
   grad->W.resize(d, V);
   ws.dH.resize(d, B);
   // Sparse backward when few outputs carry gradient: each nonzero dZ(v, c) costs two axpys of length d, against
-  // the 2·d·B·V multiply-adds of the two dense GEMMs. The crossover (measured in bench/bench_bows.cpp) is near 25 %.
-  if (ws.last_active_fraction < 0.25) {
-    grad->W.setZero();
-    ws.dH.setZero();
-    for (Eigen::Index c = 0; c < B; ++c) {
-      auto h = ws.H.col(c);
-      auto dh = ws.dH.col(c);
-      const float* zc = ws.Z.col(c).data();
-      for (Eigen::Index v = 0; v < V; ++v) {
-        const float g = zc[v];
-        if (g == 0.0f) continue;
-        dh.noalias() += g * model.W.col(v);
-        grad->W.col(v).noalias() += g * h;
-      }
-    }
-  } else {
-    grad->W.noalias() = ws.H * ws.Z.transpose();  // decoder path: dWᵀ = dZ Hᵀ
-    ws.dH.noalias() = model.W * ws.Z;             // dL/dH
-  }
+  // the 2·d·B·V multiply-adds of the two dense GEMMs. The crossover (bench/bench_bows.cpp) is near 25 %.
+  if (ws.last_active_fraction < 0.25)
+    kernels::backward_sparse(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
+  else
+    kernels::backward_dense(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
   // Encoder path: dW(:, j) += dH(:, c) for every active j of sample c.
-  for (Eigen::Index c = 0; c < B; ++c) {
-    const std::size_t r = rows[static_cast<std::size_t>(c)];
-    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) grad->W.col(data.indices[k]) += ws.dH.col(c);
-  }
+  kernels::scatter_add(grad->W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.dH.data());
   return loss;
 }
 
@@ -124,21 +102,6 @@ void AdamWState::reset(Eigen::Index d, Eigen::Index V) {
   step = 0;
 }
 
-namespace {
-// One PyTorch AdamW update of a flat parameter array (torch/optim/adamw.py, _single_tensor_adamw, with the CPU
-// kernels' float arithmetic: lerp with weight < 0.5 is m + w(g − m); addcmul is v + (value·g)·g).
-void adamw_update(float* p, const float* g, float* m, float* v, std::size_t n, float decay, float w1, float beta2,
-                  float one_minus_beta2, float bc2_sqrt, float eps, float neg_step) {
-  for (std::size_t i = 0; i < n; ++i) {
-    p[i] *= decay;
-    m[i] = m[i] + w1 * (g[i] - m[i]);
-    v[i] = v[i] * beta2 + one_minus_beta2 * g[i] * g[i];
-    const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
-    p[i] = p[i] + neg_step * (m[i] / denom);
-  }
-}
-}  // namespace
-
 void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr) {
   if (state.mW.rows() != model.d() || state.mW.cols() != model.V()) state.reset(model.d(), model.V());
   state.step += 1;
@@ -149,10 +112,10 @@ void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const Ada
   const float w1 = static_cast<float>(1.0 - opt.beta1);
   const float neg_step = static_cast<float>(-(lr / bc1));
   const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
-  adamw_update(model.W.data(), grad.W.data(), state.mW.data(), state.vW.data(), static_cast<std::size_t>(model.W.size()),
+  kernels::adamw_update(model.W.data(), grad.W.data(), state.mW.data(), state.vW.data(), static_cast<std::size_t>(model.W.size()),
                decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
                static_cast<float>(opt.eps), neg_step);
-  adamw_update(model.b.data(), grad.b.data(), state.mb.data(), state.vb.data(), static_cast<std::size_t>(model.b.size()),
+  kernels::adamw_update(model.b.data(), grad.b.data(), state.mb.data(), state.vb.data(), static_cast<std::size_t>(model.b.size()),
                decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
                static_cast<float>(opt.eps), neg_step);
 }

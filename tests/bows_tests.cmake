@@ -3,7 +3,3 @@
 superpose_test(test_bows_data test_bows_data.cpp LIBS superpose_bows superpose_numerics)
 add_dependencies(test_bows_data superpose)
 superpose_test(test_bows_model test_bows_model.cpp LIBS superpose_bows superpose_numerics)
-# The tests hold the kernels' Eigen objects; compile them like the library so Eigen's inline code matches.
-if(SUPERPOSE_BOWS_KERNEL_FLAGS)
-  target_compile_options(test_bows_model PRIVATE ${SUPERPOSE_BOWS_KERNEL_FLAGS})
-endif()
