@@ -40,7 +40,7 @@ void register_bounds(CLI::App& app) {
       "Example: superpose bounds --d 10 --n 6000 --m 3 --law gaussian --p 1e-6:1:25 --digits 50 --format csv");
   cmd->add_option("--d", o->d, "hidden width d >= 1")->capture_default_str();
   cmd->add_option("--n", o->n, "number of features n >= 1")->capture_default_str();
-  cmd->add_option("--m", o->m, "activation power: odd integer 1..21")->capture_default_str();
+  cmd->add_option("--m", o->m, "activation power: odd integer 1..7")->capture_default_str();
   cmd->add_option("--law", o->law, "rademacher, gaussian, uniform, laplace, or discrete:v1:w1,v2:w2,...")
       ->capture_default_str();
   cmd->add_option("--p", o->p, "a value, a comma list, or start:stop:count (log-spaced), all in (0,1]")

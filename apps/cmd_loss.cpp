@@ -95,7 +95,7 @@ void register_loss(CLI::App& app) {
       "Example: superpose loss --weights W.csv --m 3 --law gaussian --p 0.001 --digits 50");
   cmd->add_option("--weights", o->weights, "CSV file with d lines of n numbers (decimals or fractions such as 3/7)")
       ->required();
-  cmd->add_option("--m", o->m, "activation power: odd integer 1..21 (phi(t) = t^m)")->capture_default_str();
+  cmd->add_option("--m", o->m, "activation power: odd integer 1..7 (phi(t) = t^m)")->capture_default_str();
   cmd->add_option("--law", o->law,
                   "law mu of the nonzero inputs: rademacher, gaussian, uniform (on [-1,1]), laplace (unit scale), "
                   "discrete:v1:w1,v2:w2,... (symmetrised)")

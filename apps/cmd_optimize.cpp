@@ -186,7 +186,7 @@ void register_optimize(CLI::App& app) {
       "Example: superpose optimize --d 3 --n 12 --m 3 --law rademacher --p 1e-4 --out W.csv");
   cmd->add_option("--d", c->d, "hidden width")->capture_default_str();
   cmd->add_option("--n", c->n, "number of features")->capture_default_str();
-  cmd->add_option("--m", c->m, "activation power: odd 1..21")->capture_default_str();
+  cmd->add_option("--m", c->m, "activation power: odd 1..7")->capture_default_str();
   cmd->add_option("--law", c->law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
   cmd->add_option("--p", c->p, "feature probability in (0,1] (decimal or fraction, read exactly)")->capture_default_str();
   cmd->add_option("--init", c->init, "CSV file with a d x n starting W");
@@ -204,7 +204,7 @@ void register_optimize(CLI::App& app) {
       "reaching F* to 1e-9. Example: superpose first-order --d 3 --n 20 --m 3 --min-n 20");
   fo->add_option("--d", f->d, "dimension")->capture_default_str();
   fo->add_option("--n", f->n, "number of vectors")->capture_default_str();
-  fo->add_option("--m", f->m, "activation power: odd 1..21")->capture_default_str();
+  fo->add_option("--m", f->m, "activation power: odd 1..7")->capture_default_str();
   fo->add_option("--min-n", f->min_n, "also find the smallest n <= this value that reaches F*(d,m)");
   fo->add_option("--out", f->out, "write the optimal vectors (d x n, 50 digits) to this CSV file");
   fo->add_option("--format", f->format, "text or json")->capture_default_str();

@@ -76,7 +76,8 @@ class Law {
   std::vector<std::pair<Rational, Rational>> atoms_;
 };
 
-/// Validates the activation power. Throws InputError unless m is odd and 1 ≤ m ≤ 21; an even m is refused
+/// Validates the activation power. Throws InputError unless m is odd and 1 ≤ m ≤ 7 (above 7 the
+/// moment-cumulant recursion loses digits at large p: docs/theory.md §2.6); an even m is refused
 /// because every term of E⟨x,(Ax)^m⟩ then has odd degree in x, so C = 0 and the gain is −D ≤ 0 for every W.
 void check_power(int m);
 /// Validates a feature probability: throws InputError unless 0 < p ≤ 1.
