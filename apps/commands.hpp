@@ -11,6 +11,7 @@ void register_loss(CLI::App& app);     // apps/cmd_loss.cpp
 void register_bounds(CLI::App& app);   // apps/cmd_bounds.cpp
 void register_report(CLI::App& app);   // apps/cmd_report.cpp
 void register_optimize(CLI::App& app); // apps/cmd_optimize.cpp (optimize, first-order)
+void register_experiments(CLI::App& app);  // apps/cmd_experiments.cpp (verify, sweep, train)
 void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
 
 }  // namespace superpose::cli

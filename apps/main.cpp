@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   superpose::cli::register_bounds(app);
   superpose::cli::register_report(app);
   superpose::cli::register_optimize(app);
+  superpose::cli::register_experiments(app);
 #ifdef SUPERPOSE_WITH_BOWS
   superpose::cli::register_bows(app);
 #endif

@@ -75,6 +75,11 @@ std::vector<GridP> parse_experiment_p(const std::string& spec, const std::string
   const auto parts = split(spec, ':');
   if (parts.size() == 3) {
     GridP lo = exact(parts[0]), hi = exact(parts[1]);
+    // Ends in the same 12-digit style as the interior when that is the same exact number.
+    for (GridP* e : {&lo, &hi}) {
+      const std::string t = to_decimal(from_rational<Real50>(e->value), 12);
+      if (e->value > 0 && parse_rational(t, flag) == e->value) e->text = t;
+    }
     const Rational cnt = parse_rational(parts[2], flag + " count");
     if (denominator(cnt) != 1 || cnt < 2 || cnt > 1000)
       throw InputError(flag + ": in lo:hi:count the count must be an integer in 2..1000 (got '" + spec + "')");
@@ -117,6 +122,7 @@ std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg) {
   need(cfg.jobs >= 1 && cfg.jobs <= 64, "--jobs: must lie in 1..64");
   need(cfg.max_evals >= 1, "--max-evals: must be at least 1");
   need(cfg.plant_upper_factor > 0, "--plant-upper-factor: must be > 0 (1 = off)");
+  need(cfg.sparse_factor >= 1, "--sparse-factor: must be >= 1");
   need(cfg.stop_after >= 0, "--stop-after: must be >= 0 (0 = no limit)");
   const std::vector<GridP> ps = parse_experiment_p(cfg.p_spec, "--p");
   std::vector<VerifyPoint> grid;
@@ -199,8 +205,8 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
     const Rational limit = s.law.c_mu(pt.m) * f_star(pt.d, pt.m);
     c.ratio = static_cast<double>(r.gain / (from_rational<Real50>(limit) * p50));
     const Rational design = sym_dim(pt.d, 2 * pt.m);  // C(d+2m−1, 2m)
-    if (pt.p.value * ipow(Rational(pt.d), pt.m) * 100 > 1) {
-      c.detail = "p > d^-m/100";
+    if (pt.p.value * ipow(Rational(pt.d), pt.m) * cfg.sparse_factor > 1) {
+      c.detail = "p > d^-m/" + cfg.sparse_factor.str();
     } else if (Rational(pt.n) < design) {
       c.detail = "n < C(d+2m-1,2m) = " + design.str() + ": a projective 2m-design may not fit";
     } else {
@@ -312,6 +318,7 @@ std::string header_line(const VerifyConfig& cfg) {
              {"starts", cfg.starts},
              {"seed", cfg.seed},
              {"max_evals", cfg.max_evals},
+             {"sparse_factor", cfg.sparse_factor.str()},
              {"plant_upper_factor", cfg.plant_upper_factor.str()}};
   return h.dump();
 }
