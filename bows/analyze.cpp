@@ -398,8 +398,8 @@ set ylabel "z_v"
 set key outside right
 set grid ytics
 plot 'interference_towers.dat' using 1:2:xtic(6) with boxes lc rgb '#7f7f7f' title 'bias', \
-     '' using 1:($2+$3):($2):(0.8) with boxxy lc rgb '#1f77b4' title 'self |W_v|^2', \
-     '' using 1:($2+$3+$4):($2+$3):(0.8) with boxxy lc rgb '#2ca02c' title 'context', \
+     '' using 1:2:($1-0.4):($1+0.4):2:($2+$3) with boxxy lc rgb '#1f77b4' title 'self |W_v|^2', \
+     '' using 1:2:($1-0.4):($1+0.4):($2+$3):($2+$3+$4) with boxxy lc rgb '#2ca02c' title 'context', \
      '' using 1:5 with points pt 7 lc rgb 'black' title 'total', 0 with lines lc rgb 'black' notitle
 )gp");
   }

@@ -375,7 +375,8 @@ double offdiagonal_correlation(const Eigen::MatrixXd& A, const Eigen::MatrixXd& 
 
 /// Cycle score of points in the plane given in their natural (calendar) order: sort by angle around their mean and
 /// count how many of the n calendar neighbour pairs (k, k+1 mod n) are also adjacent in the angular order. n means
-/// a perfect cycle (up to rotation and reflection); random points score about 2n/(n−1)·… ≈ 2 on average for n=12.
+/// a perfect cycle (up to rotation and reflection); a random angular order scores 2n/(n−1) on average (each
+/// calendar pair is adjacent with probability 2/(n−1)): 2.18 for the 12 months, 2.33 for the 7 days.
 int cycle_score(const Eigen::MatrixXd& points2);
 
 /// 2-D PCA coordinates (rows) of the rows of X (centred by the column mean), via Eigen's SelfAdjointEigenSolver.
