@@ -11,6 +11,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -292,4 +293,25 @@ BOOST_AUTO_TEST_CASE(sweep_small_run_respects_bounds_and_slopes) {
     BOOST_REQUIRE_EQUAL(files.size(), 2u);
     for (const auto& f : files) BOOST_TEST(fs::file_size(f) > 1000u);
   }
+}
+
+BOOST_AUTO_TEST_CASE(fast_gain_equals_the_engine) {
+  // The blocked, threaded evaluator must agree with evaluate<double> (itself tested against exact enumeration).
+  std::mt19937_64 rng(5);
+  for (const char* law : {"rademacher", "gaussian", "uniform"})
+    for (int m : {1, 3, 5}) {
+      const int d = 4, n = 300;  // n > one block of 128 rows, and not a multiple of it
+      std::normal_distribution<double> g(0, 0.5);
+      Matrix<double> W(d, n);
+      for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = g(rng);
+      const Law L = Law::parse(law);
+      const double p = 0.05;
+      Evaluation<double> ev = evaluate(W, m, L, p, true);
+      Matrix<double> G;
+      const double v = fast_gain(W, m, L, p, &G, 2);
+      BOOST_TEST_INFO(law << " m = " << m);
+      BOOST_TEST(std::abs(v - ev.gain) <= 1e-10 * std::abs(ev.gain));
+      BOOST_TEST((G - ev.grad).norm() <= 1e-10 * ev.grad.norm());
+      BOOST_TEST(fast_gain(W, m, L, p, nullptr, 1) == v);  // thread count does not change the value
+    }
 }

@@ -547,6 +547,170 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// fast gain (double, blocked, threaded)
+// ---------------------------------------------------------------------------------------------------------
+
+namespace {
+
+double binom(int n, int k) {
+  if (k < 0 || k > n) return 0;
+  double r = 1;
+  for (int i = 1; i <= k; ++i) r = r * (n - k + i) / i;
+  return r;
+}
+
+/// Moments M_0..M_N from cumulants κ_1..κ_N: M_n = Σ_{k=1}^{n} C(n−1,k−1) κ_k M_{n−k}.
+void moments_from_cumulants(const std::vector<double>& kappa, int N, std::vector<double>& M) {
+  M.assign(N + 1, 0.0);
+  M[0] = 1;
+  for (int n = 1; n <= N; ++n) {
+    double s = 0;
+    for (int k = 1; k <= n; ++k) s += binom(n - 1, k - 1) * kappa[k] * M[n - k];
+    M[n] = s;
+  }
+}
+
+struct RowModel {
+  int m;
+  std::vector<double> ex;  // E x^k = p·μ_k, k = 0..2m
+  std::vector<double> kx;  // κ_k(x), k = 0..2m
+  RowModel(const Law& law, int m_, double p) : m(m_), ex(2 * m_ + 1), kx(2 * m_ + 1, 0.0) {
+    ex[0] = 1;
+    for (int k = 1; k <= 2 * m; ++k) ex[k] = p * static_cast<double>(law.moment(k));
+    for (int n = 1; n <= 2 * m; ++n) {  // κ_n = M_n − Σ_{k<n} C(n−1,k−1) κ_k M_{n−k}
+      double s = ex[n];
+      for (int k = 1; k < n; ++k) s -= binom(n - 1, k - 1) * kx[k] * ex[n - k];
+      kx[n] = s;
+    }
+  }
+  /// Row gain f = 2C_i − D_i from a = A_ii and Q[k−1] = Q_{2k}(i), with ∂f/∂a and ∂f/∂Q_{2k} (fQ[k−1]).
+  double row(double a, const double* Q, double& fa, double* fQ) const {
+    const int N = 2 * m;
+    std::vector<double> kZ(N + 1, 0.0), kS(N + 1, 0.0), MZ, MS, apow(N + 1, 1.0);
+    for (int r = 1; r <= N; ++r) apow[r] = apow[r - 1] * a;
+    for (int k = 1; k <= m; ++k) kZ[2 * k] = kx[2 * k] * Q[k - 1];
+    for (int r = 1; r <= N; ++r) kS[r] = kZ[r] + apow[r] * kx[r];
+    moments_from_cumulants(kZ, N, MZ);
+    moments_from_cumulants(kS, N, MS);
+    double C = 0, Ca = 0, D = MS[N], Da = 0;
+    for (int t = 1; t <= m; t += 2) {
+      C += binom(m, t) * apow[t] * ex[t + 1] * MZ[m - t];
+      Ca += binom(m, t) * t * apow[t - 1] * ex[t + 1] * MZ[m - t];
+    }
+    for (int r = 2; r <= N; r += 2) Da += binom(N, r) * MS[N - r] * r * apow[r - 1] * kx[r];
+    for (int k = 1; k <= m; ++k) {
+      const int r = 2 * k;
+      const double dD = binom(N, r) * MS[N - r] * kx[r];
+      double dC = 0;
+      for (int t = 1; t <= m; t += 2)
+        if (r <= m - t) dC += binom(m, t) * apow[t] * ex[t + 1] * binom(m - t, r) * MZ[m - t - r] * kx[r];
+      fQ[k - 1] = 2 * dC - dD;
+    }
+    fa = 2 * Ca - Da;
+    return 2 * C - D;
+  }
+};
+
+template <class F>
+void parallel_blocks(Eigen::Index n, Eigen::Index block, int threads, const F& f) {
+  const Eigen::Index nb = (n + block - 1) / block;
+  std::atomic<Eigen::Index> next{0};
+  auto work = [&]() {
+    for (Eigen::Index b; (b = next++) < nb;) f(b * block, std::min(block, n - b * block));
+  };
+  const int t = static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(threads, nb)));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < t; ++i) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
+
+/// Σ_{j≠i} col_j^{2k} for k = 1..M into q (M = m known at compile time, so the k loop unrolls).
+template <int M>
+void power_sums_row(const double* col, Eigen::Index n, Eigen::Index i, double* q) {
+  double acc[M] = {};
+  auto range = [&](Eigen::Index j0, Eigen::Index j1) {  // j = i is skipped, not subtracted (no cancellation)
+    for (Eigen::Index j = j0; j < j1; ++j) {
+      const double x2 = col[j] * col[j];
+      double pw = x2;
+      for (int k = 0; k < M; ++k) {
+        acc[k] += pw;
+        pw *= x2;
+      }
+    }
+  };
+  range(0, i);
+  range(i + 1, n);
+  for (int k = 0; k < M; ++k) q[k] += acc[k];
+}
+
+/// col_j ← Σ_k 2k·(fi_k + fj_k)·col_j^{2k−1} for j ≠ i, col_i ← 2·fa_i.
+template <int M>
+void grad_row(double* col, Eigen::Index n, Eigen::Index i, const double* fi, const double* fQ, double fa_i) {
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double x = col[j], x2 = x * x;
+    const double* fj = fQ + static_cast<size_t>(j) * M;
+    double xp = x, h = 0;
+    for (int k = 0; k < M; ++k) {
+      h += 2 * (k + 1) * (fi[k] + fj[k]) * xp;
+      xp *= x2;
+    }
+    col[j] = h;
+  }
+  col[i] = 2 * fa_i;
+}
+
+template <int M>
+void dispatch_rows(int m, double* col, Eigen::Index n, Eigen::Index i, double* q, bool grad, const double* fi,
+                   const double* fQ, double fa_i) {
+  if constexpr (M > 21) {
+    throw std::logic_error("fast_gain: m out of range");
+  } else if (m == M) {
+    if (grad) grad_row<M>(col, n, i, fi, fQ, fa_i);
+    else power_sums_row<M>(col, n, i, q);
+  } else {
+    dispatch_rows<M + 2>(m, col, n, i, q, grad, fi, fQ, fa_i);
+  }
+}
+
+}  // namespace
+
+double fast_gain(const Matrix<double>& W, int m, const Law& law, double p, Matrix<double>* grad, int threads) {
+  check_power(m);
+  check_probability(p);
+  const Eigen::Index n = W.cols();
+  if (W.size() == 0) throw InputError("fast_gain: empty W");
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const RowModel model(law, m, p);
+  const Eigen::VectorXd a = W.colwise().squaredNorm().transpose();
+  // Row-major n×m arrays: Q_{2k}(i) and ∂f_i/∂Q_{2k}(i).
+  std::vector<double> Q(static_cast<size_t>(n) * m, 0.0), fQ(static_cast<size_t>(n) * m), fa(n), f(n);
+  const Eigen::Index block = 128;
+  parallel_blocks(n, block, threads, [&](Eigen::Index i0, Eigen::Index b) {
+    Matrix<double> A = W.transpose() * W.middleCols(i0, b);  // n×b: column c is row i0+c of WᵀW
+    for (Eigen::Index c = 0; c < b; ++c) {
+      const Eigen::Index i = i0 + c;
+      double* q = &Q[static_cast<size_t>(i) * m];
+      dispatch_rows<1>(m, A.col(c).data(), n, i, q, false, nullptr, nullptr, 0);
+      f[i] = model.row(a(i), q, fa[i], &fQ[static_cast<size_t>(i) * m]);
+    }
+  });
+  double gain = 0;
+  for (Eigen::Index i = 0; i < n; ++i) gain += f[i];
+  if (!grad) return gain;
+  grad->resize(W.rows(), n);
+  parallel_blocks(n, block, threads, [&](Eigen::Index i0, Eigen::Index b) {
+    Matrix<double> A = W.transpose() * W.middleCols(i0, b);  // becomes M(:, block), M symmetric
+    for (Eigen::Index c = 0; c < b; ++c) {
+      const Eigen::Index i = i0 + c;
+      dispatch_rows<1>(m, A.col(c).data(), n, i, nullptr, true, &fQ[static_cast<size_t>(i) * m], fQ.data(), fa[i]);
+    }
+    grad->middleCols(i0, b).noalias() = W * A;
+  });
+  return gain;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // sweep
 // ---------------------------------------------------------------------------------------------------------
 
@@ -637,21 +801,17 @@ SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int,
   for (size_t i = 0; i < ps.size(); ++i) {
     const auto t1 = std::chrono::steady_clock::now();
     const double p = from_rational<double>(ps[i].value);
-    Objective f = [&](const Vec& x, Vec& grad) -> double {
-      Eigen::Map<const Matrix<double>> W(x.data(), d, n);
-      if (grad.empty()) return evaluate(Matrix<double>(W), m, s.law, p).gain / p;
-      Evaluation<double> ev = evaluate(Matrix<double>(W), m, s.law, p, true);
-      Eigen::Map<Matrix<double>>(grad.data(), d, n) = ev.grad / p;
-      return ev.gain / p;
-    };
     // Start: the best of the warm start and the constructions, each at its optimal overall scale.
     Matrix<double> W0;
     double g0 = -1;
     std::string start;
     if (prev.size()) {
-      ScaledGain<double> sg = best_scaled_gain(gain_terms(row_power_sums(prev, m), s.law, p), m);
-      W0 = prev * (sg.scale > 0 ? sg.scale : 1.0);
-      g0 = sg.gain;
+      // gain(sW) = 2λC − λ²D with λ = s^{2m}: C and D from the gains at λ = 1 and λ = 2, best λ = C/D.
+      const double g1 = fast_gain(prev, m, s.law, p), g2 = fast_gain(prev * std::pow(2.0, 0.5 / m), m, s.law, p);
+      const double C = g1 - g2 / 4, D = 2 * C - g1;
+      const double lambda = C > 0 && D > 0 ? C / D : 1.0;
+      W0 = prev * std::pow(lambda, 0.5 / m);
+      g0 = fast_gain(W0, m, s.law, p);
       start = "warm";
     }
     for (const auto& c : cands) {
@@ -662,15 +822,36 @@ SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int,
         start = c.name;
       }
     }
+    // Optimise over the nonzero columns only: a zero column has zero gradient (every term of ∂L̃/∂W_i carries a
+    // factor A_ij^{r−1}, r ≥ 2, or A_ii^{t−1}·W_i), so it stays zero, and the cost falls as features die.
+    std::vector<Eigen::Index> active;
+    {
+      const Eigen::VectorXd sq = W0.colwise().squaredNorm().transpose();
+      const double mx = sq.maxCoeff();
+      for (Eigen::Index c = 0; c < n; ++c)
+        if (sq(c) > 1e-10 * mx) active.push_back(c);
+    }
+    const Eigen::Index k = static_cast<Eigen::Index>(active.size());
+    Matrix<double> Wc(d, k);
+    for (Eigen::Index c = 0; c < k; ++c) Wc.col(c) = W0.col(active[c]);
+    Objective f = [&](const Vec& x, Vec& grad) -> double {
+      const Matrix<double> V = Eigen::Map<const Matrix<double>>(x.data(), d, k);
+      if (grad.empty()) return fast_gain(V, m, s.law, p) / p;
+      Matrix<double> G;
+      const double v = fast_gain(V, m, s.law, p, &G) / p;
+      Eigen::Map<Matrix<double>>(grad.data(), d, k) = G / p;
+      return v;
+    };
     MaximizeOptions mo;
     mo.max_evals = cfg.max_evals;
     mo.ftol_rel = 1e-12;
-    MaximizeResult r = maximize(f, Vec(W0.data(), W0.data() + W0.size()), mo);
-    Matrix<double> W = Eigen::Map<const Matrix<double>>(r.x.data(), d, n);
+    MaximizeResult r = maximize(f, Vec(Wc.data(), Wc.data() + Wc.size()), mo);
+    Matrix<double> W = Matrix<double>::Zero(d, n);
+    for (Eigen::Index c = 0; c < k; ++c) W.col(active[c]) = Eigen::Map<const Matrix<double>>(r.x.data(), d, k).col(c);
     SweepPoint pt;
     pt.p = ps[i].text;
     pt.p_value = p;
-    pt.gain = evaluate(W, m, s.law, p).gain;
+    pt.gain = fast_gain(W, m, s.law, p);
     pt.log_d_p = std::log(p) / logd;
     pt.log_d_gain = std::log(pt.gain) / logd;
     pt.first_order_limit = c_fstar * p;
@@ -733,17 +914,19 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
   auto panels = [&](const std::string& terminal, const std::string& file) {
     gp << "set terminal " << terminal << "\nset output '" << (dir / file).string() << "'\n"
        << "set multiplot layout 2,1 title '" << title << "' font ',13'\n"
-       << "unset arrow; unset label\n"
+       << "unset arrow; unset label; set yrange [*:*]\n"
        << "set lmargin 12; set rmargin 4\n"
        << "set grid lc rgb '#dddddd'\n"
-       << "set key top left box opaque font ',10' spacing 1.1\n"
-       << "set xlabel 'log_d p'\nset ylabel 'log_d gain'\n"
+       << "set key bottom right box opaque font ',10' spacing 1.1\n"
+       << "set xlabel 'log_{" << d << "} p'\nset ylabel 'log_{" << d << "} gain'\n"
        << "set size 1,0.62; set origin 0,0.33\n"
        << "set arrow 1 from " << -m << ", graph 0 to " << -m << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#7f7f7f'\n"
        << "set arrow 2 from " << 1 - m << ", graph 0 to " << 1 - m << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#7f7f7f'\n"
-       << "set label 1 'p = d^{-m}' at " << -m << ", graph 0.06 offset 0.6,0 textcolor rgb '#555555'\n"
-       << "set label 2 'p = d^{1-m}' at " << 1 - m << ", graph 0.06 offset 0.6,0 textcolor rgb '#555555'\n"
-       << "set label 3 'very sparse' at graph 0.02, graph 0.97 front textcolor rgb '#555555' font ',9'\n"
+       << "set label 1 'p = d^{-m}' at " << -m << ", graph 0.89 offset 0.6,0 textcolor rgb '#555555'\n"
+       << "set label 2 'p = d^{1-m}' at " << 1 - m << ", graph 0.89 offset 0.6,0 textcolor rgb '#555555'\n"
+       << "set label 3 'very sparse' at " << (xmin - m) / 2 << ", graph 0.96 center textcolor rgb '#555555'\n"
+       << "set label 4 'intermediate' at " << -m + 0.5 << ", graph 0.96 center textcolor rgb '#555555'\n"
+       << "set label 5 'dense' at " << (1 - m + xmax) / 2 << ", graph 0.96 center textcolor rgb '#555555'\n"
        << "plot '" << (dir / "sweep.csv").string()
        << "' skip 1 using 3:4 with linespoints pt 7 ps 0.7 lw 2 lc rgb '#1f77b4' title 'best gain found (L-BFGS on the exact gain, warm-started)', \\\n"
        << "  vs(x) with lines dt 2 lw 1.5 lc rgb '#d62728' title 'slope 1 through c_{/Symbol m} F^*(d,m) p  (very sparse limit)', \\\n"
@@ -754,10 +937,10 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
          << "' skip 1 using 3:14 with linespoints pt 6 ps 0.8 lc rgb '#ff7f0e' title 'Adam from a small random W'";
     gp << "\n"
        << "unset arrow; unset label; unset key\n"
-       << "set key top right box opaque font ',10'\n"
+       << "set key bottom center horizontal box opaque font ',10'\n"
        << "set size 1,0.33; set origin 0,0\n"
-       << "set ylabel 'local slope'\nset xlabel 'log_d p'\n"
-       << "set yrange [*:*]\n"
+       << "set ylabel 'local slope'\nset xlabel 'log_{" << d << "} p'\n"
+       << "set yrange [0:1.15]\n"
        << "set arrow 1 from " << -m << ", graph 0 to " << -m << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#7f7f7f'\n"
        << "set arrow 2 from " << 1 - m << ", graph 0 to " << 1 - m << ", graph 1 nohead dt 2 lw 1.5 lc rgb '#7f7f7f'\n"
        << "plot '" << (dir / "sweep.csv").string()

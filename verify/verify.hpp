@@ -332,6 +332,15 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
 /// `with_header` false omits the md/csv header, so rows can be printed one at a time.
 std::string render_verify(const std::vector<VerifyRow>& rows, const std::string& format, bool with_header = true);
 
+/// The exact gain L̃(W) (paper Eq. 7) and, if `grad` is not null, ∂L̃/∂W (d×n), in double, for large n: the same
+/// cumulant route as evaluate() (docs/theory.md §2) but blocked by rows and spread over `threads` threads (0: all
+/// cores), with O(n·(m + 128·threads)) memory instead of n×n. Per row i it forms a_i = A_ii and Q_{2k}(i) = Σ_{j≠i} A_ij^{2k},
+/// the row gain f_i(a_i, Q) and its partial derivatives (∂M_r/∂κ_s = C(r,s)·M_{r−s}), then
+/// ∂L̃/∂W_i = 2·∂f_i/∂a_i·W_i + Σ_{j≠i} Σ_k 2k·A_ij^{2k−1}·(∂f_i/∂Q_{2k}(i) + ∂f_j/∂Q_{2k}(j))·W_j.
+/// Agrees with evaluate<double> to rounding (tests/test_experiments.cpp). Throws InputError on a bad m or p.
+double fast_gain(const Matrix<double>& W, int m, const Law& law, double p, Matrix<double>* grad = nullptr,
+                 int threads = 0);
+
 // ---------------------------------------------------------------------------------------------------------
 // superpose sweep: the gain against p at fixed (d, n, m, μ), the paper's Figure 3 (issue 3)
 // ---------------------------------------------------------------------------------------------------------
@@ -343,7 +352,7 @@ struct SweepConfig {
   int points = 30;             // log-spaced, ≥ 2
   std::string out_dir = "out/sweep";
   std::uint64_t seed = 1;
-  int max_evals = 60;          // L-BFGS evaluations per point (warm-started from the previous point)
+  int max_evals = 100;         // L-BFGS evaluations per point (warm-started from the previous point)
   bool with_train = false;     // also run Adam from a small random W at every point (second series)
   int train_steps = 300;       // Adam steps per point with with_train
 };
