@@ -20,6 +20,12 @@ void register_report(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(2, 200));
   cmd->add_option("--seed", cfg->seed, "seed of the random tight frames")->capture_default_str();
+  cmd->add_flag("--no-sweep", [cfg](std::int64_t) { cfg->with_sweep = false; },
+                "skip the reduced Figure 3 sweep (optimised gains against p, with a gnuplot figure)");
+  cmd->add_option("--sweep-n", cfg->sweep_n, "number of features of the reduced sweep")->capture_default_str();
+  cmd->add_option("--sweep-points", cfg->sweep_points, "number of p values of the reduced sweep")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 200));
   cmd->callback([cfg]() {
     std::string path = write_report(*cfg, [](int done, int total, const std::string& what) {
       std::cerr << "\rreport: [" << done << "/" << total << "] " << what << "          " << std::flush;

@@ -159,9 +159,9 @@ BOOST_AUTO_TEST_CASE(bounds_json_equals_the_library) {
 
 BOOST_AUTO_TEST_CASE(report_writes_every_table) {
   Sandbox box;
-  Run r = box.run("report --out rep --n 300 --points 3");
+  Run r = box.run("report --out rep --n 300 --points 3 --sweep-n 60 --sweep-points 4");
   BOOST_REQUIRE(r.code == 0);
-  for (const char* f : {"report.md", "bounds_d10_gaussian.csv", "constructions_d15_rademacher.csv"})
+  for (const char* f : {"report.md", "bounds_d10_gaussian.csv", "constructions_d15_rademacher.csv", "sweep/sweep.csv"})
     BOOST_TEST(fs::exists(box.dir / "rep" / f));
   // The last row of bounds_d10_gaussian.csv is p = 1: zero_loss = n*mu2 = 300 exactly.
   std::ifstream in(box.dir / "rep" / "bounds_d10_gaussian.csv");

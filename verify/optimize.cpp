@@ -80,6 +80,18 @@ std::vector<int> represented_columns(const Matrix<double>& W) {
   return idx;
 }
 
+/// Newton-polishes the columns `rep` of W50 in place (the other columns are set to 0); f acts on the d×|rep|
+/// matrix of those columns. Target ‖∇f‖ < 1e-30, at most 30 steps.
+detail::PolishOutcome polish_columns(const detail::Real50Objective& f, Matrix<Real50>& W50, const std::vector<int>& rep) {
+  const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
+  Matrix<Real50> Wr(W50.rows(), k);
+  for (Eigen::Index c = 0; c < k; ++c) Wr.col(c) = W50.col(rep[c]);
+  detail::PolishOutcome po = detail::newton_polish(f, Wr, Real50("1e-30"), 30);
+  W50.setZero();
+  for (Eigen::Index c = 0; c < k; ++c) W50.col(rep[c]) = po.W.col(c);
+  return po;
+}
+
 /// Runs every start through NLopt on f, returning the best x and the per-start records.
 template <class Start>
 std::pair<Matrix<double>, double> multistart(const std::vector<Start>& starts, const Objective& f, Eigen::Index d,
@@ -190,11 +202,7 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
       for (Eigen::Index c = 0; c < k; ++c) grad.col(c) = ev.grad.col(rep[c]) / p50;
       return ev.gain / p50;
     };
-    Matrix<Real50> Wr(d, k);
-    for (Eigen::Index c = 0; c < k; ++c) Wr.col(c) = W50.col(rep[c]);
-    detail::PolishOutcome po = detail::newton_polish(g, Wr, Real50("1e-30"), 30);
-    W50.setZero();
-    for (Eigen::Index c = 0; c < k; ++c) W50.col(rep[c]) = po.W.col(c);
+    detail::PolishOutcome po = polish_columns(g, W50, rep);
     res.polished = po.converged;
     res.newton_steps = po.steps;
     res.polish_note = po.note;
@@ -245,11 +253,7 @@ FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions
     detail::Real50Objective g = [&](const Matrix<Real50>& Vr, Matrix<Real50>& grad) -> Real50 {
       return first_order_ratio(Vr, m, &grad);
     };
-    Matrix<Real50> Vr(d, k);
-    for (Eigen::Index c = 0; c < k; ++c) Vr.col(c) = V50.col(rep[c]);
-    detail::PolishOutcome po = detail::newton_polish(g, Vr, Real50("1e-30"), 30);
-    V50.setZero();
-    for (Eigen::Index c = 0; c < k; ++c) V50.col(rep[c]) = po.W.col(c);
+    detail::PolishOutcome po = polish_columns(g, V50, rep);
     res.polished = po.converged;
     res.polish_note = po.note;
   } else {

@@ -204,10 +204,14 @@ struct ReportConfig {
   int points = 12;           // p from d^{-m}/100 to 1, log-spaced
   std::uint64_t seed = 1;
   std::string out_dir = "out";
+  bool with_sweep = true;    // also run a reduced Figure 3 sweep (run_sweep) and embed its figure
+  int sweep_d = 10, sweep_n = 1000, sweep_points = 20;
+  std::string sweep_law = "gaussian";
 };
 
 /// Writes out_dir/report.md and one CSV per table (bounds at 50 digits; constructions in double at n = 6000,
-/// each column's precision stated). `progress(done, total, what)` is called after each table. Files are written
+/// each column's precision stated); with `with_sweep`, also out_dir/sweep/ (run_sweep + plot_sweep at
+/// d = sweep_d, n = sweep_n) and the figure in the report. `progress(done, total, what)` is called after each table. Files are written
 /// atomically. Returns the path of report.md. Throws InputError if out_dir cannot be written.
 std::string write_report(const ReportConfig& cfg,
                          const std::function<void(int, int, const std::string&)>& progress = {});
