@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -125,19 +126,24 @@ struct TrainCli {
   TrainConfig cfg;
   std::string p = "1e-4", format = "text";
   int ref_starts = 8;
+  double target_rel = 0;
   bool quiet = false;
 };
 
 void run_train_cli(TrainCli& c) {
   check_format(c.format, {"text", "json"});
   c.cfg.p = parse_rational(c.p, "--p");
-  TrainResult t = train_gain(c.cfg);
+  if (!(c.target_rel >= 0 && c.target_rel < 1)) throw InputError("--target-rel: must lie in [0, 1)");
   const Setting s(c.cfg.d, c.cfg.n, c.cfg.m, Law::parse(c.cfg.law));
   OptimizeOptions o;
   o.starts = c.ref_starts;
   o.seed = c.cfg.seed;
   if (!c.quiet) o.progress = [](int d, int tot, double) { bar("reference optimum", d, tot, 0, " starts"); };
+  const auto t0 = std::chrono::steady_clock::now();
   OptimizeResult ref = optimize_weights(s, c.cfg.p, o);
+  const double ref_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (c.target_rel > 0) c.cfg.target = static_cast<double>(ref.gain) * (1 - c.target_rel);
+  TrainResult t = train_gain(c.cfg);
   const double p = from_rational<double>(c.cfg.p);
   const double opt = static_cast<double>(ref.gain);
   const double limit = static_cast<double>(s.law.c_mu(c.cfg.m) * f_star(c.cfg.d, c.cfg.m)) * p;
@@ -146,18 +152,27 @@ void run_train_cli(TrainCli& c) {
         "{{\"d\": {}, \"n\": {}, \"m\": {}, \"law\": \"{}\", \"p\": \"{}\", \"optimizer\": \"{}\", \"steps\": {}, "
         "\"lr\": {}, \"gain\": {:.17g}, \"gain_over_p\": {:.17g}, \"best_gain\": {:.17g}, \"optimum\": {:.17g}, "
         "\"over_optimum\": {:.17g}, \"over_first_order_limit\": {:.17g}, \"represented\": {}, \"seconds\": {:.3f}, "
-        "\"design_defects\": [{}], \"optimum_design_defects\": [{}]}}\n",
+        "\"design_defects\": [{}], \"optimum_design_defects\": [{}], \"optimum_seconds\": {:.3f}, "
+        "\"target_rel\": {}, \"steps_to_target\": {}, \"seconds_to_target\": {:.4f}}}\n",
         c.cfg.d, c.cfg.n, c.cfg.m, s.law.name(), c.p, c.cfg.optimizer, c.cfg.steps, c.cfg.lr, t.gain, t.gain_over_p,
         t.best_gain, opt, t.gain / opt, t.gain / limit, t.geometry.represented, t.seconds,
-        fmt::join(t.geometry.design_defects, ", "), fmt::join(ref.geometry.design_defects, ", "));
+        fmt::join(t.geometry.design_defects, ", "), fmt::join(ref.geometry.design_defects, ", "), ref_seconds,
+        c.target_rel, t.steps_to_target, t.seconds_to_target);
     return;
   }
   std::cout << "train (" << c.cfg.optimizer << ", lr " << c.cfg.lr << " on gain/p, " << c.cfg.steps
             << " steps, init scale " << c.cfg.init_scale << "): d = " << c.cfg.d << ", n = " << c.cfg.n
             << ", m = " << c.cfg.m << ", law = " << s.law.name() << ", p = " << c.p << "\n"
             << fmt::format("  final gain      {:.12g}   (gain/p {:.12g}, {:.2f} s)\n", t.gain, t.gain_over_p, t.seconds)
-            << fmt::format("  NLopt optimum   {:.12g}   ({} starts + MPFR-50 polish)\n", opt, c.ref_starts)
+            << fmt::format("  NLopt optimum   {:.12g}   ({} starts + MPFR-50 polish, {:.2f} s)\n", opt, c.ref_starts,
+                           ref_seconds)
             << fmt::format("  train/optimum   {:.9f}\n", t.gain / opt)
+            << (c.target_rel > 0
+                    ? (t.steps_to_target >= 0
+                           ? fmt::format("  within {:g} of the optimum after {} steps, {:.3f} s\n", c.target_rel,
+                                         t.steps_to_target, t.seconds_to_target)
+                           : fmt::format("  never within {:g} of the optimum\n", c.target_rel))
+                    : std::string())
             << fmt::format("  train/(c_mu F* p) {:.9f}   (very sparse limit c_mu*F*(d,m)*p = {:.12g})\n",
                            t.gain / limit, limit)
             << "  represented     " << t.geometry.represented << " of " << c.cfg.n << " features (optimum: "
@@ -258,6 +273,9 @@ void register_experiments(CLI::App& app) {
   tc->add_option("--seed", tr->cfg.seed, "random seed")->capture_default_str();
   tc->add_option("--ref-starts", tr->ref_starts, "starts of the NLopt reference optimum")->capture_default_str();
   tc->add_option("--format", tr->format, "text or json")->capture_default_str();
+  tc->add_option("--target-rel", tr->target_rel,
+                 "also report the first step and time at which the gain is within this relative distance of the "
+                 "optimum (benchmarks)");
   tc->add_flag("--quiet", tr->quiet, "no progress bar");
   tc->callback([tr]() { run_train_cli(*tr); });
 }

@@ -903,7 +903,7 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
   const double xmin = res.points.front().log_d_p, xmax = res.points.back().log_d_p;
   const bool train = cfg.with_train && std::any_of(res.points.begin(), res.points.end(), [](const SweepPoint& p) { return p.train_gain > 0; });
   const fs::path dir = fs::absolute(fs::path(res.csv_path).parent_path());
-  const std::string title = fmt::format("Tied power autoencoder, optimal gain against p:  m = {}, d = {}, n = {}, {} inputs", m, d, cfg.n, s.law.name());
+  const std::string title = fmt::format("Tied power autoencoder, best gain found against p:  m = {}, d = {}, n = {}, {} inputs", m, d, cfg.n, s.law.name());
   std::ostringstream gp;
   gp << "set datafile separator ','\n"
      << "logd = " << fmt::format("{:.17g}", logd) << "\n"
@@ -989,6 +989,10 @@ TrainResult train_gain(const TrainConfig& cfg) {
   for (int step = 0; step < cfg.steps; ++step) {
     Evaluation<double> ev = evaluate(W, m, s.law, p, true);
     res.best_gain = std::max(res.best_gain, ev.gain);
+    if (cfg.target > 0 && res.steps_to_target < 0 && ev.gain >= cfg.target) {
+      res.steps_to_target = step;
+      res.seconds_to_target = seconds_since(t0);
+    }
     if (cfg.trace_every > 0 && step % cfg.trace_every == 0) res.trace.emplace_back(step, seconds_since(t0), ev.gain);
     const Matrix<double> grad = ev.grad / p;  // ascent direction of gain/p
     if (cfg.optimizer == "sgd") {

@@ -356,7 +356,7 @@ struct SweepConfig {
   int points = 30;             // log-spaced, ≥ 2
   std::string out_dir = "out/sweep";
   std::uint64_t seed = 1;
-  int max_evals = 100;         // L-BFGS evaluations per point (warm-started from the previous point)
+  int max_evals = 250;         // L-BFGS evaluations per point (warm-started from the previous point)
   bool with_train = false;     // also run Adam from a small random W at every point (second series)
   int train_steps = 300;       // Adam steps per point with with_train
 };
@@ -410,6 +410,7 @@ struct TrainConfig {
   double init_scale = 0.1;    // entries N(0, (init_scale²)·a₀/d), a₀ = (μ_{m+1}/μ_{2m})^{1/m}: the optimal A_ii
   std::uint64_t seed = 1;
   int trace_every = 0;        // record (step, seconds, gain) every k steps (0: only the end)
+  double target = 0;          // > 0: record when the gain first reaches this value (benchmarks)
 };
 
 struct TrainResult {
@@ -419,6 +420,8 @@ struct TrainResult {
   double best_gain = 0;       // best gain seen along the run
   double seconds = 0;
   std::vector<std::tuple<int, double, double>> trace;  // (step, seconds, gain)
+  int steps_to_target = -1;   // first step whose gain ≥ cfg.target (−1: never or no target)
+  double seconds_to_target = -1;
   Geometry geometry;
 };
 
