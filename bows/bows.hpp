@@ -226,6 +226,10 @@ struct Workspace {
   double last_active_fraction = 1;  ///< share of outputs with a nonzero dL/dz in the last backward pass
 };
 
+/// The backward pass runs over the nonzero entries of dL/dZ only when they are fewer than this share of B·V
+/// (measured crossover against the dense GEMMs, docs/performance.md).
+inline constexpr double kSparseBackwardBelow = 0.10;
+
 /// Mean squared error over the B×V outputs of the samples `rows` of `data` (code: MSELoss(reduction="mean")):
 ///   L = 1/(B·V) Σ_b Σ_v (x̂_bv − x_bv)².
 /// If `grad` is not null it receives dL/dW and dL/db:
@@ -233,7 +237,8 @@ struct Workspace {
 ///   dW = H dZᵀ (decoder path) + scatter of W dZ into the active columns (encoder path).
 /// Forward: the encoder is a gather-sum of the active columns of W (H = WX costs d·nnz), the decoder one dense
 /// GEMM Z = WᵀH + b. Backward: when few outputs have dL/dz ≠ 0 (after training most pre-activations are negative
-/// and their targets 0), both backward products run over those entries only, else as dense GEMMs.
+/// and their targets 0; below kSparseBackwardBelow), both backward products run over those entries only, else as
+/// dense GEMMs.
 /// Returns L in double (the sum is accumulated in double).
 double loss_and_gradient(const Model& model, const Csr& data, const std::vector<std::size_t>& rows,
                          Gradient* grad, Workspace& ws);

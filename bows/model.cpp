@@ -84,8 +84,9 @@ double loss_and_gradient(const Model& model, const Csr& data, const std::vector<
   grad->W.resize(d, V);
   ws.dH.resize(d, B);
   // Sparse backward when few outputs carry gradient: each nonzero dZ(v, c) costs two axpys of length d, against
-  // the 2·d·B·V multiply-adds of the two dense GEMMs. The crossover (bench/bench_bows.cpp) is near 25 %.
-  if (ws.last_active_fraction < 0.25)
+  // the 2·d·B·V multiply-adds of the two dense GEMMs; the axpys run far below GEMM speed, so the crossover
+  // (bench/bench_bows.cpp, V = 5000, d = 200, B = 512) is near 10 % (kSparseBackwardBelow).
+  if (ws.last_active_fraction < kSparseBackwardBelow)
     kernels::backward_sparse(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
   else
     kernels::backward_dense(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
