@@ -23,8 +23,11 @@ demo: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Benchmarks (not tests). The PyTorch peers need: apt-get install python3-torch python3-numpy
 bench: build
 	./$(BUILD)/bench/bench_engine --benchmark_min_time=0.5
+	./$(BUILD)/bench/bench_optimize --benchmark_min_time=0.5 || true
+	bash bench/bows_compare.sh $(BUILD) || echo "bows peer comparison skipped (python3-torch missing?)"
 
 clean:
 	rm -rf $(BUILD)
