@@ -238,7 +238,7 @@ void register_experiments(CLI::App& app) {
       "Example: superpose sweep --m 3 --d 10 --n 1000 --law gaussian --points 20 --out out/sweep");
   sc->add_option("--d", sw->cfg.d, "hidden width")->capture_default_str();
   sc->add_option("--n", sw->cfg.n, "number of features")->capture_default_str();
-  sc->add_option("--m", sw->cfg.m, "activation power: odd 1..21")->capture_default_str();
+  sc->add_option("--m", sw->cfg.m, "activation power: odd 1..7")->capture_default_str();
   sc->add_option("--law", sw->cfg.law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
   sc->add_option("--p-min-factor", sw->cfg.p_min_factor, "smallest p = d^-m * this factor")->capture_default_str();
   sc->add_option("--points", sw->cfg.points, "number of p values (log-spaced, up to p = 1)")->capture_default_str();
@@ -262,7 +262,7 @@ void register_experiments(CLI::App& app) {
       "Example: superpose train --d 3 --n 12 --m 3 --law rademacher --p 1e-4 --steps 3000 --lr 0.01");
   tc->add_option("--d", tr->cfg.d, "hidden width")->capture_default_str();
   tc->add_option("--n", tr->cfg.n, "number of features")->capture_default_str();
-  tc->add_option("--m", tr->cfg.m, "activation power: odd 1..21")->capture_default_str();
+  tc->add_option("--m", tr->cfg.m, "activation power: odd 1..7")->capture_default_str();
   tc->add_option("--law", tr->cfg.law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
   tc->add_option("--p", tr->p, "feature probability in (0,1]")->capture_default_str();
   tc->add_option("--steps", tr->cfg.steps, "training steps")->capture_default_str();
