@@ -987,14 +987,15 @@ TrainResult train_gain(const TrainConfig& cfg) {
   res.best_gain = -std::numeric_limits<double>::infinity();
   const auto t0 = std::chrono::steady_clock::now();
   for (int step = 0; step < cfg.steps; ++step) {
-    Evaluation<double> ev = evaluate(W, m, s.law, p, true);
-    res.best_gain = std::max(res.best_gain, ev.gain);
-    if (cfg.target > 0 && res.steps_to_target < 0 && ev.gain >= cfg.target) {
+    Matrix<double> G;
+    const double gain = fast_gain(W, m, s.law, p, &G);
+    res.best_gain = std::max(res.best_gain, gain);
+    if (cfg.target > 0 && res.steps_to_target < 0 && gain >= cfg.target) {
       res.steps_to_target = step;
       res.seconds_to_target = seconds_since(t0);
     }
-    if (cfg.trace_every > 0 && step % cfg.trace_every == 0) res.trace.emplace_back(step, seconds_since(t0), ev.gain);
-    const Matrix<double> grad = ev.grad / p;  // ascent direction of gain/p
+    if (cfg.trace_every > 0 && step % cfg.trace_every == 0) res.trace.emplace_back(step, seconds_since(t0), gain);
+    const Matrix<double> grad = G / p;  // ascent direction of gain/p
     if (cfg.optimizer == "sgd") {
       W += cfg.lr * grad;
     } else {
@@ -1007,7 +1008,7 @@ TrainResult train_gain(const TrainConfig& cfg) {
     if (!W.allFinite()) throw InputError("--lr: training diverged (non-finite weights at step " + std::to_string(step + 1) + "); lower the step size");
   }
   res.W = W;
-  res.gain = evaluate(W, m, s.law, p).gain;
+  res.gain = fast_gain(W, m, s.law, p);
   res.best_gain = std::max(res.best_gain, res.gain);
   res.gain_over_p = res.gain / p;
   res.seconds = seconds_since(t0);

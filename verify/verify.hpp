@@ -426,7 +426,7 @@ struct TrainResult {
 };
 
 /// Runs cfg.steps steps of plain gradient ascent (W += lr·∇(gain/p)) or Adam on the exact gain, from a seeded
-/// Gaussian W. The gain and its gradient come from evaluate() in double. Throws InputError for bad sizes, law, p,
+/// Gaussian W. The gain and its gradient come from fast_gain() (the engine's formulas, double, all cores). Throws InputError for bad sizes, law, p,
 /// steps < 1, lr ≤ 0 (--lr), or an unknown optimizer (--optimizer: sgd, adam).
 TrainResult train_gain(const TrainConfig& cfg);
 
