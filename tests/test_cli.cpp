@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE cli
 #include <boost/test/unit_test.hpp>
 
+#include "tests/cli_sandbox.hpp"
 #include "tests/test_support.hpp"
 #include "verify/verify.hpp"
 
@@ -18,33 +19,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using test::Run;
 
-struct Sandbox {
-  fs::path dir;
-  Sandbox() {
-    dir = fs::temp_directory_path() / ("superpose_cli_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    write("W.csv", "1,0,0.5,-1/2,0.25\n0,1,0.5,1/2,-0.75\n");
-  }
-  ~Sandbox() { fs::remove_all(dir); }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(dir / name) << text; }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  Run run(const std::string& args) const {
-    std::string cmd = "cd '" + dir.string() + "' && '" SUPERPOSE_CLI "' " + args + " > out.txt 2> err.txt";
-    int status = std::system(cmd.c_str());
-    auto slurp = [&](const char* f) {
-      std::ifstream in(dir / f);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      return ss.str();
-    };
-    return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp("out.txt"), slurp("err.txt")};
-  }
+/// The sandbox with a small weight file W.csv (d = 2, n = 5).
+struct Sandbox : test::Sandbox {
+  Sandbox() : test::Sandbox("superpose_cli_") { write("W.csv", "1,0,0.5,-1/2,0.25\n0,1,0.5,1/2,-0.75\n"); }
 };
 
 void expect_usage_error(const Sandbox& box, const std::string& args, const std::string& fragment,

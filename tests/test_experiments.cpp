@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE experiments
 #include <boost/test/unit_test.hpp>
 
+#include "tests/cli_sandbox.hpp"
 #include "verify/verify.hpp"
 
 #include <nlohmann/json.hpp>
@@ -23,32 +24,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
+using test::Run;
+using test::slurp;
 
-std::string slurp(const fs::path& f) {
-  std::ifstream in(f, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Sandbox {
-  fs::path dir;
-  Sandbox() {
-    dir = fs::temp_directory_path() / ("superpose_exp_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~Sandbox() { fs::remove_all(dir); }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  Run run(const std::string& args) const {
-    const std::string cmd = "cd '" + dir.string() + "' && '" SUPERPOSE_CLI "' " + args + " > out.txt 2> err.txt";
-    const int status = std::system(cmd.c_str());
-    return Run{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out.txt"), slurp(dir / "err.txt")};
-  }
+struct Sandbox : test::Sandbox {
+  Sandbox() : test::Sandbox("superpose_exp_") {}
 };
 
 std::string last_line(const std::string& s) {
