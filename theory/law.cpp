@@ -109,10 +109,9 @@ Rational Law::c_mu(int m) const {
 }
 
 void check_power(int m) {
-  // m <= 7: the moment-cumulant recursion cancels for large m at large p; with the long-double stage the worst
-  // case found for double is 1e-12 relative at m = 7 and 6e-8 at m = 9 (rademacher; docs/theory.md §2.6).
-  if (m < 1 || m > 7)
-    throw InputError("--m " + std::to_string(m) + ": the activation power must be an odd integer in 1..7");
+  if (m < 1 || m > kMaxPower)
+    throw InputError("--m " + std::to_string(m) + ": the activation power must be an odd integer in 1.." +
+                     std::to_string(kMaxPower));
   if (m % 2 == 0)
     throw InputError("--m " + std::to_string(m) +
                      ": the activation power must be odd; for even m every term of E<x,(Ax)^m> has odd degree in "

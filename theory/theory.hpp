@@ -76,8 +76,12 @@ class Law {
   std::vector<std::pair<Rational, Rational>> atoms_;
 };
 
-/// Validates the activation power. Throws InputError unless m is odd and 1 ≤ m ≤ 7 (above 7 the
-/// moment-cumulant recursion loses digits at large p: docs/theory.md §2.6); an even m is refused
+/// The largest activation power the engine accepts. Validation, every command's --help and docs/theory.md use
+/// this one constant. (The engine itself has no intrinsic limit; 21 is where the exact-rational tests stop and
+/// where the binomial coefficients C(2m, r) are still exact in double.)
+inline constexpr int kMaxPower = 21;
+
+/// Validates the activation power. Throws InputError unless m is odd and 1 ≤ m ≤ kMaxPower; an even m is refused
 /// because every term of E⟨x,(Ax)^m⟩ then has odd degree in x, so C = 0 and the gain is −D ≤ 0 for every W.
 void check_power(int m);
 /// Validates a feature probability: throws InputError unless 0 < p ≤ 1.
@@ -86,34 +90,74 @@ void check_probability(const T& p);
 /// Validates sizes: throws InputError unless d ≥ 1 and n ≥ 1.
 void check_sizes(int d, int n);
 
+/// Thrown by the engine when a result cannot be computed to its contract in the requested scalar type: values that
+/// overflow or underflow double (W entries near 1e308, laws with atoms of 1e200 or 1e-400, p below 1e-300), or a
+/// result with fewer correct digits than the type's contract. The message names the cause and the remedy (a wider
+/// type: --digits 50, or --exact). An InputError, so the CLI exits with code 2 when it does not recompute.
+struct PrecisionError : InputError {
+  using InputError::InputError;
+};
+
 // ---------------------------------------------------------------------------------------------------------
-// Exact gain, loss and gradient
+// Exact gain, loss and gradient: the one engine (theory/detail/engine_impl.hpp; docs/theory.md §2)
 // ---------------------------------------------------------------------------------------------------------
+//
+// Algorithm. Row i of the model depends on W only through a_i = A_ii and the row of A. With S_i = a_i·x_i + Z_i
+// and Z_i = Σ_{j≠i} A_ij x_j independent of x_i:
+//   C_i = Σ_{t odd ≤ m} C(m,t)·a_i^t·E x^{t+1}·E Z_i^{m−t},   D_i = Σ_{l=0..m} C(2m,2l)·a_i^{2l}·E x^{2l}·E Z_i^{2m−2l}.
+// Every term is ≥ 0, so C and D are sums of positive terms; only the gain 2C − D cancels.
+// The even moments of Z_i come by one of two routes, chosen per row at run time:
+//   * cumulant route (fast): κ_{2k}(Z_i) = κ_{2k}(x)·Q_{2k}(i), Q_{2k}(i) = Σ_{j≠i} A_ij^{2k}, then moments from
+//     cumulants. O(m²) per row once the power sums are known. When κ(x) alternates in sign (large p, heavy
+//     tails, large m) the recursion cancels; its condition number (the same recursion on |κ|) is computed
+//     alongside, and a row whose condition exceeds kCumulantConditionLimit is redone by
+//   * moment convolution (exact route): the moments of the independent terms A_ij·x_j, all ≥ 0, are convolved one
+//     j at a time in the wide type. O(n·m²) per row; no cancellation.
+// Cost: the power sums take O(n²(d+m)/2) (the upper triangle of A, in tiles of kEngineTile columns); the gradient
+// ∂gain/∂W = W·(G + Gᵀ), G_ij = ∂(2C_i − D_i)/∂A_ij, takes a second pass recomputing A by column blocks, O(2n²d).
+// No n×n matrix is stored: memory O(n·m + n²m/(2·kEngineTile) + threads·n·kEngineTile) scalars, plus n scalars
+// per row that took the convolution route when the gradient is wanted.
+// Threads: rows and tiles are spread over `threads` threads (0: every core; 1 below about 10^6 multiply-adds),
+// and every sum is taken in a fixed order, so results do not depend on the thread count.
+// Precision: the p-dependent stage runs in long double for T = double, in T otherwise; `rel_error` estimates the
+// relative error of C and D (the gain's absolute error is at most rel_error·(2C + D)).
+
+/// Largest condition number of the cumulant recursion accepted before a row is recomputed by moment convolution.
+inline constexpr double kCumulantConditionLimit = 8;
+/// Tile width (columns of A per block) of the engine.
+inline constexpr int kEngineTile = 128;
 
 /// The p-independent part of the exact evaluation: for each feature i, a_i = A_ii and the off-diagonal power
-/// sums Q_{2k}(i) = Σ_{j≠i} A_ij^{2k}, k = 1..m, of A = WᵀW.
-/// Shapes: diag n, off n×m (column k−1 holds Q_{2k}). Cost O(n²(d+m)), memory O(n·(m + 256)).
+/// sums Q_{2k}(i) = Σ_{j≠i} A_ij^{2k}, k = 1..m, of A = WᵀW; and W itself (for rows that take the convolution
+/// route at some p). Shapes: diag n, off n×m (column k−1 holds Q_{2k}), W d×n.
 template <class T>
 struct RowPowerSums {
   int m = 0;
   Vector<T> diag;
   Matrix<T> off;
+  Matrix<T> W;
 };
 
-/// Computes RowPowerSums of W (d×n) for power m. Throws InputError on a bad m or an empty W.
+/// Computes RowPowerSums of W (d×n) for power m with `threads` threads (0: all cores). Cost O(n²(d+m)/2).
+/// Throws InputError on a bad m, an empty W or a non-finite entry.
 template <class T>
-RowPowerSums<T> row_power_sums(const Matrix<T>& W, int m);
+RowPowerSums<T> row_power_sums(const Matrix<T>& W, int m, int threads = 0);
 
 /// C = E⟨x, φ(Ax)⟩ and D = E‖φ(Ax)‖² (dimension: units of ξ², summed over features); gain = 2C − D.
+/// `rel_error` estimates the relative error of C and of D (0 for Rational); `convolution_rows` counts the rows
+/// that took the moment-convolution route.
 template <class T>
 struct GainTerms {
   T C;
   T D;
+  double rel_error = 0;
+  int convolution_rows = 0;
   T gain() const { return T(2) * C - D; }
 };
 
-/// C and D at feature probability p from precomputed power sums, in O(n·m²). Exact for T = Rational.
-/// `p` is not range-checked here (the gain is a polynomial in p; see gain_polynomial).
+/// C and D at feature probability p from precomputed power sums, in O(n·m²) (plus O(n·(d + n·m²)) for each
+/// ill-conditioned row). Exact for T = Rational. `p` is not range-checked here (the gain is a polynomial in p;
+/// see gain_polynomial). Throws PrecisionError when the result leaves the range of T.
 template <class T>
 GainTerms<T> gain_terms(const RowPowerSums<T>& sums, const Law& law, const T& p);
 
@@ -125,13 +169,20 @@ struct Evaluation {
   T zero_loss;  // p·n·μ₂, the loss of W = 0
   T loss;       // zero_loss − gain, paper Eq. (6)
   Matrix<T> grad;
+  double rel_error = 0;      // estimated relative error of C and D; |gain error| ≤ rel_error·(2C + D)
+  int convolution_rows = 0;  // rows computed by moment convolution (the cumulant recursion was ill-conditioned)
+  /// Estimated number of correct significant digits of the gain (capped at the type's digits; 0 for Rational
+  /// means exact: check is_exact_v).
+  int gain_digits() const;
 };
 
-/// Exact gain, loss and (optionally) gradient ∂gain/∂W of W (d×n) for power m, law μ and probability p.
-/// Cost O(n²(d+m)); with the gradient, memory n×n scalars (G is stored), else O(n·256).
-/// Throws InputError for even or out-of-range m, p ∉ (0,1], an empty W or non-finite entries.
+/// Exact gain, loss and (optionally) gradient ∂gain/∂W of W (d×n) for power m, law μ and probability p, computed
+/// with `threads` threads (0: all cores; the result does not depend on it). Cost and memory: see above.
+/// Throws InputError for even or out-of-range m, p ∉ (0,1], an empty W or non-finite entries; PrecisionError when
+/// the values leave the range of T (e.g. double overflow) so that a wider type is needed.
 template <class T>
-Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient = false);
+Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient = false,
+                       int threads = 0);
 
 /// The gain of W as an exact polynomial in p: coefficients g_1..g_m of L̃ = Σ_{k=1}^{m} g_k p^k (g_0 = 0).
 /// Exact Newton interpolation of the engine at p = 1..m (the gain has degree ≤ m in p: each moment of x
