@@ -51,8 +51,8 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_with_one_line_and_no_file) {
   box.write("empty.csv", "");
   const std::string loss = "loss --weights W.csv --law gaussian --p 0.01 --grad G.csv";
   expect_usage_error(box, loss + " --m 2", "must be odd", "G.csv");
-  expect_usage_error(box, loss + " --m 0", "odd integer in 1..7", "G.csv");
-  expect_usage_error(box, loss + " --m -3", "odd integer in 1..7", "G.csv");
+  expect_usage_error(box, loss + " --m 0", "odd integer in 1..21", "G.csv");
+  expect_usage_error(box, loss + " --m -3", "odd integer in 1..21", "G.csv");
   expect_usage_error(box, "loss --weights W.csv --m 3 --p 0 --grad G.csv", "(0, 1]", "G.csv");
   expect_usage_error(box, "loss --weights W.csv --m 3 --p 1.5 --grad G.csv", "(0, 1]", "G.csv");
   expect_usage_error(box, "loss --weights W.csv --m 3 --p abc --grad G.csv", "not a number", "G.csv");
