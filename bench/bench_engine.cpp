@@ -48,13 +48,15 @@ void BM_FormA_alloc_double(benchmark::State& st) {
 void BM_Gain_double(benchmark::State& st) {
   const int d = static_cast<int>(st.range(0)), n = static_cast<int>(st.range(1));
   Matrix<double> W = weights<double>(d, n);
-  for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 3, gaussian(), 1e-3).gain);
+  const int threads = static_cast<int>(st.range(2));
+  for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 3, gaussian(), 1e-3, false, threads).gain);
 }
 
 void BM_GainGrad_double(benchmark::State& st) {
   const int d = static_cast<int>(st.range(0)), n = static_cast<int>(st.range(1));
   Matrix<double> W = weights<double>(d, n);
-  for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 3, gaussian(), 1e-3, true).grad.data());
+  const int threads = static_cast<int>(st.range(2));
+  for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 3, gaussian(), 1e-3, true, threads).grad.data());
 }
 
 void BM_FormA_mpfr50(benchmark::State& st) {
@@ -84,8 +86,17 @@ void BM_GainGrad_mpfr50(benchmark::State& st) {
 
 BENCHMARK(BM_FormA_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_alloc_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Gain_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_GainGrad_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
+// Third argument: threads (the result is the same for every thread count).
+BENCHMARK(BM_Gain_double)->Args({15, 6000, 1})->Args({15, 6000, 2})->Args({10, 1000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_GainGrad_double)->Args({15, 6000, 1})->Args({15, 6000, 2})->Args({10, 1000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+// m = 21 at p = 1 (rademacher): rows switch to moment convolution.
+void BM_GainGrad_m21_double(benchmark::State& st) {
+  const int d = static_cast<int>(st.range(0)), n = static_cast<int>(st.range(1));
+  Matrix<double> W = weights<double>(d, n);
+  static const Law law = Law::parse("rademacher");
+  for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 21, law, 1.0, true, 1).grad.data());
+}
+BENCHMARK(BM_GainGrad_m21_double)->Args({15, 1000})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_mpfr50)->Args({15, 200})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Gain_mpfr50)->Args({15, 200})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_GainGrad_mpfr50)->Args({15, 200})->Unit(benchmark::kMillisecond);
