@@ -460,6 +460,76 @@ struct Stage {
   }
 };
 
+/// Turns a tile of A (rows R0.., columns C0..) into the same tile of S = G + Gᵀ, G_ij = ∂f_i/∂A_ij:
+/// S_ij = A_ij·Σ_k (H(i,k) + H(j,k))·A_ij^{2k} for cumulant rows, plus the stored G_ij, G_ji of convolution rows,
+/// and S_ii = 2·fa_i on the diagonal of A.
+template <class T>
+void gradient_tile(Matrix<T>& S, Eigen::Index R0, Eigen::Index C0, int m, const Stage<T>& st,
+                   const std::vector<int>& conv_index) {
+  const Eigen::Index rows = S.rows();
+  Eigen::Array<T, Eigen::Dynamic, 1> a2(rows), v(rows);
+  for (Eigen::Index c = 0; c < S.cols(); ++c) {
+    const Eigen::Index j = C0 + c;
+    auto a = S.col(c).array();
+    a2 = a.square();
+    v = st.H.col(m - 1).segment(R0, rows).array() + st.H(j, m - 1);
+    for (int k = m - 2; k >= 0; --k) v = v * a2 + (st.H.col(k).segment(R0, rows).array() + st.H(j, k));
+    a *= v;
+    if (conv_index[j] >= 0) {
+      const std::vector<T>& g = st.conv_grad[conv_index[j]];
+      for (Eigen::Index r = 0; r < rows; ++r)
+        if (R0 + r != j) S(r, c) += g[R0 + r];
+    }
+    for (const Eigen::Index i : st.conv_rows)
+      if (i >= R0 && i < R0 + rows && i != j) S(i - R0, c) += st.conv_grad[conv_index[i]][j];
+    if (j >= R0 && j < R0 + rows) S(j - R0, c) = T(2) * st.fa(j);
+  }
+}
+
+/// Pass 2: ∂gain/∂W = W·S. With the staging memory (d·n²/(2·kEngineTile) scalars) below 256 MB, over the upper
+/// triangle of A: tile (I, J), J ≥ I, owned by block row I, adds W_J·S_IJᵀ to grad(:, I) (in J order) and stages
+/// W_I·S_IJ for grad(:, J), added in I order afterwards. Otherwise by column blocks, A(:, I) recomputed whole.
+/// Either way every sum is taken in a fixed order, whatever the number of threads.
+template <class T>
+void gradient_pass(const Matrix<T>& W, int m, const Stage<T>& st, int threads, Matrix<T>& grad) {
+  const Eigen::Index n = W.cols(), d = W.rows(), b = kEngineTile, nb = (n + b - 1) / b;
+  std::vector<int> conv_index(n, -1);
+  for (size_t r = 0; r < st.conv_rows.size(); ++r) conv_index[st.conv_rows[r]] = static_cast<int>(r);
+  grad.setZero(d, n);
+  auto width = [&](Eigen::Index I) { return std::min(b, n - I * b); };
+  const int nt = engine_threads(threads, n, d);
+  const double staging_bytes = static_cast<double>(d) * static_cast<double>(n) * static_cast<double>(n) /
+                               (2.0 * static_cast<double>(b)) * static_cast<double>(sizeof(T));
+  if (staging_bytes > 256e6) {
+    parallel_for(nb, nt, [&](Eigen::Index I) {
+      const Eigen::Index I0 = I * b, bI = width(I);
+      Matrix<T> S = W.transpose() * W.middleCols(I0, bI);  // n×bI: column c is row I0+c of A
+      gradient_tile(S, 0, I0, m, st, conv_index);
+      grad.middleCols(I0, bI).noalias() = W * S;
+    });
+    return;
+  }
+  std::vector<Matrix<T>> stage(static_cast<size_t>(nb * nb));
+  parallel_for(nb, nt, [&](Eigen::Index I) {
+    const Eigen::Index I0 = I * b, bI = width(I);
+    Matrix<T> S, own = Matrix<T>::Zero(d, bI);
+    for (Eigen::Index J = I; J < nb; ++J) {
+      const Eigen::Index J0 = J * b, bJ = width(J);
+      S.noalias() = W.middleCols(I0, bI).transpose() * W.middleCols(J0, bJ);
+      gradient_tile(S, I0, J0, m, st, conv_index);
+      if (J == I) {
+        own.noalias() += W.middleCols(I0, bI) * S;
+      } else {
+        own.noalias() += W.middleCols(J0, bJ) * S.transpose();
+        stage[J * nb + I].noalias() = W.middleCols(I0, bI) * S;
+      }
+    }
+    grad.middleCols(I0, bI) = own;
+  });
+  for (Eigen::Index J = 1; J < nb; ++J)
+    for (Eigen::Index I = 0; I < J; ++I) grad.middleCols(J * b, width(J)) += stage[J * nb + I];
+}
+
 template <class T>
 void check_range(const T& C, const T& D, bool nonzero_w) {
   if constexpr (std::is_same_v<T, double>) {
@@ -528,7 +598,7 @@ Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bo
   check_probability(p);
   detail::check_p_range(p);
   detail::check_weights(W);
-  const Eigen::Index n = W.cols(), d = W.rows();
+  const Eigen::Index n = W.cols();
   Evaluation<T> ev;
   ev.zero_loss = p * T(static_cast<long>(n)) * from_rational<T>(law.moment(2));
   Vector<T> diag;
@@ -540,36 +610,7 @@ Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bo
   ev.rel_error = st.rel_error;
   ev.convolution_rows = static_cast<int>(st.conv_rows.size());
   detail::check_range(ev.C, ev.D, diag.maxCoeff() > 0);
-  if (with_gradient) {
-    // Pass 2 by column blocks: S(:, I) = G(:, I) + G(I, :)ᵀ with G_ij = A_ij·P_i(A_ij²), P_i(y) = Σ_k H(i,k)·y^k
-    // for cumulant rows and the stored G_ij of convolution rows; S_ii = 2·fa_i; then grad(:, I) = W·S(:, I).
-    std::vector<int> conv_index(n, -1);
-    for (size_t r = 0; r < st.conv_rows.size(); ++r) conv_index[st.conv_rows[r]] = static_cast<int>(r);
-    const Eigen::Index b = kEngineTile, nb = (n + b - 1) / b;
-    ev.grad.resize(d, n);
-    detail::parallel_for(nb, detail::engine_threads(threads, n, d), [&](Eigen::Index I) {
-      const Eigen::Index I0 = I * b, bI = std::min(b, n - I0);
-      Matrix<T> S = W.transpose() * W.middleCols(I0, bI);  // n×bI: column c is row I0+c of A
-      Eigen::Array<T, Eigen::Dynamic, 1> a2(n), vi(n);
-      for (Eigen::Index c = 0; c < bI; ++c) {
-        const Eigen::Index j = I0 + c;
-        auto a = S.col(c).array();
-        a2 = a.square();
-        vi = st.H.col(m - 1).array() + st.H(j, m - 1);
-        for (int k = m - 2; k >= 0; --k) vi = vi * a2 + (st.H.col(k).array() + st.H(j, k));
-        a *= vi;
-        if (conv_index[j] >= 0) {
-          const std::vector<T>& g = st.conv_grad[conv_index[j]];
-          for (Eigen::Index i = 0; i < n; ++i)
-            if (i != j) S(i, c) += g[i];
-        }
-        for (const Eigen::Index r : st.conv_rows)
-          if (r != j) S(r, c) += st.conv_grad[conv_index[r]][j];
-        S(j, c) = T(2) * st.fa(j);
-      }
-      ev.grad.middleCols(I0, bI).noalias() = W * S;
-    });
-  }
+  if (with_gradient) detail::gradient_pass(W, m, st, threads, ev.grad);
   ev.gain = T(2) * ev.C - ev.D;
   ev.loss = ev.zero_loss - ev.gain;
   return ev;
