@@ -31,3 +31,16 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer run of every test, in a second build directory (CI runs it after
+# `make test`). Lean on purpose: -O1, no debug info, no benchmarks.
+SAN_BUILD ?= build-sanitize
+SAN_FLAGS = -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+.PHONY: test-sanitize
+test-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="$(SAN_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=TRUE
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS)
