@@ -82,8 +82,20 @@ void BM_GainGrad_mpfr50(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(evaluate(W, 3, gaussian(), p, true).grad.data());
 }
 
+// Certified enclosure (interval arithmetic, convolution route) of the gain of a W written with 17 digits.
+void BM_Enclose_gain(benchmark::State& st) {
+  const int d = static_cast<int>(st.range(0)), n = static_cast<int>(st.range(1));
+  const Matrix<double> W = weights<double>(d, n);
+  Matrix<Rational> Wq(d, n);
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < d; ++i) Wq(i, j) = parse_rational(to_decimal(W(i, j), 17), "W");
+  const Rational p = parse_rational("0.001", "p");
+  for (auto _ : st) benchmark::DoNotOptimize(enclose_gain(Wq, 3, gaussian(), p, 1).gain);
+}
+
 }  // namespace
 
+BENCHMARK(BM_Enclose_gain)->Args({15, 200})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_alloc_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
 // Third argument: threads (the result is the same for every thread count).

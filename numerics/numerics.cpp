@@ -1,7 +1,9 @@
 // Implementation of numerics/numerics.hpp: parsing, formatting and file output.
 #include "numerics/numerics.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -103,6 +105,72 @@ template <>
 Real100 from_rational<Real100>(const Rational& q) { return Real100(q); }
 template <>
 Rational from_rational<Rational>(const Rational& q) { return q; }
+template <>
+Interval from_rational<Interval>(const Rational& q) { return interval_from_rational(q); }
+
+Interval interval_from_rational(const Rational& q) {
+  Interval x;
+  mpfi_set_q(x.backend().data(), q.backend().data());
+  return x;
+}
+
+namespace {
+// x as a decimal with `digits` significant digits, rounded in direction `rnd`.
+std::string directed_decimal(mpfr_srcptr x, int digits, mpfr_rnd_t rnd) {
+  if (mpfr_zero_p(x)) return "0";
+  mpfr_exp_t e = 0;
+  char* raw = mpfr_get_str(nullptr, &e, 10, static_cast<size_t>(digits), x, rnd);
+  std::string m(raw);
+  mpfr_free_str(raw);
+  std::string sign;
+  if (!m.empty() && m[0] == '-') {
+    sign = "-";
+    m.erase(0, 1);
+  }
+  // m = d1 d2 ... dn with value 0.d1d2...dn × 10^e: write d1.d2...dn e(e−1).
+  while (m.size() > 1 && m.back() == '0') m.pop_back();
+  std::string out = sign + m.substr(0, 1);
+  if (m.size() > 1) out += "." + m.substr(1);
+  const long exp10 = static_cast<long>(e) - 1;
+  if (exp10 != 0) out += "e" + std::to_string(exp10);
+  return out;
+}
+}  // namespace
+
+std::pair<std::string, std::string> interval_to_decimal(const Interval& x, int digits) {
+  mpfr_t lo, hi;
+  mpfr_init2(lo, mpfi_get_prec(x.backend().data()));
+  mpfr_init2(hi, mpfi_get_prec(x.backend().data()));
+  mpfi_get_left(lo, x.backend().data());
+  mpfi_get_right(hi, x.backend().data());
+  std::pair<std::string, std::string> out{directed_decimal(lo, digits, MPFR_RNDD), directed_decimal(hi, digits, MPFR_RNDU)};
+  mpfr_clear(lo);
+  mpfr_clear(hi);
+  return out;
+}
+
+int interval_digits(const Interval& x) {
+  if (mpfi_has_zero(x.backend().data())) return 0;
+  mpfr_t r;
+  mpfr_init2(r, 64);
+  mpfi_diam_rel(r, x.backend().data());
+  const double rel = mpfr_get_d(r, MPFR_RNDU);
+  mpfr_clear(r);
+  if (!(rel > 0)) return 60;
+  return static_cast<int>(std::max(0.0, std::floor(-std::log10(rel))));
+}
+
+int interval_compare(const Interval& x, const Rational& q) {
+  mpfr_t lo, hi;
+  mpfr_init2(lo, mpfi_get_prec(x.backend().data()));
+  mpfr_init2(hi, mpfi_get_prec(x.backend().data()));
+  mpfi_get_left(lo, x.backend().data());
+  mpfi_get_right(hi, x.backend().data());
+  const int above = mpfr_cmp_q(lo, q.backend().data()) > 0, below = mpfr_cmp_q(hi, q.backend().data()) < 0;
+  mpfr_clear(lo);
+  mpfr_clear(hi);
+  return above ? 1 : below ? -1 : 0;
+}
 
 namespace {
 template <class R>

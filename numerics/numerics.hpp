@@ -15,6 +15,7 @@
 
 #include <boost/multiprecision/eigen.hpp>
 #include <boost/multiprecision/gmp.hpp>
+#include <boost/multiprecision/mpfi.hpp>
 #include <boost/multiprecision/mpfr.hpp>
 
 #include <Eigen/Core>
@@ -36,6 +37,11 @@ using Real50 = mp::number<mp::mpfr_float_backend<50>, mp::et_off>;
 using Real100 = mp::number<mp::mpfr_float_backend<100>, mp::et_off>;
 /// Exact rational (GMP mpq_t).
 using Rational = mp::number<mp::gmp_rational, mp::et_off>;
+/// A closed interval with 60-digit MPFR endpoints and outward rounding (MPFI): the result of every operation
+/// contains the exact result for every point of its operands, so a computation on Intervals encloses the exact
+/// value. Never compare two Intervals with <, >, == (Boost throws on overlap, inside a noexcept function):
+/// compare endpoints, `lower(x)` and `upper(x)` (60-digit MPFR numbers), or use the helpers below.
+using Interval = mp::number<mp::mpfi_float_backend<60>, mp::et_off>;
 
 /// Dense column-major matrix and column vector of any of the four scalar types.
 template <class T>
@@ -77,6 +83,17 @@ std::string to_decimal(double x, int digits);
 std::string to_decimal(const Real50& x, int digits);
 std::string to_decimal(const Real100& x, int digits);
 std::string to_decimal(const Rational& x, int digits);
+/// The interval [q, q] rounded outward: it contains the rational q exactly.
+Interval interval_from_rational(const Rational& q);
+/// The endpoints of x as decimals with `digits` significant digits, rounded outward (lo down, hi up), so that
+/// [lo, hi] as read back still contains x.
+std::pair<std::string, std::string> interval_to_decimal(const Interval& x, int digits);
+/// Leading significant decimal digits every point of x shares: ⌊−log10(relative diameter)⌋, 0 if x contains 0.
+int interval_digits(const Interval& x);
+/// Certified comparisons with an exact rational: +1 if every point of x exceeds q, −1 if every point is below q,
+/// 0 if q lies in x (undecided).
+int interval_compare(const Interval& x, const Rational& q);
+
 /// Decimal approximation of a rational with `digits` significant digits (for tables that show exact values).
 std::string rational_to_decimal(const Rational& x, int digits);
 
