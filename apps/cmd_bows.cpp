@@ -283,7 +283,7 @@ void add_analyze(CLI::App& bows_app) {
       ->capture_default_str();
   c->add_option("--word", o->words, "interference: word to decompose (repeatable; a word not in the vocabulary is "
                                     "an error; default: December, Christmas, Monday, war, president, those present)");
-  c->add_flag("--no-plot", *no_plot, "Write the .gp files but do not run gnuplot");
+  c->add_flag("--no-plot", *no_plot, "Do not run gnuplot (no .gp, SVG or PNG is written; earlier ones are removed)");
   c->callback([o, no_plot] {
     o->plot = !*no_plot;
     nlohmann::json j;

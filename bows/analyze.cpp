@@ -86,8 +86,9 @@ Loaded load_run(const AnalyzeOptions& o) {
     throw InputError(fmt::format("RUN '{}': records no dataset id (trained by an older superpose); train again",
                                  o.run));
   auto wrong = [&](const std::string& dir, const std::string& id) {
-    return OptionError("data", fmt::format("'{}' is dataset {}, not the dataset {} that '{}' was trained on (its "
-                                           "vocabulary differs); pass the data folder used for training",
+    return OptionError("data", fmt::format("'{}' is dataset {}, not the dataset {} that '{}' was trained on "
+                                           "(another corpus, options or split); pass the data folder used for "
+                                           "training",
                                            dir, id, want, o.run));
   };
   if (!o.data.empty()) {
@@ -482,6 +483,9 @@ nlohmann::json analyze_similarity(const Loaded& L, const fs::path& out, std::siz
   const Csr& tr = L.data.train;
   const auto V = static_cast<std::size_t>(m.V());
   top = std::min(top, V);
+  // The top×top co-occurrence counts and the top×d normalised columns, in double.
+  check_memory(8.0 * (static_cast<double>(top) * static_cast<double>(top) + static_cast<double>(top) * m.d()),
+               "pairs_top", fmt::format("comparing the pairs of {} words", top), "lower it");
   // The `top` most frequent words by training-window frequency (forced words included only if frequent).
   std::vector<double> df(V, 0);
   for (auto i : tr.indices) df[i] += 1;
