@@ -63,6 +63,30 @@ class ProgressBar {
 
 void say(const std::string& s) { std::cerr << "bows: " << s << "\n"; }
 
+// Library validation names option fields; the CLI reports them under its flags.
+using FlagMap = std::initializer_list<std::pair<const char*, const char*>>;
+template <class F>
+void with_flags(FlagMap flags, F&& f) {
+  try {
+    f();
+  } catch (const bows::OptionError& e) {
+    for (const auto& [field, flag] : flags)
+      if (e.field == field) throw InputError(std::string(flag) + ": " + e.problem);
+    throw;
+  }
+}
+
+// Unsigned options: CLI11 would wrap "-1" to 2^64 - 1; refuse negative values as typed.
+CLI::Option* non_negative(CLI::Option* o) {
+  return o->check(CLI::Validator(
+      [](std::string& v) {
+        const auto i = v.find_first_not_of(" \t");
+        return i != std::string::npos && v[i] == '-' ? std::string("'" + v + "' is negative (accepted: 0 or more)")
+                                                     : std::string();
+      },
+      "NONNEGATIVE"));
+}
+
 void add_prepare(CLI::App& bows_app) {
   auto o = std::make_shared<bows::PrepareOptions>();
   auto* c = bows_app.add_subcommand(
@@ -75,20 +99,25 @@ void add_prepare(CLI::App& bows_app) {
                 "wikitext:../shared/data/wikitext-2), text:PATH (file or folder; one row per line), sotu:DIR, "
                 "brown:DIR, spam:DIR")
       ->capture_default_str();
-  c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
-                                 "[words; the paper: 10000]")
+  non_negative(c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
+                                 "[words; the paper: 10000]"))
       ->capture_default_str();
-  c->add_option("--window", o->window, "Window size G in rows (the paper: 20)")->capture_default_str();
-  c->add_option("--stride", o->stride, "Rows between window starts (the paper: 1)")->capture_default_str();
+  non_negative(c->add_option("--window", o->window, "Window size G in rows (the paper: 20)"))->capture_default_str();
+  non_negative(c->add_option("--stride", o->stride, "Rows between window starts (the paper: 1)"))->capture_default_str();
   c->add_option("--heldout", o->heldout, "Fraction of documents held out, in (0, 1)")->capture_default_str();
-  c->add_option("--seed", o->seed, "Seed of the document shuffle for the held-out split")->capture_default_str();
-  c->add_flag("--lowercase", o->tokens.lowercase, "Lowercase tokens (default off: case-sensitive, as the paper)");
-  c->add_option("--min-row-chars", o->tokens.min_row_chars,
-                "Rows shorter than this many characters give no tokens (the code's min_len)")
+  non_negative(c->add_option("--seed", o->seed, "Seed of the document shuffle for the held-out split"))
       ->capture_default_str();
-  c->add_option("--out", o->out, "Output folder (created if missing)")->required();
+  c->add_flag("--lowercase", o->tokens.lowercase, "Lowercase tokens (default off: case-sensitive, as the paper)");
+  non_negative(c->add_option("--min-row-chars", o->tokens.min_row_chars,
+                             "Rows shorter than this many characters give no tokens (the code's min_len)"))
+      ->capture_default_str();
+  c->add_option("--out", o->out, "Output folder (created if missing; a stale *.tmp of a killed run is removed)")
+      ->required();
   c->callback([o] {
-    const auto s = bows::prepare(*o, say);
+    bows::PrepareSummary s;
+    with_flags({{"corpus", "--corpus"}, {"V", "--vocab"}, {"window", "--window"}, {"stride", "--stride"},
+                {"heldout", "--heldout"}, {"out", "--out"}},
+               [&] { s = bows::prepare(*o, say); });
     std::cout << s.to_json().dump(2) << "\n";
   });
 }
@@ -101,37 +130,55 @@ void add_train(CLI::App& bows_app) {
       "Train the tied autoencoder x^ = ReLU(W^T W x + b), W in R^{d x V}, on prepared data: MSE over batch x V,\n"
       "PyTorch AdamW (decoupled weight decay on W and b), cosine learning rate per step to 0, Kaiming-uniform init.\n"
       "Writes RUN/checkpoint.bin (atomic, every --checkpoint-every steps), RUN/log.csv, RUN/config.json,\n"
-      "RUN/summary.json. Progress (step, loss, steps/s, time left) goes to stderr.");
+      "RUN/summary.json. Progress (step, loss, steps/s, time left) goes to stderr. A folder that holds a run is\n"
+      "refused unless --resume (continue it) or --force (remove its checkpoint, config, log, summary, analysis/).");
   c->add_option("--data", o->data, "Folder written by `superpose bows prepare`")->required();
   c->add_option("--out", o->out, "Run folder (created if missing)")->required();
-  c->add_option("--d", o->d, "Latent width d (the paper's m or L; its main run: 1000)")->capture_default_str();
+  c->add_option("--d", o->d, "Latent width d >= 1 (the paper's m or L; its main run: 1000); d*V is checked against "
+                             "the memory available")
+      ->capture_default_str();
   c->add_option("--weight-decay", o->adamw.weight_decay,
                 "AdamW decoupled weight decay, on W and b (the paper: 4 for the months figures, 1, 0)")
       ->capture_default_str();
-  c->add_option("--lr", o->adamw.lr, "Peak learning rate (cosine schedule to 0 over --steps)")->capture_default_str();
-  c->add_option("--batch", o->batch, "Batch size B in windows")->capture_default_str();
-  c->add_option("--steps", o->steps, "Optimiser steps T (the paper: ~31.7k = 10 epochs of WikiText-103)")
+  c->add_option("--lr", o->adamw.lr, "Peak learning rate, finite > 0 (cosine schedule to 0 over --steps)")
       ->capture_default_str();
-  c->add_option("--seed", o->seed, "Initialisation and shuffle seed")->capture_default_str();
+  non_negative(c->add_option("--batch", o->batch,
+                             "Batch size B in windows, 1 ... the number of training windows (larger is refused)"))
+      ->capture_default_str();
+  non_negative(c->add_option("--steps", o->steps, "Optimiser steps T >= 1 (the paper: ~31.7k = 10 epochs of "
+                                                  "WikiText-103)"))
+      ->capture_default_str();
+  non_negative(c->add_option("--seed", o->seed, "Initialisation and shuffle seed"))->capture_default_str();
   c->add_flag("--linear", *linear, "Drop the output ReLU: x^ = W^T W x + b");
-  c->add_option("--checkpoint-every", o->checkpoint_every, "Steps between atomic checkpoints")->capture_default_str();
-  c->add_option("--eval-every", o->eval_every, "Steps between held-out evaluations (0: steps/20)")
+  non_negative(c->add_option("--checkpoint-every", o->checkpoint_every, "Steps between atomic checkpoints (>= 1)"))
       ->capture_default_str();
-  c->add_option("--eval-windows", o->eval_windows, "Held-out windows per evaluation (0: all)")->capture_default_str();
-  c->add_flag("--resume", o->resume, "Continue from RUN/checkpoint.bin (same options required)");
+  non_negative(c->add_option("--eval-every", o->eval_every, "Steps between held-out evaluations (0: steps/20)"))
+      ->capture_default_str();
+  non_negative(c->add_option("--eval-windows", o->eval_windows, "Held-out windows per evaluation (0: all)"))
+      ->capture_default_str();
+  c->add_flag("--resume", o->resume, "Continue from RUN/checkpoint.bin (same options and data required; the "
+                                     "checkpoint's checksum is verified)");
+  c->add_flag("--force", o->force, "Replace the run in RUN: remove its checkpoint, config, log, summary and "
+                                   "analysis/ first");
   c->callback([o, linear] {
     o->relu = !*linear;
     ProgressBar bar(0);
     bool first = true;
     std::uint64_t first_step = 0;
-    auto r = bows::train(*o, [&](const bows::TrainProgress& p) {
-      if (first) {
-        first_step = p.step - 1;
-        bar = ProgressBar(first_step);
-        first = false;
-      }
-      bar.update(p);
-    });
+    bows::TrainResult r;
+    with_flags({{"data", "--data"}, {"out", "--out"}, {"d", "--d"}, {"batch", "--batch"}, {"steps", "--steps"},
+                {"checkpoint_every", "--checkpoint-every"}, {"force", "--force"}, {"adamw.lr", "--lr"},
+                {"adamw.weight_decay", "--weight-decay"}},
+               [&] {
+                 r = bows::train(*o, [&](const bows::TrainProgress& p) {
+                   if (first) {
+                     first_step = p.step - 1;
+                     bar = ProgressBar(first_step);
+                     first = false;
+                   }
+                   bar.update(p);
+                 });
+               });
     std::cout << fmt::format(
         "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": {:.1f}, "
         "\"run\": \"{}\"}}\n",
@@ -151,23 +198,41 @@ void add_synthetic(CLI::App& bows_app) {
       "+ base log-odds); a tied autoencoder trained as the code does (AdamW lr 1e-2, batch 256, 200 epochs, cosine\n"
       "per epoch, clip 1). Prints and writes the Gram matrix of the normalised W next to the data covariance.");
   c->add_option("--structure", *structure, "circular | figure8 | sphere | iid")->capture_default_str();
-  c->add_option("--d", opt->d, "Latent width m (the code: 2 ... 12)")->capture_default_str();
-  c->add_option("--weight-decay", opt->weight_decay, "AdamW weight decay (the code: 1 and 6)")->capture_default_str();
-  c->add_flag("--linear", *linear, "Linear decoder x^ = W^T W x + b (default: ReLU)");
-  c->add_option("--epochs", opt->epochs, "Epochs over the 8,000 training samples")->capture_default_str();
-  c->add_option("--lr", opt->lr, "Peak learning rate")->capture_default_str();
-  c->add_option("--samples", data->samples, "Samples generated (80 % train, 20 % validation)")->capture_default_str();
-  c->add_option("--sharpness", data->sharpness, "Feature sharpness (the code's CLI default: 10)")->capture_default_str();
-  c->add_option("--base-log-odds", data->base_log_odds, "Base log-odds (the code's CLI default: 0)")
+  c->add_option("--d", opt->d, "Latent width m, 1 ... 4n (the code: 2 ... 12)")->capture_default_str();
+  c->add_option("--weight-decay", opt->weight_decay,
+                "AdamW weight decay, finite >= 0 with lr*wd < 1 (the code: 1 and 6)")
       ->capture_default_str();
-  c->add_option("--noise", data->noise, "Latent jitter std (the code's CLI default: 0)")->capture_default_str();
-  c->add_option("--seed", opt->seed, "Training seed (data seed is --data-seed)")->capture_default_str();
-  c->add_option("--data-seed", data->seed, "Data seed")->capture_default_str();
-  c->add_option("--out", *out, "Folder for gram.csv, covariance.csv, summary.json (optional)");
+  c->add_flag("--linear", *linear, "Linear decoder x^ = W^T W x + b (default: ReLU)");
+  non_negative(c->add_option("--epochs", opt->epochs, "Epochs over the training samples (>= 1)"))
+      ->capture_default_str();
+  c->add_option("--lr", opt->lr, "Peak learning rate, finite > 0")->capture_default_str();
+  non_negative(c->add_option("--samples", data->samples,
+                             "Samples generated (80 % train, 20 % validation), at least 2n = 24; their memory is "
+                             "checked"))
+      ->capture_default_str();
+  c->add_option("--sharpness", data->sharpness, "Feature sharpness in [0, 1000] (the code's CLI default: 10)")
+      ->capture_default_str();
+  c->add_option("--base-log-odds", data->base_log_odds, "Base log-odds in [-50, 50] (the code's CLI default: 0)")
+      ->capture_default_str();
+  c->add_option("--noise", data->noise, "Latent jitter std in [0, 10] (the code's CLI default: 0)")
+      ->capture_default_str();
+  non_negative(c->add_option("--seed", opt->seed, "Training seed (data seed is --data-seed)"))->capture_default_str();
+  non_negative(c->add_option("--data-seed", data->seed, "Data seed"))->capture_default_str();
+  c->add_option("--out", *out, "Folder for gram.csv, covariance.csv, summary.json (optional; checked before "
+                               "training)");
   c->callback([=] {
     data->structure = bows::parse_structure(*structure);
     opt->relu = !*linear;
-    const auto r = bows::train_synthetic(*data, *opt);
+    bows::SyntheticResult r;
+    with_flags({{"d", "--d"}, {"weight_decay", "--weight-decay"}, {"epochs", "--epochs"}, {"lr", "--lr"},
+                {"samples", "--samples"}, {"sharpness", "--sharpness"}, {"base_log_odds", "--base-log-odds"},
+                {"noise", "--noise"}, {"out", "--out"}},
+               [&] {
+                 data->validate();
+                 opt->validate(*data);
+                 if (!out->empty()) bows::check_output_folder(*out, "out");
+                 r = bows::train_synthetic(*data, *opt);
+               });
     nlohmann::json j = {{"structure", *structure}, {"d", opt->d}, {"relu", opt->relu},
                         {"weight_decay", opt->weight_decay}, {"offdiag_correlation", r.offdiag_correlation},
                         {"train_loss", r.train_loss}, {"validation_loss", r.validation_loss}};
@@ -206,19 +271,26 @@ void add_analyze(CLI::App& bows_app) {
       "                bias/self/context split of the pre-activation for --word words\n"
       "  similarity    Spearman(cos(W_u,W_v), PMI) over frequent pairs; within- vs between-category cosine\n"
       "  structure     RUN is a sweep folder of runs: months' off-diagonal Gram norm against d\n"
-      "  synthetic     RUN is a `bows synthetic --out` folder: Gram vs covariance heat maps and r");
+      "  synthetic     RUN is a `bows synthetic --out` folder: Gram vs covariance heat maps and r\n"
+      "The data folder must be the dataset the run was trained on (its id is checked). The outputs are staged and\n"
+      "replace the earlier outputs of the same analysis only when the whole analysis has succeeded.");
   c->add_option("RUN", o->run, "Run folder (train --out), sweep folder (structure) or synthetic folder")->required();
   c->add_option("--what", o->what, "months | interference | similarity | structure | synthetic")->capture_default_str();
   c->add_option("--data", o->data, "Data folder (default: the one in RUN/config.json)");
   c->add_option("--out", o->out, "Output folder (default: RUN/analysis)");
-  c->add_option("--top", o->pairs_top, "similarity: number of most frequent words whose pairs are compared")
+  non_negative(c->add_option("--top", o->pairs_top,
+                             "similarity: number of most frequent words whose pairs are compared (>= 3)"))
       ->capture_default_str();
-  c->add_option("--word", o->words, "interference: word to decompose (repeatable; default: December, Christmas, "
-                                    "Monday, war, president)");
-  c->add_flag("--no-plot", *no_plot, "Write the .gp files but do not run gnuplot");
+  c->add_option("--word", o->words, "interference: word to decompose (repeatable; a word not in the vocabulary is "
+                                    "an error; default: December, Christmas, Monday, war, president, those present)");
+  c->add_flag("--no-plot", *no_plot, "Do not run gnuplot (no .gp, SVG or PNG is written; earlier ones are removed)");
   c->callback([o, no_plot] {
     o->plot = !*no_plot;
-    std::cout << bows::analyze(*o, say).dump(2) << "\n";
+    nlohmann::json j;
+    with_flags({{"run", "RUN"}, {"what", "--what"}, {"data", "--data"}, {"out", "--out"}, {"pairs_top", "--top"},
+                {"words", "--word"}},
+               [&] { j = bows::analyze(*o, say); });
+    std::cout << j.dump(2) << "\n";
   });
 }
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <numeric>
 #include <sstream>
+#include <sys/wait.h>
 
 namespace superpose::bows {
 
@@ -37,14 +38,34 @@ struct Loaded {
   Model model;
   Dataset data;
   nlohmann::json config;
+  std::string data_dir;  ///< the data folder used, after resolution
 };
+
+// The data folders config.json may mean, in order: "data_relative_to_run" resolved against the run folder, then
+// "data" (absolute as written; a relative one, written by an older superpose, against the run folder, then as
+// given).
+std::vector<fs::path> data_candidates(const fs::path& run, const nlohmann::json& cfg) {
+  std::vector<fs::path> c;
+  if (cfg.is_object() && cfg.contains("data_relative_to_run") && cfg["data_relative_to_run"].is_string())
+    c.push_back((run / cfg["data_relative_to_run"].get<std::string>()).lexically_normal());
+  const std::string d = cfg.is_object() ? cfg.value("data", std::string{}) : std::string{};
+  if (!d.empty()) {
+    if (fs::path(d).is_absolute()) c.emplace_back(d);
+    else {
+      c.push_back((run / d).lexically_normal());
+      c.emplace_back(d);
+    }
+  }
+  return c;
+}
 
 Loaded load_run(const AnalyzeOptions& o) {
   Loaded L;
   const fs::path run(o.run);
   if (!fs::is_directory(run))
     throw InputError(fmt::format("RUN: '{}' is not a run folder (make one with `superpose bows train`)", o.run));
-  L.model = read_checkpoint((run / "checkpoint.bin").string());
+  nlohmann::json header;
+  L.model = read_checkpoint((run / "checkpoint.bin").string(), nullptr, &header);
   std::ifstream cfg(run / "config.json");
   if (cfg) {
     try {
@@ -53,11 +74,49 @@ Loaded load_run(const AnalyzeOptions& o) {
       throw InputError(fmt::format("'{}': config.json is not JSON", o.run));
     }
   }
-  std::string data = o.data.empty() ? L.config.value("data", std::string{}) : o.data;
-  if (data.empty()) throw InputError("--data: the run's config.json names no data folder; pass --data DIR");
-  L.data = load_dataset(data);
+  // The dataset the run was trained on, as recorded by train() in config.json and in the checkpoint.
+  const std::string cfg_id = L.config.is_object() ? L.config.value("dataset_id", std::string{}) : std::string{};
+  const std::string ck_id = header.value("dataset_id", std::string{});
+  if (!cfg_id.empty() && !ck_id.empty() && cfg_id != ck_id)
+    throw InputError(fmt::format("RUN '{}': config.json names dataset {} but checkpoint.bin was trained on {} (a "
+                                 "mixed run folder); train again with --force",
+                                 o.run, cfg_id, ck_id));
+  const std::string want = ck_id.empty() ? cfg_id : ck_id;
+  if (want.empty())
+    throw InputError(fmt::format("RUN '{}': records no dataset id (trained by an older superpose); train again",
+                                 o.run));
+  auto wrong = [&](const std::string& dir, const std::string& id) {
+    return OptionError("data", fmt::format("'{}' is dataset {}, not the dataset {} that '{}' was trained on "
+                                           "(another corpus, options or split); pass the data folder used for "
+                                           "training",
+                                           dir, id, want, o.run));
+  };
+  if (!o.data.empty()) {
+    L.data = load_dataset(o.data);
+    if (L.data.id != want) throw wrong(o.data, L.data.id);
+    L.data_dir = o.data;
+  } else {
+    const auto cands = data_candidates(run, L.config);
+    if (cands.empty()) throw OptionError("data", "the run's config.json names no data folder; pass --data DIR");
+    std::string first_wrong;
+    for (const auto& c : cands) {
+      if (!fs::is_directory(c)) continue;
+      Dataset ds = load_dataset(c.string());
+      if (ds.id == want) {
+        L.data = std::move(ds);
+        L.data_dir = c.string();
+        break;
+      }
+      if (first_wrong.empty()) first_wrong = c.string() + " is dataset " + ds.id;
+    }
+    if (L.data_dir.empty())
+      throw OptionError("data", fmt::format("no folder holds the dataset {} that '{}' was trained on (looked at: {}{}); "
+                                            "pass --data DIR",
+                                            want, o.run, cands.front().string(),
+                                            first_wrong.empty() ? "" : "; " + first_wrong));
+  }
   if (static_cast<std::size_t>(L.model.V()) != L.data.vocab.size())
-    throw InputError(fmt::format("--data '{}': V={} differs from the model's V={}", data, L.data.vocab.size(),
+    throw InputError(fmt::format("--data '{}': V={} differs from the model's V={}", L.data_dir, L.data.vocab.size(),
                                  L.model.V()));
   return L;
 }
@@ -424,6 +483,9 @@ nlohmann::json analyze_similarity(const Loaded& L, const fs::path& out, std::siz
   const Csr& tr = L.data.train;
   const auto V = static_cast<std::size_t>(m.V());
   top = std::min(top, V);
+  // The top×top co-occurrence counts and the top×d normalised columns, in double.
+  check_memory(8.0 * (static_cast<double>(top) * static_cast<double>(top) + static_cast<double>(top) * m.d()),
+               "pairs_top", fmt::format("comparing the pairs of {} words", top), "lower it");
   // The `top` most frequent words by training-window frequency (forced words included only if frequent).
   std::vector<double> df(V, 0);
   for (auto i : tr.indices) df[i] += 1;
@@ -460,9 +522,13 @@ nlohmann::json analyze_similarity(const Loaded& L, const fs::path& out, std::siz
       ys.push_back(cos(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)));
       if (xs.size() % 7 == 0) dat += fmt::format("{:.4g} {:.4g}\n", pmi, ys.back());  // every 7th pair, for the plot
     }
+  if (xs.size() < 3)
+    throw OptionError("pairs_top", fmt::format("only {} pairs of the {} most frequent words co-occur in 5 or more "
+                                               "windows; a Spearman correlation needs 3: raise it",
+                                               xs.size(), top));
   nlohmann::json j = {{"analysis", "similarity"}, {"top_words", top}, {"pairs", xs.size()},
                       {"pair_rule", "both among the top words by window frequency, co-occurring in >= 5 windows"},
-                      {"spearman_cosine_pmi", xs.size() > 2 ? spearman(xs, ys) : 0.0}};
+                      {"spearman_cosine_pmi", spearman(xs, ys)}};
   // Categories: mean within-category cosine minus mean between-category cosine, and 5-NN category purity.
   std::vector<std::pair<std::string, long>> members;
   std::map<std::string, std::vector<long>> by_cat;
@@ -695,40 +761,104 @@ void run_gnuplot(const std::string& dir, const std::string& name, const std::str
   write_file_atomic((fs::path(dir) / (name + ".gp")).string(), gp);
   const std::string cmd =
       fmt::format("cd '{}' && gnuplot '{}.gp' > '{}.gnuplot.log' 2>&1", dir, name, name);
-  if (std::system(cmd.c_str()) != 0)
-    throw InputError(fmt::format("gnuplot failed on '{}/{}.gp' (see {}.gnuplot.log; install gnuplot-nox, or pass "
-                                 "--no-plot)",
-                                 dir, name, name));
+  const int status = std::system(cmd.c_str());
+  if (status == 0) return;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+    throw InputError(fmt::format("gnuplot is not installed (needed for {}.svg/.png): install gnuplot-nox, or pass "
+                                 "--no-plot",
+                                 name));
+  std::ifstream log(fs::path(dir) / (name + ".gnuplot.log"));
+  std::string line, first;
+  while (std::getline(log, line))
+    if (first.empty() && line.find_first_not_of(" \t^") != std::string::npos) first = line;
+  throw InputError(fmt::format("gnuplot failed on {}.gp: {}", name, first.empty() ? "(no message)" : first));
 }
 
+namespace {
+
+// Names of the files an analysis writes start with one of these, followed by '_' or '.'.
+std::vector<std::string> output_prefixes(const std::string& what) {
+  if (what == "months") return {"months", "days"};
+  return {what};
+}
+
+bool belongs_to(const std::string& file, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes)
+    if (file.size() > p.size() && file.compare(0, p.size(), p) == 0 && (file[p.size()] == '_' || file[p.size()] == '.'))
+      return true;
+  return false;
+}
+
+}  // namespace
+
 nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
-  static const std::vector<std::string> kinds = {"months", "interference", "similarity", "structure", "synthetic"};
-  if (std::find(kinds.begin(), kinds.end(), o.what) == kinds.end())
-    throw InputError(fmt::format("--what: '{}' is not an analysis (accepted: months, interference, similarity, "
-                                 "structure, synthetic)",
-                                 o.what));
+  o.validate();
   const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
   if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
+  // Everything that can be checked is checked before a folder is created.
+  Loaded L;
+  const bool needs_run = o.what != "structure" && o.what != "synthetic";
+  std::vector<std::string> words = o.words;
+  std::vector<std::string> skipped;
+  if (needs_run) {
+    L = load_run(o);
+    if (o.what == "interference") {
+      if (words.empty()) {
+        for (const std::string w : {"December", "Christmas", "Monday", "war", "president"})
+          (lookup(L.data.vocab, {w})[0] >= 0 ? words : skipped).push_back(w);
+      } else {
+        std::string missing;
+        for (const auto& w : words)
+          if (lookup(L.data.vocab, {w})[0] < 0) missing += (missing.empty() ? "'" : ", '") + w + "'";
+        if (!missing.empty())
+          throw OptionError("words", fmt::format("{} not in the vocabulary of '{}' ({} words; matched exactly, then "
+                                                 "lowercased)",
+                                                 missing, L.data_dir, L.data.vocab.size()));
+      }
+    }
+  }
+  std::error_code ec;
+  // The topmost folder this call creates (empty if `out` exists), removed again if the analysis fails.
+  fs::path created;
+  for (fs::path a = fs::absolute(out, ec).lexically_normal(); !a.empty() && !fs::exists(a, ec) && a != a.parent_path();
+       a = a.parent_path())
+    created = a;
   ensure_directory(out.string());
+  const fs::path stage = out / (".staging-" + o.what);
+  fs::remove_all(stage, ec);
+  ensure_directory(stage.string());
   if (progress) progress(fmt::format("analysis {} of {} into {}", o.what, o.run, out.string()));
   nlohmann::json j;
-  if (o.what == "structure") j = analyze_structure(o, out);
-  else if (o.what == "synthetic") j = analyze_synthetic(o, out);
-  else {
-    const Loaded L = load_run(o);
-    if (o.what == "months") j = analyze_months(L, out, o.plot);
-    else if (o.what == "similarity") j = analyze_similarity(L, out, o.pairs_top, o.plot);
+  try {
+    if (o.what == "structure") j = analyze_structure(o, stage);
+    else if (o.what == "synthetic") j = analyze_synthetic(o, stage);
     else {
-      std::vector<std::string> words = o.words;
-      if (words.empty()) words = {"December", "Christmas", "Monday", "war", "president"};
-      j = analyze_interference(L, out, words, o.plot);
+      if (o.what == "months") j = analyze_months(L, stage, o.plot);
+      else if (o.what == "similarity") j = analyze_similarity(L, stage, o.pairs_top, o.plot);
+      else {
+        j = analyze_interference(L, stage, words, o.plot);
+        if (!skipped.empty()) j["default_words_not_in_vocabulary"] = skipped;
+      }
+      j["run"] = o.run;
+      j["data"] = L.data_dir;
+      j["dataset_id"] = L.data.id;
+      j["d"] = L.model.d();
+      j["V"] = L.model.V();
+      j["options"] = L.config;
     }
-    j["run"] = o.run;
-    j["d"] = L.model.d();
-    j["V"] = L.model.V();
-    j["options"] = L.config;
+    j["producer"] = producer();
+    write_file_atomic((stage / (o.what + ".json")).string(), j.dump(2) + "\n");
+    // Success: the earlier outputs of this analysis go, the new ones come in.
+    const auto prefixes = output_prefixes(o.what);
+    for (const auto& e : fs::directory_iterator(out))
+      if (e.is_regular_file() && belongs_to(e.path().filename().string(), prefixes)) fs::remove(e.path());
+    for (const auto& e : fs::directory_iterator(stage)) fs::rename(e.path(), out / e.path().filename());
+    fs::remove_all(stage);
+  } catch (...) {
+    fs::remove_all(stage, ec);
+    if (!created.empty()) fs::remove_all(created, ec);  // it did not exist before this call
+    throw;
   }
-  write_file_atomic((out / (o.what + ".json")).string(), j.dump(2) + "\n");
   return j;
 }
 

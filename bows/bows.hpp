@@ -19,11 +19,21 @@
 // --------
 // * Storage. Eigen column-major float32: W is d×V so that W_v is a contiguous column; batches are V×B.
 // * Errors. Bad user input (a missing or empty corpus, a malformed data file, an option out of range) throws
-//   superpose::InputError with one line naming the file or option and what is accepted. Files are written with
-//   superpose::write_file_atomic, so a failed run leaves no half-written output.
+//   superpose::InputError with one line naming the file or option and what is accepted. Every options struct has a
+//   validate() (Ceres' IsValid pattern) that its library entry point calls first and the CLI may call earlier; it
+//   throws OptionError naming the struct field ("checkpoint_every: must be at least 1"), which the CLI maps to its
+//   flag. Sizes are checked against the memory they need before anything is allocated (check_memory). All checks
+//   run before any file or folder is created. Files are written with superpose::write_file_atomic, so a failed run
+//   leaves no half-written output; a stale "*.tmp" left by a killed run is removed (and reported) by the next one.
+// * Identity. A prepared dataset carries an id (CRC-32 of its options, vocabulary and both CSR payloads) written
+//   into every one of its files; load_dataset() refuses a folder whose files disagree. A checkpoint carries a CRC-32
+//   of its payload, the producer's version, the training options and the dataset id; a run's config.json records
+//   the dataset id, and `analyze` and `train --resume` refuse another dataset.
 // * Determinism. Every random choice takes an explicit seed (std::mt19937_64); results are reproducible bit for bit
 //   on one machine and build, and a resumed training run equals an uninterrupted one.
 #pragma once
+
+#include "numerics/numerics.hpp"  // InputError (numerics.hpp keeps providing it)
 
 #include <Eigen/Core>
 #include <nlohmann/json.hpp>
@@ -37,6 +47,44 @@
 #include <vector>
 
 namespace superpose::bows {
+
+// ================================================================================================================
+// Validation, memory, checksums (bows/checks.cpp)
+// ================================================================================================================
+
+/// Thrown by the validate() functions: `field` is the options struct's member ("checkpoint_every", "adamw.lr"),
+/// `problem` the rest of the message; what() is "field: problem". The CLI rethrows it under the flag's name.
+struct OptionError : InputError {
+  OptionError(std::string field, std::string problem);
+  std::string field, problem;
+};
+
+/// Bytes of memory this process may use: the physical memory (sysconf), lowered by the soft RLIMIT_AS and
+/// RLIMIT_DATA limits when they are set.
+std::uint64_t memory_limit_bytes();
+
+/// Throws OptionError(field, "<what> needs X GB of memory, more than the Y GB this process may use (...); <advice>")
+/// when need_bytes exceeds memory_limit_bytes(). need_bytes is a double so that products of sizes cannot overflow.
+void check_memory(double need_bytes, const std::string& field, const std::string& what, const std::string& advice);
+
+/// Memory of bows::train in bytes (float32): W, its gradient and two AdamW moments (4·d·V), the decoder
+/// pre-activations of a batch (V·B, twice: Z and its gradient) and the d×B encoder buffers.
+double train_memory_bytes(double d, double V, double B);
+
+/// CRC-32 (Boost.CRC crc_32_type: the zlib/PNG polynomial 0x04C11DB7, reflected) of `bytes` as 8 lowercase hex digits.
+std::string crc32_hex(std::string_view bytes);
+
+/// Checks, without creating anything, that `path` is a writable folder or can be created as one (its nearest
+/// existing ancestor is a writable folder). Throws OptionError(field, ...) naming the path otherwise, e.g. when a
+/// regular file stands where the folder should be.
+void check_output_folder(const std::string& path, const std::string& field);
+
+/// Removes the files "<name>.tmp" (left by an interrupted write_file_atomic) in `dir` for each name in `names`.
+/// Returns the names removed, so the caller can report them.
+std::vector<std::string> remove_stale_tmp(const std::string& dir, const std::vector<std::string>& names);
+
+/// The version of superpose that wrote a file ("superpose 0.1.0"), recorded in checkpoints and configs.
+std::string producer();
 
 // ================================================================================================================
 // Corpora (code: make_dataset.py loads Hugging Face WikiText; bows.md §5 for the offline substitutes)
@@ -119,6 +167,8 @@ struct Vocabulary {
                                       ///< broken by byte order)
   std::vector<std::uint64_t> counts;  ///< occurrences in the training documents
   std::size_t forced = 0;             ///< number of forced words at the front
+  std::string dataset_id;             ///< from vocab.tsv's first line ("" if the file has none)
+  std::string table_crc32;            ///< CRC-32 of the table (header line and rows), set by read_vocabulary
   std::unordered_map<std::string, std::uint32_t> index;  ///< word -> index
   std::size_t size() const { return words.size(); }
   /// Index of `word`, or -1 if absent.
@@ -151,9 +201,10 @@ void append_windows(const std::vector<std::vector<std::uint32_t>>& rows, std::si
 
 /// CSR file: the line "superpose-bows-csr 1\n", the JSON header's byte length as 8 little-endian bytes, the JSON
 /// header (it holds at least rows, nnz, V; `extra` is merged in), then offsets (uint64 LE, rows+1) and indices
-/// (uint32 LE, nnz). Written atomically.
+/// (uint32 LE, nnz). The header also holds payload_crc32, the CRC-32 of the two arrays. Written atomically.
 void write_csr(const std::string& path, const Csr& csr, const nlohmann::json& extra = {});
-/// Reads a CSR file; throws InputError naming the file if it is missing, truncated or inconsistent.
+/// Reads a CSR file; throws InputError naming the file if it is missing, truncated, inconsistent, or its payload
+/// fails its checksum (or has none: an older superpose).
 Csr read_csr(const std::string& path, nlohmann::json* header = nullptr);
 
 struct PrepareOptions {
@@ -165,6 +216,9 @@ struct PrepareOptions {
   std::uint64_t seed = 42;         ///< document shuffle seed (the paper: 42)
   TokenizerOptions tokens;
   std::string out;                 ///< output folder
+  /// Throws OptionError for: an empty out or corpus, V < 2, window or stride 0, heldout outside (0, 1),
+  /// numbers_max < −1 (−1 keeps no number), or an out that is a file or cannot be created (check_output_folder).
+  void validate() const;
 };
 
 struct PrepareSummary {
@@ -176,8 +230,11 @@ struct PrepareSummary {
 
 /// The whole data pipeline: load, tokenise, split documents (seeded shuffle, at least one document on each side),
 /// count tokens on the training documents, build the vocabulary, window both splits. Writes into `out`:
-/// train.csr, heldout.csr (write_csr), vocab.tsv (index, word, count) and meta.json (options + summary).
-/// `progress` (optional) receives one-line status messages.
+/// train.csr, heldout.csr (write_csr), vocab.tsv (a "# superpose-bows-vocab dataset_id=ID" line, then index, word,
+/// count) and meta.json (options, summary, dataset_id and the per-file checksums), meta.json last. The dataset id
+/// is the CRC-32 of the options, the vocabulary table and both CSR payloads; every file carries it. Stale *.tmp
+/// files of an interrupted earlier run are removed and reported. `progress` (optional) receives one-line status
+/// messages. Throws OptionError (validate()) or InputError before any file is written.
 PrepareSummary prepare(const PrepareOptions& options,
                        const std::function<void(const std::string&)>& progress = {});
 
@@ -186,11 +243,14 @@ struct Dataset {
   Vocabulary vocab;
   Csr train, heldout;
   nlohmann::json meta;
+  std::string id;  ///< dataset id (8 hex digits), the same in every file of the folder
 };
 /// Reads a folder written by prepare(); throws InputError naming the folder and `superpose bows prepare` if a file
-/// is missing or the files disagree (e.g. V in the CSR header differs from vocab.tsv).
+/// is missing, fails its checksum, or the files disagree: V differs, or their dataset ids differ (files of two
+/// `prepare` runs, e.g. after a run killed between its renames), or a file has no id (an older superpose).
 Dataset load_dataset(const std::string& dir);
-/// Reads vocab.tsv alone.
+/// Reads vocab.tsv alone (the dataset-id line is optional here; load_dataset requires it). Throws InputError
+/// naming the file on a bad header or line.
 Vocabulary read_vocabulary(const std::string& path);
 
 // ================================================================================================================
@@ -249,6 +309,10 @@ double loss_and_gradient(const Model& model, const Csr& data, const std::vector<
 
 struct AdamWOptions {
   double lr = 5e-4, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 4.0;
+  /// Throws OptionError ("adamw.lr", ...) unless lr is finite and > 0, weight_decay finite and ≥ 0,
+  /// lr·weight_decay < 1 (AdamW multiplies the weights by 1 − lr·wd each step), beta1 and beta2 in [0, 1), eps
+  /// finite and > 0. Shared by bows train and bows synthetic.
+  void validate() const;
 };
 
 struct AdamWState {
@@ -289,6 +353,11 @@ struct TrainOptions {
   std::uint64_t eval_every = 0;     ///< steps between held-out evaluations (0: steps/20)
   std::size_t eval_windows = 4096;  ///< held-out windows used per evaluation (0: all)
   bool resume = false;              ///< continue from out/checkpoint.bin
+  bool force = false;               ///< start afresh in a run folder that holds a run (its outputs are removed)
+  /// Throws OptionError for: empty data or out; d < 1; batch or steps 0; checkpoint_every 0; resume with force;
+  /// an out that is a file or cannot be created; and adamw.validate(). (The batch against the number of training
+  /// windows and the memory need d·V are checked by train() once the data's size is known.)
+  void validate() const;
 };
 
 /// Progress report for a progress bar: step, total, latest training loss, held-out loss (NaN if not yet).
@@ -308,14 +377,22 @@ struct TrainResult {
 /// permutation drawn from seed and e, so a resumed run sees the same batches), AdamW, cosine schedule per step.
 /// Writes out/config.json, out/log.csv (step, lr, train loss, held-out loss, active fraction, seconds), an atomic
 /// out/checkpoint.bin every checkpoint_every steps and at the end, and out/summary.json. With resume, continues
-/// from out/checkpoint.bin (InputError if absent or if its d, V or options differ).
+/// from out/checkpoint.bin (InputError if absent, corrupt, or if its d, V, options or dataset id differ).
+/// Before any file or folder is written it checks: validate(); batch ≤ the training windows (OptionError "batch",
+/// the batch is refused, not capped); train_memory_bytes(d, V, batch) against memory_limit_bytes() (OptionError
+/// "d"); and, without resume, that `out` holds no earlier run (checkpoint.bin, config.json, log.csv, summary.json,
+/// analysis/): refused unless force, which removes them first. config.json records the dataset id, the data folder
+/// as an absolute path ("data") and relative to the run folder ("data_relative_to_run"), and the producer.
 TrainResult train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {});
 
 /// Checkpoint file: the line "superpose-bows-model 1\n", 8-byte LE header length, JSON header (d, V, relu, step,
-/// options), then float32 LE arrays W (column-major), b, and, if the header says so, the AdamW moments.
+/// options, producer, payload_crc32, and whatever `extra` holds: train() adds the dataset_id), then float32 LE
+/// arrays W (column-major), b, and, if the header says so, the AdamW moments.
 void write_checkpoint(const std::string& path, const Model& model, const AdamWState* state,
                       const nlohmann::json& extra);
-/// Reads a checkpoint; `state` (optional) receives the AdamW moments. Throws InputError on a bad file.
+/// Reads a checkpoint; `state` (optional) receives the AdamW moments. Throws InputError naming the file on a bad
+/// file: bad magic, truncated, trailing bytes, no checksum (an older superpose), a payload whose CRC-32 differs
+/// from the header's (flipped bits), or a NaN or infinite weight, bias or moment (or a negative second moment).
 Model read_checkpoint(const std::string& path, AdamWState* state = nullptr, nlohmann::json* header = nullptr);
 
 // ================================================================================================================
@@ -335,9 +412,14 @@ struct SyntheticDataOptions {
   double base_log_odds = 0;       ///< CLI default (generator default −2)
   double noise = 0;               ///< CLI default (generator default 0.1): std of the latent angle / point jitter
   std::uint64_t seed = 42;
+  /// Accepted ranges (OptionError naming the field otherwise): features 2 … 4096; samples ≥ 2·features (every
+  /// latent position of circular/figure8 appears twice, so the 80 % training split holds each at least once);
+  /// sharpness finite in [0, 1000]; base_log_odds finite in [−50, 50] (beyond, σ is 0 or 1 to 2e-22: constant
+  /// data); noise finite in [0, 10]; and the memory of the samples (check_memory).
+  void validate() const;
 };
 
-/// Samples x ∈ {0,1}^n with P(x_k = 1 | z) = σ(sharpness·⟨φ_k, z⟩ + base_log_odds):
+/// Calls options.validate(), then samples x ∈ {0,1}^n with P(x_k = 1 | z) = σ(sharpness·⟨φ_k, z⟩ + base_log_odds):
 ///   circular: φ_k = (cos 2πk/n, sin 2πk/n), z at angle 2π(i mod n)/n for sample i;
 ///   figure8:  φ_k = (sin θ_k, sin 2θ_k), z = (sin θ, sin 2θ), θ = 2π(i mod n)/n;
 ///   sphere:   φ_k on a Fibonacci lattice of S², z uniform on S²;
@@ -357,6 +439,10 @@ struct SyntheticTrainOptions {
   double eta_min = 1e-9;     ///< cosine schedule stepped per epoch down to eta_min
   std::uint64_t seed = 42;
   double train_fraction = 0.8;
+  /// Throws OptionError naming the field unless: 1 ≤ d ≤ 4·data.features; batch, epochs ≥ 1; clip finite ≥ 0;
+  /// eta_min finite ≥ 0; train_fraction in (0, 1) leaving both splits non-empty; the AdamW rules of
+  /// AdamWOptions::validate() on lr and weight_decay (the same rules as bows train).
+  void validate(const SyntheticDataOptions& data) const;
 };
 
 struct SyntheticResult {
@@ -368,7 +454,9 @@ struct SyntheticResult {
 };
 
 /// Trains a tied autoencoder on synthetic data as the code does (AdamW, batch 256, 200 epochs, cosine per epoch,
-/// clip 1.0, init U(±1/√n), bias 0) and compares its Gram matrix with the data covariance.
+/// clip 1.0, init U(±1/√n), bias 0) and compares its Gram matrix with the data covariance. Validates both option
+/// structs first; throws InputError if every feature of the generated training data is constant (no covariance to
+/// compare with), and if a loss or the correlation comes out NaN or infinite.
 SyntheticResult train_synthetic(const SyntheticDataOptions& data, const SyntheticTrainOptions& options);
 
 /// Pearson correlation of the strictly off-diagonal entries of two square matrices of the same size.
@@ -393,12 +481,22 @@ struct AnalyzeOptions {
   std::string data;               ///< data folder (default: the run's config.json "data")
   std::string out;                ///< output folder (default: RUN/analysis)
   std::size_t pairs_top = 500;    ///< similarity: the most frequent words whose pairs are compared
-  std::vector<std::string> words; ///< interference: words to decompose (default: December, Christmas, …)
+  std::vector<std::string> words; ///< interference: words to decompose (default: December, Christmas, …); a
+                                  ///< word not in the vocabulary is an error (OptionError "words" listing them)
   bool plot = true;               ///< run gnuplot on the written .gp files
+  /// Throws OptionError unless: run is non-empty; what is one of the five analyses; pairs_top ≥ 3 (a Spearman
+  /// correlation needs 3 pairs); out (or RUN/analysis) is a folder or can be created.
+  void validate() const;
 };
 
-/// Runs one analysis, writes CSV, JSON and gnuplot (.dat, .gp, SVG and PNG) files into the output folder, and
-/// returns the JSON summary (also written as <what>.json).
+/// Runs one analysis and returns the JSON summary (also written as <what>.json). Nothing is created before the
+/// inputs are checked: validate(); the run's checkpoint (checksum); the data folder (given, or config.json's
+/// "data" resolved relative to the run folder) must carry the dataset id the run was trained on (OptionError
+/// "data" otherwise); --word words must be in the vocabulary. The outputs (CSV, JSON, gnuplot .dat, .gp, SVG, PNG)
+/// are written into a staging folder inside the output folder; only when the whole analysis (gnuplot included)
+/// has succeeded are the earlier outputs of the same analysis (files whose names start with its prefixes: months_
+/// and days_ for months, interference, similarity, structure, synthetic) removed and the new ones renamed in. On
+/// failure the output folder is left as it was (and not created).
 nlohmann::json analyze(const AnalyzeOptions& options, const std::function<void(const std::string&)>& progress = {});
 
 /// Writes `name.gp` into `dir`, then runs gnuplot on it (in `dir`) twice to make name.svg and name.png. `body` is

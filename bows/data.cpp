@@ -91,6 +91,15 @@ void append_windows(const std::vector<std::vector<std::uint32_t>>& rows, std::si
   }
 }
 
+namespace {
+std::string csr_payload(const Csr& csr) {
+  std::string body;
+  detail::append_pod(body, csr.offsets.data(), csr.offsets.size());
+  detail::append_pod(body, csr.indices.data(), csr.indices.size());
+  return body;
+}
+}  // namespace
+
 void write_csr(const std::string& path, const Csr& csr, const nlohmann::json& extra) {
   nlohmann::json header = extra.is_object() ? extra : nlohmann::json::object();
   header["format"] = "superpose-bows-csr";
@@ -99,9 +108,8 @@ void write_csr(const std::string& path, const Csr& csr, const nlohmann::json& ex
   header["V"] = csr.V;
   header["offsets"] = "uint64 little-endian, rows+1";
   header["indices"] = "uint32 little-endian, nnz, sorted within each row";
-  std::string body;
-  detail::append_pod(body, csr.offsets.data(), csr.offsets.size());
-  detail::append_pod(body, csr.indices.data(), csr.indices.size());
+  const std::string body = csr_payload(csr);
+  header["payload_crc32"] = crc32_hex(body);
   write_file_atomic(path, detail::pack_file("superpose-bows-csr 1", header, body));
 }
 
@@ -109,6 +117,14 @@ Csr read_csr(const std::string& path, nlohmann::json* header_out) {
   nlohmann::json header;
   std::string body;
   detail::unpack_file(path, "superpose-bows-csr 1", header, body);
+  if (!header.contains("payload_crc32") || !header["payload_crc32"].is_string())
+    throw InputError(fmt::format("'{}': no payload checksum (written by an older superpose); run `superpose bows "
+                                 "prepare` again",
+                                 path));
+  if (header["payload_crc32"].get<std::string>() != crc32_hex(body))
+    throw InputError(fmt::format("'{}': payload checksum mismatch (the file is corrupt); run `superpose bows prepare` "
+                                 "again",
+                                 path));
   Csr csr;
   try {
     csr.V = header.at("V").get<std::size_t>();
@@ -147,10 +163,11 @@ PrepareSummary prepare(const PrepareOptions& o, const std::function<void(const s
   auto say = [&](const std::string& s) {
     if (progress) progress(s);
   };
-  if (o.out.empty()) throw InputError("--out: an output folder is required");
-  if (o.window == 0) throw InputError("--window: must be at least 1 row (the paper: 20)");
-  if (o.stride == 0) throw InputError("--stride: must be at least 1 row (the paper: 1)");
-  if (!(o.heldout > 0 && o.heldout < 1)) throw InputError("--heldout: must be a fraction in (0, 1), e.g. 0.1");
+  o.validate();
+  const std::vector<std::string> files = {"train.csr", "heldout.csr", "vocab.tsv", "meta.json"};
+  if (fs::is_directory(o.out))
+    for (const auto& t : remove_stale_tmp(o.out, files))
+      say(fmt::format("removed '{}', left by an interrupted earlier run", t));
   say(fmt::format("reading corpus {}", o.corpus));
   std::vector<Document> docs = load_corpus(o.corpus);
   if (docs.size() < 2)
@@ -227,42 +244,70 @@ PrepareSummary prepare(const PrepareOptions& o, const std::function<void(const s
                   "window",
                   s.train_windows, s.train_documents, s.heldout_windows, s.heldout_documents, s.mean_active_train));
 
+  // The dataset id: CRC-32 of the options, the vocabulary table and both CSR payloads. Every file carries it.
+  nlohmann::json options = {{"corpus", o.corpus},
+                            {"V", vocab.size()},
+                            {"forced_words", vocab.forced},
+                            {"window", o.window},
+                            {"stride", o.stride},
+                            {"heldout_fraction", o.heldout},
+                            {"seed", o.seed},
+                            {"lowercase", o.tokens.lowercase},
+                            {"min_row_chars", o.tokens.min_row_chars},
+                            {"numbers_max", o.tokens.numbers_max}};
+  std::string table = "index\tword\tcount\n";
+  for (std::size_t i = 0; i < vocab.size(); ++i)
+    table += fmt::format("{}\t{}\t{}\n", i, vocab.words[i], vocab.counts[i]);
+  const nlohmann::json file_crcs = {{"vocab.tsv", crc32_hex(table)},
+                                    {"train.csr", crc32_hex(csr_payload(train))},
+                                    {"heldout.csr", crc32_hex(csr_payload(heldout))}};
+  const std::string id = crc32_hex(options.dump() + "\n" + file_crcs.dump());
+
   ensure_directory(o.out);
-  const nlohmann::json common = {{"window", o.window}, {"stride", o.stride}, {"corpus", o.corpus}};
+  const nlohmann::json common = {{"window", o.window}, {"stride", o.stride}, {"corpus", o.corpus}, {"dataset_id", id}};
   nlohmann::json h = common;
   h["split"] = "train";
   write_csr((fs::path(o.out) / "train.csr").string(), train, h);
   h["split"] = "heldout";
   write_csr((fs::path(o.out) / "heldout.csr").string(), heldout, h);
-  std::string tsv = "index\tword\tcount\n";
-  for (std::size_t i = 0; i < vocab.size(); ++i) tsv += fmt::format("{}\t{}\t{}\n", i, vocab.words[i], vocab.counts[i]);
-  write_file_atomic((fs::path(o.out) / "vocab.tsv").string(), tsv);
-  nlohmann::json meta = {{"source", "superpose bows prepare"},
-                         {"corpus", o.corpus},
-                         {"V", vocab.size()},
-                         {"forced_words", vocab.forced},
-                         {"window", o.window},
-                         {"stride", o.stride},
-                         {"heldout_fraction", o.heldout},
-                         {"seed", o.seed},
-                         {"lowercase", o.tokens.lowercase},
-                         {"min_row_chars", o.tokens.min_row_chars},
-                         {"numbers_max", o.tokens.numbers_max},
-                         {"summary", s.to_json()}};
+  write_file_atomic((fs::path(o.out) / "vocab.tsv").string(),
+                    fmt::format("# superpose-bows-vocab dataset_id={}\n", id) + table);
+  nlohmann::json meta = options;
+  meta["source"] = "superpose bows prepare";
+  meta["producer"] = producer();
+  meta["dataset_id"] = id;
+  meta["dataset_id_rule"] = "crc32(options JSON + newline + files JSON), Boost.CRC crc_32_type";
+  meta["options"] = options;
+  meta["files"] = file_crcs;
+  meta["summary"] = s.to_json();
+  // meta.json last: a folder whose meta.json is missing or carries another id was not completely written.
   write_file_atomic((fs::path(o.out) / "meta.json").string(), meta.dump(2) + "\n");
   return s;
 }
 
 Vocabulary read_vocabulary(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("'{}': cannot read the vocabulary (run `superpose bows prepare`)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
   Vocabulary v;
+  const std::string tag = "# superpose-bows-vocab dataset_id=";
+  if (text.compare(0, tag.size(), tag) == 0) {
+    const auto nl = text.find('\n');
+    if (nl == std::string::npos) throw InputError(fmt::format("'{}': truncated vocabulary", path));
+    v.dataset_id = text.substr(tag.size(), nl - tag.size());
+    text.erase(0, nl + 1);
+  }
+  v.table_crc32 = crc32_hex(text);
+  std::istringstream lines(text);
   std::string line;
-  std::getline(in, line);
+  std::getline(lines, line);
   if (line != "index\tword\tcount") throw InputError(fmt::format("'{}': not a vocab.tsv (bad header)", path));
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     auto f = split(line, '\t');
-    if (f.size() != 3 || f[0] != std::to_string(v.words.size()))
+    if (f.size() != 3 || f[0] != std::to_string(v.words.size()) || f[2].empty() ||
+        f[2].find_first_not_of("0123456789") != std::string::npos)
       throw InputError(fmt::format("'{}': malformed line {}", path, v.words.size() + 2));
     v.index.emplace(f[1], static_cast<std::uint32_t>(v.words.size()));
     v.words.push_back(f[1]);
@@ -275,17 +320,38 @@ Dataset load_dataset(const std::string& dir) {
   if (!fs::is_directory(dir))
     throw InputError(fmt::format("--data: '{}' is not a folder; make one with `superpose bows prepare`", dir));
   Dataset ds;
-  ds.vocab = read_vocabulary((fs::path(dir) / "vocab.tsv").string());
-  ds.train = read_csr((fs::path(dir) / "train.csr").string());
-  ds.heldout = read_csr((fs::path(dir) / "heldout.csr").string());
-  std::ifstream meta(fs::path(dir) / "meta.json");
-  if (meta) {
-    try {
-      meta >> ds.meta;
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(fmt::format("'{}/meta.json': not JSON ({})", dir, e.what()));
-    }
+  const std::string again = "run `superpose bows prepare` again";
+  const fs::path meta_path = fs::path(dir) / "meta.json";
+  std::ifstream meta(meta_path);
+  if (!meta)
+    throw InputError(fmt::format("--data '{}': no meta.json (not a prepared folder, or `prepare` was interrupted); {}",
+                                 dir, again));
+  try {
+    meta >> ds.meta;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("'{}': not JSON ({}); {}", meta_path.string(), e.what(), again));
   }
+  if (!ds.meta.is_object() || !ds.meta.contains("dataset_id") || !ds.meta["dataset_id"].is_string() ||
+      !ds.meta.contains("files") || !ds.meta["files"].is_object())
+    throw InputError(fmt::format("'{}': no dataset id (written by an older superpose); {}", meta_path.string(), again));
+  ds.id = ds.meta["dataset_id"].get<std::string>();
+  ds.vocab = read_vocabulary((fs::path(dir) / "vocab.tsv").string());
+  nlohmann::json th, hh;
+  ds.train = read_csr((fs::path(dir) / "train.csr").string(), &th);
+  ds.heldout = read_csr((fs::path(dir) / "heldout.csr").string(), &hh);
+  const std::string train_id = th.value("dataset_id", std::string{}), held_id = hh.value("dataset_id", std::string{});
+  if (ds.vocab.dataset_id != ds.id || train_id != ds.id || held_id != ds.id)
+    throw InputError(fmt::format("--data '{}': its files come from different `prepare` runs (dataset id: meta.json "
+                                 "{}, vocab.tsv {}, train.csr {}, heldout.csr {}); {}",
+                                 dir, ds.id, ds.vocab.dataset_id.empty() ? "none" : ds.vocab.dataset_id,
+                                 train_id.empty() ? "none" : train_id, held_id.empty() ? "none" : held_id, again));
+  const auto& files = ds.meta["files"];
+  if (files.value("vocab.tsv", std::string{}) != ds.vocab.table_crc32)
+    throw InputError(fmt::format("'{}/vocab.tsv': checksum differs from meta.json's (edited or corrupt); {}", dir,
+                                 again));
+  if (files.value("train.csr", std::string{}) != th["payload_crc32"] ||
+      files.value("heldout.csr", std::string{}) != hh["payload_crc32"])
+    throw InputError(fmt::format("--data '{}': a CSR file's checksum differs from meta.json's; {}", dir, again));
   if (ds.train.V != ds.vocab.size() || ds.heldout.V != ds.vocab.size())
     throw InputError(fmt::format("--data '{}': V differs between vocab.tsv ({}) and the CSR files ({}, {})", dir,
                                  ds.vocab.size(), ds.train.V, ds.heldout.V));

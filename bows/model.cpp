@@ -153,6 +153,7 @@ void write_checkpoint(const std::string& path, const Model& model, const AdamWSt
   h["has_adamw"] = state != nullptr;
   h["layout"] = "float32 LE: W (d×V, column-major), b (V)" + std::string(state ? ", mW, vW, mb, vb" : "");
   if (state) h["adamw_step"] = state->step;
+  h["producer"] = producer();
   std::string body;
   detail::append_pod(body, model.W.data(), static_cast<std::size_t>(model.W.size()));
   detail::append_pod(body, model.b.data(), static_cast<std::size_t>(model.b.size()));
@@ -162,6 +163,7 @@ void write_checkpoint(const std::string& path, const Model& model, const AdamWSt
     detail::append_pod(body, state->mb.data(), static_cast<std::size_t>(state->mb.size()));
     detail::append_pod(body, state->vb.data(), static_cast<std::size_t>(state->vb.size()));
   }
+  h["payload_crc32"] = crc32_hex(body);
   write_file_atomic(path, detail::pack_file("superpose-bows-model 1", h, body));
 }
 
@@ -169,6 +171,18 @@ Model read_checkpoint(const std::string& path, AdamWState* state, nlohmann::json
   nlohmann::json h;
   std::string body;
   detail::unpack_file(path, "superpose-bows-model 1", h, body);
+  if (!h.contains("payload_crc32") || !h["payload_crc32"].is_string())
+    throw InputError(fmt::format("'{}': no payload checksum (written by an older superpose); train the run again",
+                                 path));
+  if (h["payload_crc32"].get<std::string>() != crc32_hex(body))
+    throw InputError(fmt::format("'{}': payload checksum mismatch (the checkpoint is corrupt: flipped bits or an "
+                                 "edited file); train again with --force",
+                                 path));
+  auto check_finite = [&](const auto& a, const char* what) {
+    if (!a.allFinite())
+      throw InputError(fmt::format("'{}': {} holds NaN or infinite values (corrupt or diverged checkpoint)", path,
+                                   what));
+  };
   Model m;
   try {
     const auto d = h.at("d").get<Eigen::Index>(), V = h.at("V").get<Eigen::Index>();
@@ -187,11 +201,19 @@ Model read_checkpoint(const std::string& path, AdamWState* state, nlohmann::json
       r.read(tmp.mb.data(), static_cast<std::size_t>(V));
       r.read(tmp.vb.data(), static_cast<std::size_t>(V));
       tmp.step = h.at("adamw_step").get<std::uint64_t>();
+      check_finite(tmp.mW, "the AdamW first moment of W");
+      check_finite(tmp.vW, "the AdamW second moment of W");
+      check_finite(tmp.mb, "the AdamW first moment of b");
+      check_finite(tmp.vb, "the AdamW second moment of b");
+      if ((tmp.vW.array() < 0).any() || (tmp.vb.array() < 0).any())
+        throw InputError(fmt::format("'{}': a negative AdamW second moment (corrupt checkpoint)", path));
       if (state) *state = std::move(tmp);
     } else if (state) {
       throw InputError(fmt::format("'{}': holds no optimiser state, cannot resume from it", path));
     }
     r.expect_end();
+    check_finite(m.W, "W");
+    check_finite(m.b, "the bias b");
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("'{}': bad checkpoint header ({})", path, e.what()));
   }
@@ -239,29 +261,56 @@ nlohmann::json options_json(const TrainOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// The files a run folder holds; --force removes them, a fresh run refuses to start over them.
+const std::vector<std::string> kRunFiles = {"checkpoint.bin", "config.json", "log.csv", "summary.json"};
+
+std::vector<std::string> run_outputs(const fs::path& out) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const auto& f : kRunFiles)
+    if (fs::exists(out / f, ec)) found.push_back(f);
+  if (fs::exists(out / "analysis", ec)) found.push_back("analysis/");
+  return found;
+}
+
+}  // namespace
+
 TrainResult train(const TrainOptions& o, const std::function<void(const TrainProgress&)>& progress) {
-  if (o.out.empty()) throw InputError("--out: a run folder is required");
-  if (o.d < 1) throw InputError("--d: latent width must be at least 1");
-  if (o.batch < 1) throw InputError("--batch: must be at least 1");
-  if (o.steps < 1) throw InputError("--steps: must be at least 1");
-  if (!(o.adamw.lr > 0)) throw InputError("--lr: must be positive");
-  if (!(o.adamw.weight_decay >= 0)) throw InputError("--weight-decay: must be non-negative");
-  if (o.adamw.lr * o.adamw.weight_decay >= 1)
-    throw InputError("--lr × --weight-decay must be below 1 (AdamW multiplies the weights by 1 − lr·wd)");
+  o.validate();
+  const fs::path out(o.out);
+  const std::string ckpt = (out / "checkpoint.bin").string();
+  const std::string log_path = (out / "log.csv").string();
+  if (o.resume && !fs::exists(ckpt))
+    throw InputError(fmt::format("--resume: no checkpoint '{}' (start without --resume)", ckpt));
+  const auto existing = o.resume ? std::vector<std::string>{} : run_outputs(out);
+  if (!existing.empty() && !o.force) {
+    std::string list;
+    for (const auto& f : existing) list += (list.empty() ? "" : ", ") + f;
+    throw OptionError("out", fmt::format("'{}' already holds a run ({}); pass --resume to continue it or --force to "
+                                         "replace it",
+                                         o.out, list));
+  }
   const Dataset ds = load_dataset(o.data);
   const Eigen::Index V = static_cast<Eigen::Index>(ds.vocab.size());
-  ensure_directory(o.out);
-  const std::string ckpt = (fs::path(o.out) / "checkpoint.bin").string();
-  const std::string log_path = (fs::path(o.out) / "log.csv").string();
-  const nlohmann::json opts = options_json(o);
+  if (o.batch > ds.train.rows())
+    throw OptionError("batch", fmt::format("{} exceeds the {} training windows of '{}' (refused, not capped); use at "
+                                           "most {}",
+                                           o.batch, ds.train.rows(), o.data, ds.train.rows()));
+  check_memory(train_memory_bytes(static_cast<double>(o.d), static_cast<double>(V), static_cast<double>(o.batch)),
+               "d", fmt::format("training d={} with V={} and batch {}", o.d, V, o.batch),
+               "use a smaller d (or batch)");
+  nlohmann::json opts = options_json(o);
+  std::error_code ec;
+  const fs::path data_abs = fs::absolute(o.data, ec).lexically_normal();
+  opts["data"] = data_abs.string();
 
   TrainResult res;
   AdamWState state;
   std::string log = "step,lr,train_loss,heldout_loss,active_fraction,seconds\n";
   double seconds_before = 0;
   if (o.resume) {
-    if (!fs::exists(ckpt))
-      throw InputError(fmt::format("--resume: no checkpoint '{}' (start without --resume)", ckpt));
     nlohmann::json h;
     res.model = read_checkpoint(ckpt, &state, &h);
     nlohmann::json saved = h.value("options", nlohmann::json::object());
@@ -271,20 +320,36 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
                                      "the same options",
                                      key, opts[key].dump(), saved.value(key, nlohmann::json()).dump()));
     if (res.model.V() != V) throw InputError("--resume: the checkpoint's V differs from --data's vocabulary");
+    const std::string ck_id = h.value("dataset_id", std::string{});
+    if (ck_id != ds.id)
+      throw OptionError("data", fmt::format("'{}' is dataset {}, but the checkpoint '{}' was trained on dataset {}; "
+                                            "resume with the data it was trained on",
+                                            o.data, ds.id, ckpt, ck_id.empty() ? "(none recorded)" : ck_id));
     seconds_before = h.value("seconds", 0.0);
     std::ifstream in(log_path);
     std::string line;
     if (in && std::getline(in, line)) {
       while (std::getline(in, line)) {
         const auto f = split(line, ',');
-        if (!f.empty() && std::stoull(f[0]) <= state.step) log += line + "\n";
+        if (!f.empty() && !f[0].empty() && f[0].find_first_not_of("0123456789") == std::string::npos &&
+            std::stoull(f[0]) <= state.step)
+          log += line + "\n";
       }
     }
   } else {
+    // All checks passed: only now is anything removed or created.
+    for (const auto& f : existing) fs::remove_all(out / (f.back() == '/' ? f.substr(0, f.size() - 1) : f), ec);
     res.model = init_model(o.d, V, kaiming_uniform_bound(V), o.relu, o.seed);
     state.reset(o.d, V);
   }
-  write_file_atomic((fs::path(o.out) / "config.json").string(), opts.dump(2) + "\n");
+  ensure_directory(o.out);
+  std::vector<std::string> tmp_names = kRunFiles;
+  remove_stale_tmp(o.out, tmp_names);
+  nlohmann::json config = opts;
+  config["dataset_id"] = ds.id;
+  config["data_relative_to_run"] = data_abs.lexically_relative(fs::absolute(out, ec).lexically_normal()).string();
+  config["producer"] = producer();
+  write_file_atomic((out / "config.json").string(), config.dump(2) + "\n");
 
   const std::size_t N = ds.train.rows();
   const std::size_t B = std::min(o.batch, N);
@@ -300,7 +365,7 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
     return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   auto save = [&] {
-    nlohmann::json h = {{"options", opts}, {"step", state.step}, {"seconds", elapsed()}};
+    nlohmann::json h = {{"options", opts}, {"step", state.step}, {"seconds", elapsed()}, {"dataset_id", ds.id}};
     write_checkpoint(ckpt, res.model, &state, h);
     write_file_atomic(log_path, log);
   };

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
@@ -30,8 +31,7 @@ std::string to_string(Structure s) {
 }
 
 Csr synthetic_data(const SyntheticDataOptions& o) {
-  if (o.features < 2) throw InputError("--features: at least 2");
-  if (o.samples < 1) throw InputError("--samples: at least 1");
+  o.validate();
   const double pi = 3.14159265358979323846;
   const std::size_t n = o.features;
   std::mt19937_64 rng(o.seed);
@@ -133,10 +133,8 @@ double offdiagonal_correlation(const Eigen::MatrixXd& A, const Eigen::MatrixXd& 
 }
 
 SyntheticResult train_synthetic(const SyntheticDataOptions& data_opts, const SyntheticTrainOptions& o) {
-  if (o.d < 1 || o.d > static_cast<Eigen::Index>(data_opts.features) * 4)
-    throw InputError(fmt::format("--d: latent width must be in 1 … {} (the code uses 2 … 12)", data_opts.features * 4));
-  if (o.epochs < 1 || o.batch < 1) throw InputError("--epochs and --batch must be at least 1");
-  if (!(o.train_fraction > 0 && o.train_fraction < 1)) throw InputError("train fraction must be in (0, 1)");
+  data_opts.validate();
+  o.validate(data_opts);
   const Csr all = synthetic_data(data_opts);
   const std::size_t n_train = static_cast<std::size_t>(std::llround(o.train_fraction * static_cast<double>(all.rows())));
   Csr train, val;
@@ -147,6 +145,17 @@ SyntheticResult train_synthetic(const SyntheticDataOptions& data_opts, const Syn
     (r < n_train ? train : val).push_back(std::move(a));
   }
   const auto n = static_cast<Eigen::Index>(all.V);
+  {
+    // Constant data (every feature always off or always on) have no covariance for the Gram to follow.
+    std::vector<std::size_t> on(all.V, 0);
+    for (std::size_t r = 0; r < train.rows(); ++r)
+      for (auto k = train.offsets[r]; k < train.offsets[r + 1]; ++k) ++on[train.indices[k]];
+    if (std::all_of(on.begin(), on.end(), [&](std::size_t c) { return c == 0 || c == train.rows(); }))
+      throw OptionError("sharpness", fmt::format("{} with base log-odds {}: every feature of the generated training "
+                                                 "data is constant (always off or always on), so there is no "
+                                                 "covariance to compare with",
+                                                 data_opts.sharpness, data_opts.base_log_odds));
+  }
   SyntheticResult res;
   res.model = init_model(o.d, n, static_cast<float>(1.0 / std::sqrt(static_cast<double>(n))), o.relu, o.seed);
   AdamWState state;
@@ -181,6 +190,11 @@ SyntheticResult train_synthetic(const SyntheticDataOptions& data_opts, const Syn
   const Eigen::MatrixXd Wn = fro > 0 ? Eigen::MatrixXd(W / fro) : W;
   res.gram = Wn.transpose() * Wn;
   res.offdiag_correlation = offdiagonal_correlation(res.gram, res.covariance);
+  if (!std::isfinite(res.train_loss) || !std::isfinite(res.validation_loss) || !std::isfinite(res.offdiag_correlation) ||
+      !res.model.W.allFinite())
+    throw OptionError("lr", fmt::format("{}: training diverged (a loss or the correlation is NaN or infinite); "
+                                        "lower the step size",
+                                        o.lr));
   return res;
 }
 

@@ -5,8 +5,13 @@
 
 #include "bows/bows.hpp"
 #include "numerics/numerics.hpp"
+#include "tests/cli_sandbox.hpp"
+
+#include <boost/crc.hpp>
 
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <algorithm>
 #include <cstdlib>
 #include <sys/wait.h>
@@ -239,9 +244,254 @@ BOOST_AUTO_TEST_CASE(cli_reports_bad_corpus_with_exit_code_2) {
     std::ofstream(out / "vocab.tsv") << "index\tword\tcount\n0\tx\t1\n";
     std::ofstream(out / "train.csr") << "garbage";
     std::ofstream(out / "heldout.csr") << "garbage";
+    std::ofstream(out / "meta.json") << R"({"dataset_id": "00000000", "files": {}})";
   }
   const auto [code2, err2] = run_cli("bows train --data '" + out.string() + "' --out '" + (out / "run").string() +
                                      "' --steps 2");
   BOOST_TEST(code2 == 2);
   BOOST_TEST(err2.find("train.csr") != std::string::npos, err2);
+}
+
+// ================================================================================================================
+// Hostile inputs through the CLI (issue 7 items 5 and 6; the F-numbers of the hostile-input survey)
+// ================================================================================================================
+
+namespace {
+
+using superpose::test::Run;
+using superpose::test::Sandbox;
+using superpose::test::slurp;
+
+// A generated corpus: 4 documents (files) of 40 rows of 12 words drawn (seeded) from 20 ordinary words, the months
+// and the days, so that every analysis has material: V = 39 forced + 11 others.
+void write_corpus(const Sandbox& sb) {
+  const Strings pool = {"alpha",  "bravo",  "castle", "delta",   "engine", "forest", "garden", "harbor", "island",
+                        "jungle", "kettle", "lemon",  "meadow",  "nickel", "orange", "pepper", "quartz", "river",
+                        "silver", "timber", "January", "February", "March", "April", "May", "June", "July",
+                        "August", "September", "October", "November", "December", "Monday", "Tuesday", "Wednesday",
+                        "Thursday", "Friday", "Saturday", "Sunday"};
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1);
+  fs::create_directories(sb.dir / "corpus");
+  for (int doc = 0; doc < 4; ++doc) {
+    std::ofstream f(sb.dir / "corpus" / ("doc" + std::to_string(doc) + ".txt"));
+    for (int row = 0; row < 40; ++row) {
+      for (int w = 0; w < 12; ++w) f << pool[pick(rng)] << ' ';
+      f << "\n";
+    }
+  }
+}
+
+void expect_refused(const Run& r, const std::string& needle, const std::string& what) {
+  BOOST_TEST(r.code == 2, what << ": exit " << r.code << " " << r.err);
+  BOOST_TEST(r.err.find(needle) != std::string::npos, what << ": '" << needle << "' not in: " << r.err);
+  const auto at = r.err.find("superpose: error: ");
+  BOOST_TEST((at != std::string::npos && r.err.find('\n', at) == r.err.size() - 1), what << ": one line: " << r.err);
+}
+
+const std::string kPrepare = "bows prepare --corpus text:corpus --vocab 50 --window 2 --heldout 0.25 ";
+// `bows train` of the generated data with the flags the tests do not vary.
+std::string train(const std::string& rest, const std::string& d = "4", const std::string& batch = "16") {
+  return "bows train --data data --steps 12 --checkpoint-every 4 --lr 1e-2 --weight-decay 1 --d " + d + " --batch " +
+         batch + " " + rest;
+}
+
+// The checkpoint as (header JSON, payload), and back with a fresh payload checksum (computed here with Boost.CRC,
+// independently of the library).
+std::pair<nlohmann::json, std::string> split_file(const std::string& bytes, const std::string& magic) {
+  std::uint64_t len = 0;
+  std::memcpy(&len, bytes.data() + magic.size() + 1, 8);
+  return {nlohmann::json::parse(bytes.substr(magic.size() + 9, len)), bytes.substr(magic.size() + 9 + len)};
+}
+std::string join_file(nlohmann::json h, const std::string& body, const std::string& magic) {
+  boost::crc_32_type crc;
+  crc.process_bytes(body.data(), body.size());
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", crc.checksum());
+  h["payload_crc32"] = hex;
+  const std::string hs = h.dump();
+  const std::uint64_t len = hs.size();
+  return magic + "\n" + std::string(reinterpret_cast<const char*>(&len), 8) + hs + body;
+}
+void put(const fs::path& p, const std::string& bytes) { std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cli_train_refuses_bad_sizes_and_options_before_any_file) {
+  Sandbox sb("superpose_bows_train_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  // F1: --checkpoint-every 0 crashed with SIGFPE and left config.json.
+  expect_refused(sb.run(train("--out r1 --checkpoint-every 0")), "--checkpoint-every", "F1");
+  BOOST_TEST(!fs::exists(sb.dir / "r1"));
+  // F2/F37: d·V beyond any machine's memory (1e10 · 50 floats, four times: 8 TB) is refused with the figure.
+  const Run big = sb.run(train("--out r2", "10000000000"));
+  expect_refused(big, "--d", "F2");
+  BOOST_TEST(big.err.find("TB") == std::string::npos);  // figures in GB
+  BOOST_TEST(big.err.find("GB of memory") != std::string::npos, big.err);
+  BOOST_TEST(!fs::exists(sb.dir / "r2"));
+  // F46: a batch larger than the training windows is refused, not silently capped.
+  const Run batch = sb.run(train("--out r3", "4", "100000000"));
+  expect_refused(batch, "--batch", "F46");
+  BOOST_TEST(batch.err.find("training windows") != std::string::npos, batch.err);
+  BOOST_TEST(!fs::exists(sb.dir / "r3"));
+  // Shared AdamW rules.
+  expect_refused(sb.run("bows train --data data --out r4 --lr nan"), "--lr", "lr nan");
+  expect_refused(sb.run("bows train --data data --out r4 --weight-decay 1e10"), "--weight-decay", "wd 1e10");
+  BOOST_TEST(!fs::exists(sb.dir / "r4"));
+  // F45: a negative unsigned value is refused as typed, not wrapped to 2^64 - 1.
+  expect_refused(sb.run(train("--out r5 --seed -1")), "--seed", "seed -1");
+  expect_refused(sb.run(kPrepare + "--out d5 --window -1"), "negative", "window -1");
+  BOOST_TEST(!fs::exists(sb.dir / "d5"));
+  // An --out that is a file.
+  sb.write("afile", "x");
+  expect_refused(sb.run(train("--out afile")), "--out", "out is a file");
+}
+
+BOOST_AUTO_TEST_CASE(cli_run_folders_checkpoints_and_dataset_identity) {
+  Sandbox sb("superpose_bows_run_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  const Run tr = sb.run(train("--out run"));
+  BOOST_TEST_REQUIRE(tr.code == 0, tr.err);
+  const auto config = nlohmann::json::parse(slurp(sb.dir / "run/config.json"));
+  const auto meta = nlohmann::json::parse(slurp(sb.dir / "data/meta.json"));
+  BOOST_TEST(config["dataset_id"] == meta["dataset_id"]);
+  BOOST_TEST(fs::path(config["data"].get<std::string>()).is_absolute());
+  BOOST_TEST(config["data_relative_to_run"] == "../data");
+
+  // F25: a second run into the same folder is refused; --force clears the old outputs, analysis/ included.
+  fs::create_directories(sb.dir / "run/analysis");
+  sb.write("run/analysis/months.json", "{}");
+  expect_refused(sb.run(train("--out run", "3")), "--force", "F25");
+  BOOST_TEST(nlohmann::json::parse(slurp(sb.dir / "run/config.json"))["d"] == 4);
+  BOOST_TEST_REQUIRE(sb.run(train("--out run --force", "3")).code == 0);
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis"));
+  BOOST_TEST(nlohmann::json::parse(slurp(sb.dir / "run/config.json"))["d"] == 3);
+  BOOST_TEST_REQUIRE(sb.run(train("--out run --force")).code == 0);  // back to d = 4
+
+  // A clean resume of a finished run is accepted (nothing to do).
+  BOOST_TEST(sb.run(train("--out run --resume")).code == 0);
+  const std::string magic = "superpose-bows-model 1";
+  const std::string good = slurp(sb.dir / "run/checkpoint.bin");
+  // F26: three flipped bytes in W.
+  {
+    std::string bad = good;
+    const auto [h, body] = split_file(good, magic);
+    const std::size_t w0 = bad.size() - body.size();
+    for (std::size_t k : {3u, 17u, 40u}) bad[w0 + k] = static_cast<char>(bad[w0 + k] ^ 0x5a);
+    put(sb.dir / "run/checkpoint.bin", bad);
+    expect_refused(sb.run(train("--out run --resume")), "checkpoint.bin", "F26");
+    BOOST_TEST(sb.run(train("--out run --resume")).err.find("checksum") != std::string::npos);
+  }
+  // F27: W filled with NaN, the checksum recomputed so that only the NaN check can catch it.
+  {
+    auto [h, body] = split_file(good, magic);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (std::size_t k = 0; k < 4 * 10; ++k) std::memcpy(&body[4 * k], &nan, 4);
+    put(sb.dir / "run/checkpoint.bin", join_file(h, body, magic));
+    const Run r = sb.run(train("--out run --resume"));
+    expect_refused(r, "checkpoint.bin", "F27");
+    BOOST_TEST(r.err.find("NaN") != std::string::npos, r.err);
+    // The re-packing itself is faithful: the unmodified payload re-packed is accepted.
+    const auto [h2, body2] = split_file(good, magic);
+    put(sb.dir / "run/checkpoint.bin", join_file(h2, body2, magic));
+    BOOST_TEST(sb.run(train("--out run --resume")).code == 0);
+  }
+
+  // F22: another prepared dataset with the same V (lowercased) is refused by analyze and by --resume.
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--lowercase --out data2").code == 0);
+  BOOST_TEST(nlohmann::json::parse(slurp(sb.dir / "data2/meta.json"))["V"] == 50);
+  expect_refused(sb.run("bows analyze run --what interference --no-plot --data data2"), "--data", "F22 analyze");
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis"));
+  const std::string resume2 = "bows train --data data2 --d 4 --batch 16 --steps 12 --checkpoint-every 4 --lr 1e-2 "
+                              "--weight-decay 1 --out run --resume";
+  expect_refused(sb.run(resume2), "dataset", "F22 resume");
+  // F28: a folder mixing train.csr of one prepare with the other files of another is refused.
+  fs::create_directories(sb.dir / "mix");
+  for (const char* f : {"vocab.tsv", "heldout.csr", "meta.json"}) fs::copy_file(sb.dir / "data" / f, sb.dir / "mix" / f);
+  fs::copy_file(sb.dir / "data2/train.csr", sb.dir / "mix/train.csr");
+  expect_refused(sb.run("bows train --data mix --out runmix --d 4 --batch 16 --steps 2"), "different `prepare` runs",
+                 "F28");
+  BOOST_TEST(!fs::exists(sb.dir / "runmix"));
+  // F48: a stale *.tmp left by a killed prepare is removed (and reported) by the next run.
+  sb.write("data/train.csr.tmp", "half a file");
+  const Run again = sb.run(kPrepare + "--out data");
+  BOOST_TEST(again.code == 0, again.err);
+  BOOST_TEST(!fs::exists(sb.dir / "data/train.csr.tmp"));
+  BOOST_TEST(again.err.find("train.csr.tmp") != std::string::npos, again.err);
+  // prepare is deterministic: the same options give the same dataset id, so the run still matches its data.
+  BOOST_TEST(nlohmann::json::parse(slurp(sb.dir / "data/meta.json"))["dataset_id"] == meta["dataset_id"]);
+
+  // F21: a --word not in the vocabulary is an error naming it; nothing is created.
+  const Run w = sb.run("bows analyze run --what interference --no-plot --word NotAWord --word January --out fresh");
+  expect_refused(w, "'NotAWord'", "F21");
+  BOOST_TEST(w.err.find("--word") != std::string::npos);
+  BOOST_TEST(w.err.find("'January'") == std::string::npos);
+  BOOST_TEST(!fs::exists(sb.dir / "fresh"));  // F23: no empty --out folder on error
+  // F20: --top below 3 is refused up front, nothing written.
+  for (const char* top : {"0", "1", "2"})
+    expect_refused(sb.run(std::string("bows analyze run --what similarity --top ") + top), "--top", "F20");
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis"));
+  // F20: a plotted run, then a --no-plot run: the earlier plots of that analysis go, other analyses stay.
+  const Run sim = sb.run("bows analyze run --what similarity --top 12");
+  BOOST_TEST_REQUIRE(sim.code == 0, sim.err);
+  BOOST_TEST(fs::file_size(sb.dir / "run/analysis/similarity.svg") > 0u);
+  BOOST_TEST_REQUIRE(sb.run("bows analyze run --what interference --no-plot --word January").code == 0);
+  sb.write("run/analysis/similarity_old.png", "stale");
+  BOOST_TEST_REQUIRE(sb.run("bows analyze run --what similarity --top 12 --no-plot").code == 0);
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis/similarity.svg"));
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis/similarity.png"));
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis/similarity_old.png"));
+  BOOST_TEST(fs::exists(sb.dir / "run/analysis/similarity.json"));
+  BOOST_TEST(fs::exists(sb.dir / "run/analysis/interference.json"));
+  // A failing analysis leaves the folder as it was: no staging folder, the earlier outputs intact.
+  const std::string before = slurp(sb.dir / "run/analysis/interference.json");
+  BOOST_TEST(sb.run("bows analyze run --what interference --no-plot --word NotAWord").code == 2);
+  BOOST_TEST(slurp(sb.dir / "run/analysis/interference.json") == before);
+  for (const auto& e : fs::directory_iterator(sb.dir / "run/analysis"))
+    BOOST_TEST(e.path().filename().string().rfind(".staging", 0) != 0u, e.path());
+
+  // F23: the run analysed from another working folder, and after moving run and data together.
+  Sandbox other("superpose_bows_elsewhere_");
+  const Run far = other.run("bows analyze '" + sb.path("run") + "' --what interference --no-plot --word May");
+  BOOST_TEST(far.code == 0, far.err);
+  fs::create_directories(other.dir / "moved");
+  fs::copy(sb.dir / "data", other.dir / "moved/data", fs::copy_options::recursive);
+  fs::copy(sb.dir / "run", other.dir / "moved/run", fs::copy_options::recursive);
+  fs::remove_all(sb.dir / "data");  // the absolute path in config.json now points nowhere
+  const Run moved = other.run("bows analyze moved/run --what interference --no-plot --word May");
+  BOOST_TEST(moved.code == 0, moved.err);
+  BOOST_TEST(moved.out.find("moved/data") != std::string::npos, moved.out);
+}
+
+BOOST_AUTO_TEST_CASE(cli_synthetic_validates_every_option_before_training) {
+  Sandbox sb("superpose_bows_synth_");
+  // F38-F40: the same AdamW rules as bows train, and documented ranges for the data options.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--lr nan", "--lr"},           {"--lr -1", "--lr"},
+      {"--lr 0", "--lr"},             {"--weight-decay 1e10", "--weight-decay"},
+      {"--weight-decay -1", "--weight-decay"}, {"--sharpness nan", "--sharpness"},
+      {"--sharpness -3", "--sharpness"}, {"--noise -1", "--noise"},
+      {"--noise nan", "--noise"},     {"--samples 1", "--samples"},
+      {"--samples 4", "--samples"},   {"--base-log-odds 1e308", "--base-log-odds"},
+      {"--base-log-odds -1e308", "--base-log-odds"}, {"--base-log-odds -60", "--base-log-odds"},
+      {"--d 0", "--d"},               {"--epochs 0", "--epochs"},
+      {"--samples 100000000000", "GB of memory"}};  // F2: 1e11 samples need terabytes
+  for (const auto& [args, flag] : cases) {
+    const Run r = sb.run("bows synthetic --epochs 1 " + args);
+    expect_refused(r, flag, args);
+    BOOST_TEST(r.err.find("data covariance") == std::string::npos, args << ": trained before refusing");
+  }
+  // Constant data (base log-odds at the bottom of the range): refused, not reported as r = 0.
+  expect_refused(sb.run("bows synthetic --epochs 1 --base-log-odds -50"), "constant", "constant data");
+  // F41: --out a file is refused before training.
+  sb.write("afile", "x");
+  const Run f = sb.run("bows synthetic --epochs 1 --out afile");
+  expect_refused(f, "--out", "out is a file");
+  BOOST_TEST(f.err.find("data covariance") == std::string::npos);
+  // A valid run still works and writes its folder.
+  const Run ok = sb.run("bows synthetic --epochs 2 --samples 200 --out syn");
+  BOOST_TEST(ok.code == 0, ok.err);
+  BOOST_TEST(fs::exists(sb.dir / "syn/gram.csv"));
 }

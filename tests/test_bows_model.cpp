@@ -12,6 +12,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <cmath>
+#include <limits>
 #include <filesystem>
 #include <random>
 #include <unistd.h>
@@ -199,6 +200,35 @@ BOOST_AUTO_TEST_CASE(synthetic_circular_gram_follows_covariance_and_iid_does_not
   const double r_iid = offdiagonal_correlation(r.gram, circular_cov);
   BOOST_TEST(std::abs(r_iid) < 0.3, "iid Gram vs circular covariance r = " << r_iid);
   BOOST_TEST_MESSAGE("iid Gram vs its own sample covariance r = " << r.offdiag_correlation);
+}
+
+BOOST_AUTO_TEST_CASE(crc32_matches_the_standard_check_value) {
+  // The CRC-32 check value of the ASCII digits "123456789" (zlib, PNG, Ethernet): 0xCBF43926.
+  BOOST_TEST(crc32_hex("123456789") == "cbf43926");
+  BOOST_TEST(crc32_hex("") == "00000000");
+}
+
+BOOST_AUTO_TEST_CASE(validate_names_the_field) {
+  TrainOptions t;
+  t.data = "x";
+  t.out = "y";
+  t.checkpoint_every = 0;
+  try {
+    t.validate();
+    BOOST_TEST(false, "checkpoint_every = 0 accepted");
+  } catch (const OptionError& e) {
+    BOOST_TEST(e.field == "checkpoint_every");
+  }
+  SyntheticDataOptions d;
+  SyntheticTrainOptions s;
+  s.lr = std::numeric_limits<double>::quiet_NaN();
+  try {
+    s.validate(d);
+    BOOST_TEST(false, "lr = NaN accepted");
+  } catch (const OptionError& e) {
+    BOOST_TEST(e.field == "lr");
+  }
+  BOOST_CHECK_THROW(train_synthetic(d, s), OptionError);  // the library entry point validates too
 }
 
 BOOST_AUTO_TEST_CASE(resumed_training_equals_uninterrupted_training) {

@@ -1,0 +1,188 @@
+// superpose/bows: option validation, memory estimates, checksums and output-folder checks. Contract in bows.hpp.
+#include "bows/bows.hpp"
+#include "numerics/numerics.hpp"
+
+#include <boost/crc.hpp>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#ifndef SUPERPOSE_VERSION
+#define SUPERPOSE_VERSION "unknown"
+#endif
+
+namespace superpose::bows {
+
+namespace fs = std::filesystem;
+
+OptionError::OptionError(std::string f, std::string p)
+    : InputError(f + ": " + p), field(std::move(f)), problem(std::move(p)) {}
+
+std::string producer() { return std::string("superpose ") + SUPERPOSE_VERSION; }
+
+std::uint64_t memory_limit_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  std::uint64_t limit = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                                              : ~std::uint64_t{0};
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit rl{};
+    if (::getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(rl.rlim_cur));
+  }
+  return limit;
+}
+
+namespace {
+std::string gigabytes(double bytes) {
+  if (bytes >= 1e11) return fmt::format("{:.0f} GB", bytes / 1e9);
+  return bytes >= 1e9 ? fmt::format("{:.3g} GB", bytes / 1e9) : fmt::format("{:.3g} MB", bytes / 1e6);
+}
+}  // namespace
+
+void check_memory(double need, const std::string& field, const std::string& what, const std::string& advice) {
+  const double limit = static_cast<double>(memory_limit_bytes());
+  if (!(need <= limit))
+    throw OptionError(field, fmt::format("{} needs {} of memory, more than the {} this process may use (physical "
+                                         "memory, lowered by ulimit -v/-d); {}",
+                                         what, gigabytes(need), gigabytes(limit), advice));
+}
+
+double train_memory_bytes(double d, double V, double B) { return 4.0 * (4.0 * d * V + 2.0 * V * B + 3.0 * d * B + 6.0 * V); }
+
+std::string crc32_hex(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return fmt::format("{:08x}", crc.checksum());
+}
+
+void check_output_folder(const std::string& path, const std::string& field) {
+  if (path.empty()) throw OptionError(field, "an output folder is required");
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::exists(p, ec)) {
+    if (!fs::is_directory(p, ec))
+      throw OptionError(field, fmt::format("'{}' exists and is not a folder (pass a folder path)", path));
+    if (::access(p.c_str(), W_OK | X_OK) != 0)
+      throw OptionError(field, fmt::format("folder '{}' is not writable", path));
+    return;
+  }
+  // The nearest existing ancestor must be a writable folder; nothing is created here.
+  fs::path a = fs::absolute(p, ec).lexically_normal();
+  while (a.has_parent_path() && a != a.parent_path() && !fs::exists(a, ec)) a = a.parent_path();
+  if (!fs::is_directory(a, ec))
+    throw OptionError(field, fmt::format("cannot create folder '{}': '{}' is not a folder", path, a.string()));
+  if (::access(a.c_str(), W_OK | X_OK) != 0)
+    throw OptionError(field, fmt::format("cannot create folder '{}': '{}' is not writable", path, a.string()));
+}
+
+std::vector<std::string> remove_stale_tmp(const std::string& dir, const std::vector<std::string>& names) {
+  std::vector<std::string> removed;
+  for (const auto& n : names) {
+    std::error_code ec;
+    const fs::path t = fs::path(dir) / (n + ".tmp");
+    if (fs::is_regular_file(t, ec) && fs::remove(t, ec)) removed.push_back(t.string());
+  }
+  return removed;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// validate()
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+bool finite(double x) { return std::isfinite(x); }
+}  // namespace
+
+void PrepareOptions::validate() const {
+  if (corpus.empty()) throw OptionError("corpus", "empty; accepted: default, wikitext:PATH, text:PATH, sotu:DIR, brown:DIR, spam:DIR");
+  if (V < 2) throw OptionError("V", fmt::format("{} is too small (at least the forced words + 1)", V));
+  if (window == 0) throw OptionError("window", "must be at least 1 row (the paper: 20)");
+  if (stride == 0) throw OptionError("stride", "must be at least 1 row (the paper: 1)");
+  if (!(heldout > 0 && heldout < 1)) throw OptionError("heldout", "must be a fraction in (0, 1), e.g. 0.1");
+  if (tokens.numbers_max < -1) throw OptionError("tokens.numbers_max", "must be at least -1 (-1: keep no number)");
+  check_output_folder(out, "out");
+}
+
+void AdamWOptions::validate() const {
+  if (!(finite(lr) && lr > 0)) throw OptionError("adamw.lr", fmt::format("{} is not a finite number > 0", lr));
+  if (!(finite(weight_decay) && weight_decay >= 0))
+    throw OptionError("adamw.weight_decay", fmt::format("{} is not a finite number >= 0", weight_decay));
+  if (!(lr * weight_decay < 1))
+    throw OptionError("adamw.weight_decay", fmt::format("lr × weight decay = {:g} must be below 1 (AdamW multiplies "
+                                                        "the weights by 1 − lr·wd every step)",
+                                                        lr * weight_decay));
+  if (!(beta1 >= 0 && beta1 < 1)) throw OptionError("adamw.beta1", "must lie in [0, 1)");
+  if (!(beta2 >= 0 && beta2 < 1)) throw OptionError("adamw.beta2", "must lie in [0, 1)");
+  if (!(finite(eps) && eps > 0)) throw OptionError("adamw.eps", "must be a finite number > 0");
+}
+
+void TrainOptions::validate() const {
+  if (data.empty()) throw OptionError("data", "a prepared data folder is required (`superpose bows prepare`)");
+  if (d < 1) throw OptionError("d", fmt::format("{} is not a latent width (at least 1)", d));
+  if (batch < 1) throw OptionError("batch", "must be at least 1");
+  if (steps < 1) throw OptionError("steps", "must be at least 1");
+  if (checkpoint_every < 1) throw OptionError("checkpoint_every", "must be at least 1 (steps between checkpoints)");
+  if (resume && force) throw OptionError("force", "cannot be combined with resume (force starts the run afresh)");
+  adamw.validate();
+  check_output_folder(out, "out");
+}
+
+void SyntheticDataOptions::validate() const {
+  if (features < 2 || features > 4096) throw OptionError("features", "must lie in 2 … 4096");
+  if (samples < 2 * features)
+    throw OptionError("samples", fmt::format("{} is too few for {} features: at least {} (2 per feature, so the "
+                                             "training split holds every latent position)",
+                                             samples, features, 2 * features));
+  if (!(finite(sharpness) && sharpness >= 0 && sharpness <= 1000))
+    throw OptionError("sharpness", fmt::format("{} is outside the accepted range [0, 1000]", sharpness));
+  if (!(finite(base_log_odds) && base_log_odds >= -50 && base_log_odds <= 50))
+    throw OptionError("base_log_odds", fmt::format("{} is outside the accepted range [-50, 50] (beyond it every "
+                                                   "feature is always off or always on)",
+                                                   base_log_odds));
+  if (!(finite(noise) && noise >= 0 && noise <= 10))
+    throw OptionError("noise", fmt::format("{} is outside the accepted range [0, 10] (a standard deviation)", noise));
+  // The samples (CSR, then the train/validation copies), the n×n covariance sums and the Gram matrices.
+  const double n = static_cast<double>(features), N = static_cast<double>(samples);
+  check_memory(3.0 * N * (8.0 + 4.0 * n) + 6.0 * 8.0 * n * n, "samples",
+               fmt::format("{} samples of {} features", samples, features), "use fewer samples");
+}
+
+void SyntheticTrainOptions::validate(const SyntheticDataOptions& data) const {
+  const auto n = static_cast<Eigen::Index>(data.features);
+  if (d < 1 || d > 4 * n)
+    throw OptionError("d", fmt::format("{} is outside 1 … {} (4 × features; the code uses 2 … 12)", d, 4 * n));
+  if (batch < 1) throw OptionError("batch", "must be at least 1");
+  if (epochs < 1) throw OptionError("epochs", "must be at least 1");
+  if (!(finite(clip) && clip >= 0)) throw OptionError("clip", "must be a finite number >= 0 (0: no clipping)");
+  if (!(finite(eta_min) && eta_min >= 0)) throw OptionError("eta_min", "must be a finite number >= 0");
+  const double ntrain = std::round(train_fraction * static_cast<double>(data.samples));
+  if (!(train_fraction > 0 && train_fraction < 1) || ntrain < 1 || ntrain >= static_cast<double>(data.samples))
+    throw OptionError("train_fraction", "must lie in (0, 1) and leave both splits non-empty");
+  AdamWOptions a;
+  a.lr = lr;
+  a.weight_decay = weight_decay;
+  try {
+    a.validate();
+  } catch (const OptionError& e) {
+    throw OptionError(e.field == "adamw.lr" ? "lr" : "weight_decay", e.problem);
+  }
+}
+
+void AnalyzeOptions::validate() const {
+  if (run.empty()) throw OptionError("run", "a run folder is required");
+  static const char* kinds[] = {"months", "interference", "similarity", "structure", "synthetic"};
+  if (std::find(std::begin(kinds), std::end(kinds), what) == std::end(kinds))
+    throw OptionError("what", fmt::format("'{}' is not an analysis (accepted: months, interference, similarity, "
+                                          "structure, synthetic)",
+                                          what));
+  if (pairs_top < 3)
+    throw OptionError("pairs_top", fmt::format("{} is too few words (at least 3: a Spearman correlation needs 3 "
+                                               "pairs; the default is 500)",
+                                               pairs_top));
+  check_output_folder(out.empty() ? (fs::path(run) / "analysis").string() : out, "out");
+}
+
+}  // namespace superpose::bows
