@@ -1,11 +1,14 @@
-// `superpose loss`: the exact gain, loss and gradient of one W (theory::evaluate).
+// `superpose loss`: the exact gain, loss and gradient of one W (theory::evaluate), each number printed with the
+// digits the engine vouches for; --certify adds an enclosure (theory::enclose_gain).
 #include "apps/cli_support.hpp"
 #include "apps/commands.hpp"
 #include "theory/theory.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 namespace superpose::cli {
@@ -13,45 +16,153 @@ namespace superpose::cli {
 namespace {
 
 struct LossOptions {
-  std::string weights, law = "gaussian", p, grad_path, format = "text";
+  std::string weights, law = "gaussian", p, grad_path, format = "text", layout = "dn";
   int m = 3, digits = 16;
-  bool exact = false, poly = false;
+  bool exact = false, poly = false, certify = false;
 };
 
+/// Precision ladder: double (16), MPFR-50, MPFR-100, then exact rationals (0).
+int next_digits(int digits) { return digits == 16 ? 50 : digits == 50 ? 100 : 0; }
+std::string type_name(int digits) {
+  return digits == 16 ? "double" : digits == 0 ? "exact rationals" : "MPFR-" + std::to_string(digits);
+}
+/// Fewest correct digits of the gain accepted before the evaluation is redone in the next wider type.
+int min_gain_digits(int digits) { return digits == 16 ? 8 : digits == 50 ? 30 : 60; }
+
+/// Where W as written (exact) leaves double's range, the cell that does so (empty if none).
+std::string out_of_double_range(const Matrix<Rational>& Wq) {
+  const Rational big(std::numeric_limits<double>::max()), tiny(std::numeric_limits<double>::min());
+  for (Eigen::Index j = 0; j < Wq.cols(); ++j)
+    for (Eigen::Index i = 0; i < Wq.rows(); ++i) {
+      const Rational a = abs(Wq(i, j));
+      if (a > big || (a != 0 && a < tiny))
+        return "W(" + std::to_string(i + 1) + "," + std::to_string(j + 1) + ") = " + rational_to_decimal(Wq(i, j), 6);
+    }
+  return {};
+}
+
+template <class T>
+double detail_u() {
+  return std::pow(10.0, 1 - digits_of<T>()) / 2;
+}
+
+int digits_for(double rel_err, int cap) {
+  if (!(rel_err > 0)) return cap;
+  return static_cast<int>(std::max(1.0, std::min<double>(cap, std::floor(-std::log10(rel_err)))));
+}
+
 void run_loss(const LossOptions& o) {
+  // Validate everything before any work.
   check_power(o.m);
   check_format(o.format, {"json", "text"});
+  if (o.layout != "dn" && o.layout != "nd")
+    throw InputError("--layout: unknown layout '" + o.layout + "' (accepted: dn = d rows of n, nd = n rows of d, PyTorch's)");
+  if (!o.exact) check_digits(o.digits);
   const Law law = Law::parse(o.law);
   const Rational p_exact = parse_rational(o.p, "--p");
   check_probability(p_exact);
-  const Matrix<Rational> Wq = read_matrix_csv(o.weights);
+  if (!o.grad_path.empty()) check_output_file(o.grad_path, "--grad");
+  Matrix<Rational> Wq = read_matrix_csv(o.weights);
+  if (o.layout == "nd") Wq = Matrix<Rational>(Wq.transpose());
   const int d = static_cast<int>(Wq.rows()), n = static_cast<int>(Wq.cols());
-  const int digits = o.exact ? 0 : o.digits;
+  if (d > n)
+    std::cerr << "superpose: warning: W has d = " << d << " rows and n = " << n
+              << " columns (more hidden dimensions than features); if the file holds n rows of d (PyTorch's layout), "
+                 "pass --layout nd\n";
 
   nlohmann::json j;
   j["d"] = d;
   j["n"] = n;
   j["m"] = o.m;
   j["law"] = law.name();
-  j["digits"] = o.exact ? nlohmann::json("exact") : nlohmann::json(o.digits);
-  std::string grad_csv;
-  with_precision(o.digits, o.exact, [&]<class T>() {
-    Matrix<T> W(d, n);
-    for (int c = 0; c < n; ++c)
-      for (int r = 0; r < d; ++r) W(r, c) = from_rational<T>(Wq(r, c));
-    const T p = from_rational<T>(p_exact);
-    Evaluation<T> ev = evaluate(W, o.m, law, p, !o.grad_path.empty());
-    auto num = [&](const T& x) { return to_decimal(x, digits); };
-    j["p"] = num(p);
-    j["gain"] = num(ev.gain);
-    j["loss"] = num(ev.loss);
-    j["zero_loss"] = num(ev.zero_loss);
-    j["gain_over_p"] = num(T(ev.gain / p));
-    j["C"] = num(ev.C);
-    j["D"] = num(ev.D);
-    if (!o.grad_path.empty()) grad_csv = matrix_to_csv(ev.grad, digits);
-    return 0;
-  });
+  std::string grad_csv, note;
+  int digits = o.exact ? 0 : o.digits;
+  if (digits == 16) {
+    const std::string cell = out_of_double_range(Wq);
+    if (!cell.empty()) {
+      note = cell + " is outside the range of double";
+      digits = 50;
+    }
+  }
+  // Evaluate, and redo in the next wider type while double's range is left or too few digits of the gain survive.
+  for (;;) {
+    bool again = false;
+    try {
+      with_precision(digits == 0 ? 16 : digits, digits == 0, [&]<class T>() {
+        Matrix<T> W(d, n);
+        for (int c = 0; c < n; ++c)
+          for (int r = 0; r < d; ++r) W(r, c) = from_rational<T>(Wq(r, c));
+        const T p = from_rational<T>(p_exact);
+        Evaluation<T> ev = evaluate(W, o.m, law, p, !o.grad_path.empty());
+        const int cap = digits_of<T>();
+        int dg = 0, dcd = 0, dloss = 0;
+        if constexpr (!is_exact_v<T>) {
+          dg = ev.gain_digits();
+          if (dg < min_gain_digits(cap)) {
+            note = (note.empty() ? "" : note + "; ") + type_name(cap) + " kept only " + std::to_string(dg) +
+                   " correct digits of the gain";
+            again = true;
+            return 0;
+          }
+          using std::abs;
+          dcd = digits_for(ev.rel_error, cap);
+          // Ratios in T: the values may lie outside double's range.
+          if (abs(ev.loss) > T(0)) {
+            const double scale_over_loss = static_cast<double>(T((abs(T(2) * ev.C) + abs(ev.D)) / abs(ev.loss)));
+            dloss = digits_for(std::max(ev.rel_error * scale_over_loss, detail_u<T>()), cap);
+          } else {
+            dloss = dg;
+          }
+        }
+        // Exact values: as fractions when --exact was asked for, else as 50-digit decimals of the exact value.
+        auto num = [&](const T& x, int k) {
+          if constexpr (is_exact_v<T>) return o.exact ? to_decimal(x, 0) : rational_to_decimal(x, 50);
+          else return to_decimal(x, k);
+        };
+        const int full = is_exact_v<T> ? 0 : cap;
+        j["p"] = num(p, full);
+        j["gain"] = num(ev.gain, dg);
+        j["loss"] = num(ev.loss, dloss);
+        j["zero_loss"] = num(ev.zero_loss, full > 0 ? full - 1 : 0);
+        j["gain_over_p"] = num(T(ev.gain / p), dg);
+        j["C"] = num(ev.C, dcd);
+        j["D"] = num(ev.D, dcd);
+        j["computed_in"] = type_name(cap);
+        j["digits"] = is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(cap);
+        j["correct_digits"] = {{"gain", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dg)},
+                               {"C_D", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dcd)},
+                               {"loss", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dloss)}};
+        j["estimated_relative_error_C_D"] = ev.rel_error;
+        j["convolution_rows"] = ev.convolution_rows;
+        if (!o.grad_path.empty()) grad_csv = matrix_to_csv(ev.grad, full > 0 ? dcd : 0);
+        return 0;
+      });
+    } catch (const PrecisionError& e) {
+      if (digits == 0) throw;
+      note = (note.empty() ? "" : note + "; ") + type_name(digits) + ": " + e.what();
+      again = true;
+    }
+    if (!again) break;
+    if (digits == 0) break;
+    digits = next_digits(digits);  // exact rationals (0) are the last resort and always correct
+  }
+  if (!note.empty()) {
+    note += "; recomputed in " + type_name(digits);
+    j["precision_note"] = note;
+    std::cerr << "superpose: note: " << note << "\n";
+  }
+  if (o.certify) {
+    const GainEnclosure e = enclose_gain(Wq, o.m, law, p_exact);
+    auto iv = [](const Interval& x) {
+      auto [lo, hi] = interval_to_decimal(x, 40);
+      return nlohmann::json::array({lo, hi});
+    };
+    j["gain_interval"] = iv(e.gain);
+    j["loss_interval"] = iv(e.loss);
+    j["C_interval"] = iv(e.C);
+    j["D_interval"] = iv(e.D);
+    j["gain_interval_digits"] = interval_digits(e.gain);
+  }
   if (o.poly) {
     nlohmann::json coeffs = nlohmann::json::array();
     for (const Rational& c : gain_polynomial(Wq, o.m, law)) coeffs.push_back(c.str());
@@ -63,15 +174,23 @@ void run_loss(const LossOptions& o) {
     std::cout << j.dump(2) << "\n";
     return;
   }
-  const std::string prec = o.exact ? "exact rationals" : std::to_string(o.digits) + " significant digits";
+  const std::string prec =
+      digits == 0 ? "exact rationals"
+                  : "computed in " + type_name(digits) + "; " + std::to_string(j["correct_digits"]["gain"].get<int>()) +
+                        " correct digits of the gain (engine's estimate)";
+  auto s = [&](const char* k) { return j[k].get<std::string>(); };
   std::cout << "tied power autoencoder: d = " << d << ", n = " << n << ", m = " << o.m << ", law = " << law.name()
-            << ", p = " << j["p"].get<std::string>() << " (" << prec << ")\n"
-            << "  gain L~ = 2C - D   " << j["gain"].get<std::string>() << "\n"
-            << "  loss               " << j["loss"].get<std::string>() << "\n"
-            << "  zero_loss p*n*mu2  " << j["zero_loss"].get<std::string>() << "\n"
-            << "  gain/p             " << j["gain_over_p"].get<std::string>() << "\n"
-            << "  C = E<x,phi(Ax)>   " << j["C"].get<std::string>() << "\n"
-            << "  D = E|phi(Ax)|^2   " << j["D"].get<std::string>() << "\n";
+            << ", p = " << s("p") << " (" << prec << ")\n"
+            << "  gain L~ = 2C - D   " << s("gain") << "\n"
+            << "  loss               " << s("loss") << "\n"
+            << "  zero_loss p*n*mu2  " << s("zero_loss") << "\n"
+            << "  gain/p             " << s("gain_over_p") << "\n"
+            << "  C = E<x,phi(Ax)>   " << s("C") << "\n"
+            << "  D = E|phi(Ax)|^2   " << s("D") << "\n";
+  if (o.certify)
+    std::cout << "  certified: the exact gain lies in [" << j["gain_interval"][0].get<std::string>() << ", "
+              << j["gain_interval"][1].get<std::string>() << "] (" << j["gain_interval_digits"].get<int>()
+              << " digits; interval arithmetic, outward rounding)\n";
   if (o.poly) {
     std::cout << "  gain as a polynomial in p (exact):";
     int k = 0;
@@ -91,20 +210,28 @@ void register_loss(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "loss",
       "Exact gain L~(W) = 2E<x,phi(Ax)> - E|phi(Ax)|^2, loss = p*n*mu2 - L~ and gradient of one W.\n"
-      "Computed in closed form (no Monte Carlo) by the cumulant route, cost O(n^2(d+m)); see docs/theory.md §2.\n"
-      "Example: superpose loss --weights W.csv --m 3 --law gaussian --p 0.001 --digits 50");
+      "Computed in closed form (no Monte Carlo), cost O(n^2(d+m)); see docs/theory.md §2. Every number is printed\n"
+      "with the digits the engine's error estimate vouches for; when a type keeps too few digits of the gain, or\n"
+      "W or the law leaves double's range, the evaluation is redone in the next wider type (MPFR-50, MPFR-100,\n"
+      "exact) and a note says so. --certify adds an interval that provably contains the exact gain.\n"
+      "Example: superpose loss --weights W.csv --m 3 --law gaussian --p 0.001 --digits 50 --certify");
   cmd->add_option("--weights", o->weights, "CSV file with d lines of n numbers (decimals or fractions such as 3/7)")
       ->required();
-  cmd->add_option("--m", o->m, "activation power: odd integer 1..7 (phi(t) = t^m)")->capture_default_str();
+  cmd->add_option("--layout", o->layout, "layout of the file: dn (d rows of n columns) or nd (n rows of d, PyTorch's)")
+      ->capture_default_str();
+  cmd->add_option("--m", o->m, "activation power: odd integer 1.." + std::to_string(kMaxPower) + " (phi(t) = t^m)")
+      ->capture_default_str();
   cmd->add_option("--law", o->law,
                   "law mu of the nonzero inputs: rademacher, gaussian, uniform (on [-1,1]), laplace (unit scale), "
                   "discrete:v1:w1,v2:w2,... (symmetrised)")
       ->capture_default_str();
   cmd->add_option("--p", o->p, "feature probability in (0,1]: a decimal or a fraction")->required();
-  cmd->add_option("--digits", o->digits, "significant digits: 16 (double), 50 or 100 (MPFR)")->capture_default_str();
+  cmd->add_option("--digits", o->digits, "working precision: 16 (double), 50 or 100 (MPFR)")->capture_default_str();
   cmd->add_flag("--exact", o->exact, "exact rational arithmetic (W and p are read exactly); prints num/den");
+  cmd->add_flag("--certify", o->certify,
+                "also print an enclosure [lo, hi] of the exact gain (MPFI interval arithmetic, outward rounding)");
   cmd->add_flag("--poly", o->poly, "also print the gain as an exact polynomial in p (coefficients of p^1..p^m)");
-  cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n CSV, at the working precision) to this file");
+  cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n CSV, with the digits of C and D) to this file");
   cmd->add_option("--format", o->format, "output: text or json")->capture_default_str();
   cmd->callback([o]() { run_loss(*o); });
 }

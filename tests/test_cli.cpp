@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -90,10 +91,18 @@ BOOST_AUTO_TEST_CASE(loss_json_equals_the_library) {
     BOOST_REQUIRE(r.code == 0);
     auto j = nlohmann::json::parse(r.out);
     Evaluation<Real50> ev = evaluate(test::convert<Real50>(Wq), 3, law, Real50("0.001"), true);
-    BOOST_TEST(j["gain"].get<std::string>() == to_decimal(ev.gain, 50));
-    BOOST_TEST(j["loss"].get<std::string>() == to_decimal(ev.loss, 50));
-    BOOST_TEST(j["zero_loss"].get<std::string>() == to_decimal(ev.zero_loss, 50));
-    BOOST_TEST(j["gain_over_p"].get<std::string>() == to_decimal(Real50(ev.gain / Real50("0.001")), 50));
+    const int kg = j["correct_digits"]["gain"].get<int>(), kl = j["correct_digits"]["loss"].get<int>();
+    BOOST_TEST(kg >= 40);
+    BOOST_TEST(j["gain"].get<std::string>() == to_decimal(ev.gain, kg));
+    BOOST_TEST(j["loss"].get<std::string>() == to_decimal(ev.loss, kl));
+    BOOST_TEST(j["gain_over_p"].get<std::string>() == to_decimal(Real50(ev.gain / Real50("0.001")), kg));
+    // The promise: every digit printed is correct (against the exact rational value).
+    Evaluation<Rational> exact = evaluate(Wq, 3, law, Rational(1, 1000));
+    BOOST_TEST(test::rel_err(Real100(parse_rational(j["gain"].get<std::string>(), "gain")), exact.gain) <
+               std::pow(10.0, 1 - kg));
+    BOOST_TEST(test::rel_err(Real100(parse_rational(j["loss"].get<std::string>(), "loss")), exact.loss) <
+               std::pow(10.0, 1 - kl));
+    BOOST_TEST(test::rel_err(Real100(parse_rational(j["zero_loss"].get<std::string>(), "z")), exact.zero_loss) < 1e-48);
     BOOST_TEST(j["d"].get<int>() == 2);
     BOOST_TEST(j["n"].get<int>() == 5);
     BOOST_TEST(j["digits"].get<int>() == 50);
@@ -113,6 +122,56 @@ BOOST_AUTO_TEST_CASE(loss_json_equals_the_library) {
     BOOST_REQUIRE(j["poly"].size() == poly.size());
     for (size_t k = 0; k < poly.size(); ++k) BOOST_TEST(j["poly"][k].get<std::string>() == poly[k].str());
   }
+}
+
+// Values outside double's range, or a gain whose digits double cannot keep, are recomputed in a wider type with a
+// note on stderr (hostile-inputs F4, F5, F7); never NaN, inf or 0 under a nominal precision.
+BOOST_AUTO_TEST_CASE(loss_recomputes_in_a_wider_type_and_certifies) {
+  Sandbox box;
+  box.write("big.csv", "1e308,1e308\n");
+  box.write("one.csv", "1,1\n");
+  for (const std::string args : {"loss --weights big.csv --m 3 --law rademacher --p 0.1 --format json",
+                                 "loss --weights one.csv --m 3 --law discrete:1e200:1 --p 0.1 --format json",
+                                 "loss --weights one.csv --m 3 --law discrete:1e-400:1 --p 0.1 --format json",
+                                 "loss --weights one.csv --m 3 --law gaussian --p 1e-320 --format json"}) {
+    Run r = box.run(args);
+    BOOST_TEST_INFO(args << " -> " << r.err);
+    BOOST_REQUIRE(r.code == 0);
+    BOOST_TEST(r.err.find("recomputed in MPFR-50") != std::string::npos);
+    auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["computed_in"].get<std::string>() == "MPFR-50");
+    for (const char* k : {"gain", "loss", "C", "D"}) {
+      const std::string v = j[k].get<std::string>();
+      BOOST_TEST_INFO(k << " = " << v);
+      BOOST_TEST((v.find("nan") == std::string::npos && v.find("inf") == std::string::npos && v != "0"));
+      BOOST_TEST(parse_rational(v, k) != 0);
+    }
+  }
+  // --certify: the interval contains the exact gain of the W as written.
+  Run r = box.run("loss --weights W.csv --m 3 --law gaussian --p 1/100 --certify --format json");
+  BOOST_REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  const Rational exact = evaluate(read_matrix_csv(box.path("W.csv")), 3, Law::parse("gaussian"), Rational(1, 100)).gain;
+  BOOST_TEST(parse_rational(j["gain_interval"][0].get<std::string>(), "lo") <= exact);
+  BOOST_TEST(parse_rational(j["gain_interval"][1].get<std::string>(), "hi") >= exact);
+  BOOST_TEST(j["gain_interval_digits"].get<int>() >= 30);
+}
+
+// A W saved n×d (PyTorch's layout) is read with --layout nd; without it, d > n gets a warning (F13).
+BOOST_AUTO_TEST_CASE(loss_reads_the_pytorch_layout) {
+  Sandbox box;
+  box.write("Wt.csv", "1,0\n0,1\n0.5,0.5\n-1/2,1/2\n0.25,-0.75\n");  // W.csv transposed
+  Run a = box.run("loss --weights W.csv --m 3 --law gaussian --p 0.01 --format json");
+  Run b = box.run("loss --weights Wt.csv --layout nd --m 3 --law gaussian --p 0.01 --format json");
+  BOOST_REQUIRE(a.code == 0);
+  BOOST_REQUIRE(b.code == 0);
+  BOOST_TEST(nlohmann::json::parse(a.out)["gain"] == nlohmann::json::parse(b.out)["gain"]);
+  Run c = box.run("loss --weights Wt.csv --m 3 --law gaussian --p 0.01");
+  BOOST_TEST(c.code == 0);
+  BOOST_TEST(c.err.find("--layout nd") != std::string::npos);
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --layout xy", "accepted: dn");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --grad /dev/null", "special file");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --grad nodir/G.csv", "does not exist");
 }
 
 BOOST_AUTO_TEST_CASE(bounds_json_equals_the_library) {

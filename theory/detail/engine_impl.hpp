@@ -562,12 +562,12 @@ int Evaluation<T>::gain_digits() const {
   if constexpr (is_exact_v<T>) return 0;
   else {
     using std::abs;
-    const double scale = static_cast<double>(abs(T(2) * C) + abs(D));
-    const double g = static_cast<double>(abs(gain));
     const int cap = digits_of<T>();
-    if (!(g > 0)) return 0;
-    const double err = std::max(rel_error * scale, detail::unit_roundoff<T>() * g);
-    const double digits = std::floor(-std::log10(err / g));
+    if (!(abs(gain) > T(0))) return 0;
+    // Ratios in T (the values themselves may lie outside double's range, e.g. 1e-2400 in MPFR).
+    const double scale_over_gain = static_cast<double>(T((abs(T(2) * C) + abs(D)) / abs(gain)));
+    const double rel = std::max(rel_error * scale_over_gain, detail::unit_roundoff<T>());
+    const double digits = std::floor(-std::log10(rel));
     return static_cast<int>(std::max(0.0, std::min<double>(cap, digits)));
   }
 }
