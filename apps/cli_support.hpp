@@ -7,6 +7,11 @@
 
 namespace superpose::cli {
 
+/// --help text of every --law option: the one default law of every command is gaussian (the law of the paper's
+/// Figure 3 and of the report).
+inline constexpr const char* kLawHelp =
+    "input law mu: rademacher, gaussian, uniform, laplace, discrete:v1:w1,... (default of every command: gaussian)";
+
 /// Accepted --digits values and the scalar type each selects: 16 -> double, 50 -> Real50, 100 -> Real100.
 inline void check_digits(int digits) {
   if (digits != 16 && digits != 50 && digits != 100)

@@ -1,7 +1,7 @@
 // superpose/bows: analyses of trained BOWS models (code: text_bows/plots.py, validation_vs_singleword_r2.py; the
 // scores are ours, bows.md §4.3). Contract in bows/bows.hpp.
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <fmt/format.h>
@@ -692,13 +692,7 @@ void run_gnuplot(const std::string& dir, const std::string& name, const std::str
                     "set terminal pngcairo size 1400,728 enhanced font 'sans,11'\nset output '{0}.png'\n{1}\n"
                     "set output\n",
                     name, body);
-  write_file_atomic((fs::path(dir) / (name + ".gp")).string(), gp);
-  const std::string cmd =
-      fmt::format("cd '{}' && gnuplot '{}.gp' > '{}.gnuplot.log' 2>&1", dir, name, name);
-  if (std::system(cmd.c_str()) != 0)
-    throw InputError(fmt::format("gnuplot failed on '{}/{}.gp' (see {}.gnuplot.log; install gnuplot-nox, or pass "
-                                 "--no-plot)",
-                                 dir, name, name));
+  superpose::run_gnuplot(dir, name, gp);
 }
 
 nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
