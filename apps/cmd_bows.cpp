@@ -2,7 +2,7 @@
 // bows/bows.hpp and prints; docs/bows.md has a worked example of every subcommand.
 #include "apps/commands.hpp"
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 

@@ -104,7 +104,7 @@ template <class T>
 Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
   check_probability(p);
   const T value = p * from_rational<T>(s.law.c_mu(s.m) * f_star(s.d, s.m));
-  if (s.law.name() == "laplace")
+  if (s.law.kind() == Law::Kind::laplace)
     return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::limit,
                    "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
                    "NOT an upper bound for laplace at finite p (Prop. 5.7)");
