@@ -22,6 +22,18 @@ std::string tex_escape(const std::string& s) {
 
 }  // namespace
 
+namespace {
+// W of a certificate as "[a, b, ...; ...]" with exact rationals.
+std::string certificate_text(const Certificate& c) {
+  std::string out = "[";
+  for (Eigen::Index i = 0; i < c.W.rows(); ++i) {
+    out += i ? "; " : "";
+    for (Eigen::Index j = 0; j < c.W.cols(); ++j) out += (j ? ", " : "") + c.W(i, j).str();
+  }
+  return out + "]";
+}
+}  // namespace
+
 template <class T>
 std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s, const std::string& format,
                          int digits) {
@@ -31,7 +43,7 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {
       nlohmann::json bounds = nlohmann::json::array();
-      for (const auto& b : r.bounds)
+      for (const auto& b : r.bounds) {
         bounds.push_back({{"name", b.name},
                           {"value", num(b.value)},
                           {"status", std::string(to_string(b.status))},
@@ -39,6 +51,21 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
                           {"citation", b.citation},
                           {"precision", b.precision},
                           {"detail", b.detail}});
+        if (b.certificate) {
+          nlohmann::json W = nlohmann::json::array();
+          for (Eigen::Index i = 0; i < b.certificate->W.rows(); ++i) {
+            nlohmann::json row = nlohmann::json::array();
+            for (Eigen::Index j = 0; j < b.certificate->W.cols(); ++j) row.push_back(b.certificate->W(i, j).str());
+            W.push_back(row);
+          }
+          bounds.back()["certificate"] = {{"W", W},
+                                          {"zero_columns_added", static_cast<long>(s.n - b.certificate->W.cols())},
+                                          {"p", b.certificate->p.str()},
+                                          {"gain", b.certificate->gain.str()},
+                                          {"bound", b.certificate->bound.str()},
+                                          {"family", b.certificate->family}};
+        }
+      }
       out.push_back({{"p", num(r.p)}, {"regime", r.regime}, {"bounds", bounds}});
     }
     return out.dump(2) + "\n";
@@ -60,9 +87,32 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
     os << "Setting: d = " << s.d << ", n = " << s.n << ", m = " << s.m << ", law = " << s.law.name()
        << ". Values are gains (upper or lower bounds on sup_W L̃), " << digits << " significant digits.\n\n";
     os << "| bound | side | status | precision | source |\n|---|---|---|---|---|\n";
-    for (const auto& b : first)
-      os << "| " << b.name << " | " << to_string(b.side) << " | " << to_string(b.status) << " | " << b.precision
+    for (size_t i = 0; i < first.size(); ++i) {
+      const auto& b = first[i];
+      // A status decided per p (first_order_limit for gaussian) lists each status with the p range where it holds.
+      std::string status;
+      for (size_t r = 0; r < rows.size();) {
+        size_t e = r;
+        while (e + 1 < rows.size() && rows[e + 1].bounds[i].status == rows[r].bounds[i].status) ++e;
+        if (!status.empty()) status += "; ";
+        status += std::string(to_string(rows[r].bounds[i].status));
+        if (r != 0 || e + 1 != rows.size())
+          status += " (p = " + to_decimal(rows[r].p, 6) + (e > r ? " to " + to_decimal(rows[e].p, 6) : "") + ")";
+        r = e + 1;
+      }
+      os << "| " << b.name << " | " << to_string(b.side) << " | " << status << " | " << b.precision
          << " | " << b.citation << " |\n";
+    }
+    for (const auto& b : first)
+      if (b.certificate)
+        os << "\n" << b.name << " is refuted here: W = " << certificate_text(*b.certificate)
+           << (s.n > b.certificate->W.cols()
+                   ? " (padded with " + std::to_string(s.n - b.certificate->W.cols()) + " zero columns)"
+                   : std::string())
+           << " has exact gain "
+           << b.certificate->gain.str() << " ≈ " << rational_to_decimal(b.certificate->gain, 12) << " > "
+           << b.certificate->bound.str() << " ≈ " << rational_to_decimal(b.certificate->bound, 12) << " at p = "
+           << b.certificate->p.str() << "; " << b.certificate->family << ".\n";
     os << "\n| p | regime |";
     for (const auto& b : first) os << " " << b.name << " |";
     os << "\n|---|---|";
@@ -151,19 +201,26 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       csv << "p,regime,construction,features,gain,gain_over_p,ratio_to_tensor_rank_upper,"
              "ratio_to_first_order_limit,position,precision,detail\n";
       md << "### Constructions and where they sit (also `constructions_" << stem << ".csv`)\n\n"
-         << "`position` = (gain − unsuperposed)/(tensor_rank_upper − unsuperposed): 0 at the best diagonal W, 1 at "
-            "the proved upper bound. `÷ first_order_limit` above 1 would refute the conjecture sup L̃ ≤ c_μ·F*·p.\n\n"
+         << "`position` = (gain − unsuperposed)/(best proved upper bound − unsuperposed): 0 at the best diagonal W, 1 "
+            "at the smallest proved upper bound at that p. `÷ first_order_limit` above 1 would refute the conjecture sup L̃ ≤ c_μ·F*·p.\n\n"
          << "| p | regime | construction | features | gain | gain/p | ÷ tensor_rank_upper | ÷ first_order_limit | "
             "position | precision |\n|---|---|---|---|---|---|---|---|---|---|\n";
       for (const auto& row : closed) {
         const Real50 unsup = find(row, "unsuperposed").value;
         const Real50 upper = find(row, "tensor_rank_upper").value;
+        // position uses the best (smallest) proved upper bound at this p, e.g. gaussian_stein_upper when it wins.
+        Real50 best_upper = upper;
+        for (const auto& b : row.bounds)
+          if ((b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper) &&
+              b.side != BoundSide::lower && b.value < best_upper)
+            best_upper = b.value;
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
                                                                  "50 digits", "closed form, paper Eq. (9)"});
         for (const auto& c : values) {
-          const Real50 position = upper > unsup ? Real50((c.gain - unsup) / (upper - unsup)) : Real50(0);
+          const Real50 position =
+              best_upper > unsup ? Real50((c.gain - unsup) / (best_upper - unsup)) : Real50(0);
           const int out_digits = c.precision == "double" ? 17 : 50;
           md << "| " << g(row.p) << " | " << row.regime << " | " << c.name << " | " << c.features << " | "
              << g(c.gain, 8) << " | " << g(c.gain / row.p, 8) << " | " << g(c.gain / upper) << " | "
