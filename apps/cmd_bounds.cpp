@@ -37,7 +37,9 @@ void register_bounds(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "bounds",
       "Every known upper and lower bound on the optimal gain sup_W L~(W) at each p, with its status\n"
-      "(proved-in-paper, proved-here, conjecture, unreviewed-claim, construction, order) and source.\n"
+      "(proved-in-paper, proved-here, conjecture, unreviewed-claim, construction, order, refuted) and\n"
+      "source. A refuted bound carries an exact counterexample (rational W, its p, exact gain), printed below the\n"
+      "table and in JSON under \"certificate\". gaussian adds gaussian_stein_upper = c_mu*E[min(d, N)], N ~ Bin(n, p).\n"
       "Constructions are explicit W evaluated exactly at their best scale (in double when d*n^2 > 2e7).\n"
       "Example: superpose bounds --d 10 --n 6000 --m 3 --law gaussian --p 1e-6:1:25 --digits 50 --format csv");
   cmd->add_option("--d", o->d, "hidden width d >= 1")->capture_default_str();

@@ -6,16 +6,7 @@
 #include "tests/test_support.hpp"
 
 using namespace superpose;
-
-namespace {
-
-Rational pw(const Rational& x, int k) {
-  Rational r = 1;
-  for (int i = 0; i < k; ++i) r *= x;
-  return r;
-}
-
-}  // namespace
+using test::pw;
 
 BOOST_AUTO_TEST_CASE(linear_model_gain_is_p_mu2_trace) {
   std::mt19937_64 rng(11);

@@ -25,6 +25,13 @@ inline Matrix<double> random_gaussian_weights(int d, int n, double scale, std::m
   return W;
 }
 
+/// x^k for an integer k ≥ 0, exact, by repeated multiplication (independent of any library pow).
+inline Rational pw(const Rational& x, int k) {
+  Rational r = 1;
+  for (int i = 0; i < k; ++i) r *= x;
+  return r;
+}
+
 /// A = WᵀW formed entry by entry in exact arithmetic (an independent check on the engine's GEMM).
 inline Matrix<Rational> gram(const Matrix<Rational>& W) {
   const Eigen::Index n = W.cols();

@@ -1,4 +1,4 @@
-foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities reference enclosure)
+foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities reference enclosure bounds)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_theory)
 endforeach()
 foreach(t constructions optimize)

@@ -1,9 +1,14 @@
 // Closed-form bounds on sup_W L̃(W) (theory/theory.hpp). Proofs and provenance: docs/theory.md §3–§6.
 #include "theory/theory.hpp"
 
+#include <boost/math/constants/constants.hpp>
+
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 namespace superpose {
 
@@ -15,6 +20,7 @@ std::string_view to_string(BoundStatus s) {
     case BoundStatus::unreviewed_claim: return "unreviewed-claim";
     case BoundStatus::construction: return "construction";
     case BoundStatus::order: return "order";
+    case BoundStatus::refuted: return "refuted";
   }
   return "?";
 }
@@ -51,7 +57,7 @@ std::string precision_of() {
 
 template <class T>
 Bound<T> make(std::string name, T value, BoundStatus st, BoundSide side, std::string cite) {
-  return Bound<T>{std::move(name), std::move(value), st, side, std::move(cite), precision_of<T>(), {}};
+  return Bound<T>{std::move(name), std::move(value), st, side, std::move(cite), precision_of<T>(), {}, std::nullopt};
 }
 
 template <class T>
@@ -103,14 +109,152 @@ Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p) {
 template <class T>
 Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
   check_probability(p);
-  const T value = p * from_rational<T>(s.law.c_mu(s.m) * f_star(s.d, s.m));
-  if (s.law.kind() == Law::Kind::laplace)
-    return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::limit,
-                   "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
-                   "NOT an upper bound for laplace at finite p (Prop. 5.7)");
-  return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::upper,
-                 "c_mu*F*(d,m)*p: p->0 limit proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); as an upper "
-                 "bound at every p a conjecture (§5.5; paper Eq. (23))");
+  const Rational fstar = f_star(s.d, s.m);
+  const T value = p * from_rational<T>(s.law.c_mu(s.m) * fstar);
+  const bool laplace = s.law.kind() == Law::Kind::laplace;
+  Bound<T> b = make<T>("first_order_limit", value, BoundStatus::conjecture,
+                       laplace ? BoundSide::limit : BoundSide::upper,
+                       "c_mu*F*(d,m)*p: p->0 limit proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); as an upper "
+                       "bound at every p a conjecture (§5.5; paper Eq. (23))");
+  if (std::optional<Certificate> c = first_order_limit_certificate(s)) {
+    b.status = BoundStatus::refuted;
+    b.citation = "c_mu*F*(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5); REFUTED as an upper bound in this "
+                 "setting by an exact certificate at p = " + c->p.str() + " (" + c->family + ")";
+    b.certificate = std::move(c);
+  } else if (laplace) {
+    b.citation = "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
+                 "NOT an upper bound for laplace at finite p in general (Prop. 5.7)";
+  } else if (s.law.kind() == Law::Kind::gaussian &&
+             (Rational(s.n) <= fstar || p == 1 || p * from_rational<T>(fstar) >= T(s.d) * (T(1) + T(1e-12)))) {
+    // c_mu*E[min(d,N)] <= c_mu*min(n*p, d) <= c_mu*F*(d,m)*p: implied by gaussian_stein_upper (Theorem 4.6).
+    b.status = BoundStatus::proved_here;
+    b.citation = "c_mu*F*(d,m)*p: implied here by gaussian_stein_upper, since E[min(d,N)] <= min(n*p, d) <= F*(d,m)*p "
+                 "(n <= F* or p >= d/F*; docs/theory.md Theorem 4.6, Corollary 4.7)";
+  }
+  return b;
+}
+
+std::pair<Rational, Rational> two_feature_beta_delta(const Law& law, int m) {
+  check_power(m);
+  auto B = [&](int k) {
+    Rational sum = 0, binom = 1;  // binom = C(k, j) for j = 0, 1, ...
+    for (int j = 1; j <= k - 1; ++j) {
+      binom = binom * (k - j + 1) / j;
+      if (j % 2 == 0) sum += binom * law.moment(j) * law.moment(k - j);
+    }
+    return sum;
+  };
+  return {B(m + 1) / (2 * law.moment(m + 1)), B(2 * m) / (2 * law.moment(2 * m))};
+}
+
+namespace {
+
+// Rounds the best scale of W (Real50) to `digits` significant digits, evaluates the result exactly at p and
+// returns it as a certificate if its exact gain beats `bound`.
+std::optional<Certificate> certify_family(Matrix<Real50> W, int m, const Law& law, const Rational& p,
+                                          const Rational& bound, const std::string& family) {
+  const Real50 p50 = from_rational<Real50>(p);
+  for (int digits : {12, 30}) {
+    const GainTerms<Real50> t = gain_terms(row_power_sums(W, m, 1), law, p50);
+    const ScaledGain<Real50> sg = best_scaled_gain(t, m);
+    if (!(sg.scale > 0)) return std::nullopt;
+    Matrix<Rational> Wq(W.rows(), W.cols());
+    const Real50 big = W.cwiseAbs().maxCoeff();
+    for (Eigen::Index k = 0; k < W.size(); ++k)  // entries at rounding level (cos(pi/2)) become exact zeros
+      Wq.data()[k] = abs(W.data()[k]) < big * Real50("1e-40")
+                         ? Rational(0)
+                         : parse_rational(to_decimal(Real50(sg.scale * W.data()[k]), digits), "certificate");
+    const Rational gain = evaluate(Wq, m, law, p, false, 1).gain;
+    if (gain > bound) return Certificate{Wq, p, gain, bound, family};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Certificate> first_order_limit_certificate(const Setting& s) {
+  static std::mutex mu;
+  static std::map<std::tuple<std::string, int, int, int>, std::optional<Certificate>> cache;
+  // Family (a): d = 1, n >= 2; family (b): d = 2, n >= m + 1. The key holds the family's column count.
+  int family = 0;
+  if (s.d == 1 && s.n >= 2) family = 2;
+  else if (s.d == 2 && s.m >= 3 && s.n >= s.m + 1) family = s.m + 1;
+  if (family == 0) return std::nullopt;
+  const auto key = std::make_tuple(s.law.name(), s.d, s.m, family);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  std::optional<Certificate> out;
+  const Rational bound = s.law.c_mu(s.m) * f_star(s.d, s.m);  // at p = 1
+  if (s.d == 1) {
+    const auto [beta, delta] = two_feature_beta_delta(s.law, s.m);
+    if (2 * beta + beta * beta > delta) {  // Proposition 5.9: the family beats c_mu*p exactly on this interval
+      const Rational lo = beta > 0 ? Rational((delta - 2 * beta) / (beta * beta)) : Rational(1);
+      const std::string interval = lo <= 0 ? "every p in (0,1]" : "p in (" + lo.str() + ", 1]";
+      Matrix<Real50> W(1, 2);
+      W << 1, 1;
+      out = certify_family(W, s.m, s.law, Rational(1), bound,
+                           "Proposition 5.9: W = (s, s) beats c_mu*p for " + interval);
+    }
+  } else {
+    const int k = s.m + 1;
+    Matrix<Real50> W(2, k);
+    const Real50 pi = boost::math::constants::pi<Real50>();
+    for (int j = 0; j < k; ++j) {
+      W(0, j) = cos(pi * j / k);
+      W(1, j) = sin(pi * j / k);
+    }
+    out = certify_family(W, s.m, s.law, Rational(1), bound,
+                         "§5.5: the " + std::to_string(k) + " lines at angles j*pi/" + std::to_string(k) +
+                             " (§6.3) at their best scale");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  cache.emplace(key, out);
+  return out;
+}
+
+template <class T>
+T expected_min_binomial(int d, int n, const T& p) {
+  check_sizes(d, n);
+  check_probability(p);
+  if (d >= n) return T(n) * p;
+  if (p == 1) return T(d);
+  using W = std::conditional_t<std::is_same_v<T, double>, long double, T>;
+  using std::exp;
+  using std::lgamma;
+  using std::log;
+  using std::log1p;
+  const W pw(p), lp = log(pw), lq = log1p(W(-pw)), lgn = lgamma(W(n + 1));
+  auto pmf = [&](int j) { return W(exp(lgn - lgamma(W(j + 1)) - lgamma(W(n - j + 1)) + W(j) * lp + W(n - j) * lq)); };
+  const W eps = std::numeric_limits<W>::epsilon() / 4, mean = W(n) * pw;
+  W total = 0;
+  for (int k = 1; k <= d; ++k) {
+    W tail = 0;
+    if (W(k) > mean) {  // P(N >= k) as the upper tail: the terms fall geometrically beyond the mode
+      for (int j = k; j <= n; ++j) {
+        const W t = pmf(j);
+        tail += t;
+        if (W(j) > mean + 1 && t <= eps * tail) break;
+      }
+    } else {  // P(N >= k) = 1 - P(N < k), at least about 1/2 here
+      W head = 0;
+      for (int j = 0; j < k; ++j) head += pmf(j);
+      tail = W(1) - head;
+    }
+    total += tail;
+  }
+  return T(total);
+}
+
+template <class T>
+Bound<T> bound_gaussian_stein_upper(const Setting& s, const T& p) {
+  check_probability(p);
+  if (s.law.name() != "gaussian") throw std::invalid_argument("bound_gaussian_stein_upper: the law must be gaussian");
+  return make<T>("gaussian_stein_upper", from_rational<T>(s.law.c_mu(s.m)) * expected_min_binomial(s.d, s.n, p),
+                 BoundStatus::proved_here, BoundSide::upper,
+                 "docs/theory.md Theorem 4.6: Stein's lemma given the active set; c_mu*E[min(d,N)], N~Bin(n,p); "
+                 "= c_mu*min(d,n) at p = 1");
 }
 
 template <class T>
@@ -170,6 +314,7 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   if (s.m == 1) out.push_back(bound_linear(s, p));
   out.push_back(bound_tensor_rank_upper(s, p));
   out.push_back(bound_split_upper(s, p));
+  if (s.law.kind() == Law::Kind::gaussian) out.push_back(bound_gaussian_stein_upper(s, p));
   out.push_back(bound_first_order_limit(s, p));
   out.push_back(bound_theorem_2_2_lower_order(s, p));
   out.push_back(bound_theorem_2_2_upper_order(s, p));
@@ -185,6 +330,8 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   template Bound<T> bound_tensor_rank_upper<T>(const Setting&, const T&);               \
   template Bound<T> bound_first_order_limit<T>(const Setting&, const T&);               \
   template Bound<T> bound_split_upper<T>(const Setting&, const T&);                     \
+  template T expected_min_binomial<T>(int, int, const T&);                              \
+  template Bound<T> bound_gaussian_stein_upper<T>(const Setting&, const T&);            \
   template Bound<T> bound_theorem_2_2_lower_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_theorem_2_2_upper_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_followup_upper<T>(const Setting&, const T&);                  \

@@ -233,14 +233,27 @@ T first_order_ratio(const Matrix<T>& W, int m, Matrix<T>* grad = nullptr);
 ///   proved_in_paper  a theorem of arXiv 2606.18538;       proved_here  proved in docs/theory.md;
 ///   conjecture       believed, not proved;                 unreviewed_claim  Swissa's follow-up note (2026);
 ///   construction     the exact gain of an explicit W (a true lower bound on sup gain);
-///   order            an asymptotic order with unknown constants: a shape, never a guarantee.
-enum class BoundStatus { proved_in_paper, proved_here, conjecture, unreviewed_claim, construction, order };
+///   order            an asymptotic order with unknown constants: a shape, never a guarantee;
+///   refuted          false as an upper bound in this setting: Bound::certificate holds an exact counterexample.
+enum class BoundStatus { proved_in_paper, proved_here, conjecture, unreviewed_claim, construction, order, refuted };
 /// Which side of sup_W L̃ the value bounds: lower, upper, exact (both), or limit (the value is p times the proved
 /// p → 0 limit of sup L̃/p and bounds neither side at finite p).
 enum class BoundSide { lower, upper, exact, limit };
 
 std::string_view to_string(BoundStatus s);  // "proved-in-paper", "proved-here", ...
 std::string_view to_string(BoundSide s);    // "lower", "upper", "exact", "limit"
+
+/// An exact counterexample to an upper bound (docs/theory.md §5.5): the gain of W at p, evaluated exactly by
+/// evaluate<Rational>, exceeds the bound's exact value at p. Shapes: W is d×k with k ≤ n; the counterexample in the
+/// setting (d, n) is W padded with n − k zero columns, which leaves the gain unchanged (a zero column j has S_j = 0
+/// and adds A_ij·x_j = 0 to every other S_i).
+struct Certificate {
+  Matrix<Rational> W;  // exact rationals; entries are printed with Rational::str()
+  Rational p;          // the certificate's feature probability (not the p of the table row)
+  Rational gain;       // exact gain of W at p
+  Rational bound;      // the refuted bound's exact value at p, < gain
+  std::string family;  // which family produced it, with the exact interval of p where the family beats the bound
+};
 
 template <class T>
 struct Bound {
@@ -251,6 +264,7 @@ struct Bound {
   std::string citation;  // paper, equation/theorem, or docs/theory.md section
   std::string precision; // "exact", "50 digits", "double", ...
   std::string detail;    // construction parameters, e.g. "k=640, seed=1" (empty for closed forms)
+  std::optional<Certificate> certificate = std::nullopt;  // set exactly when status == refuted
 };
 
 /// The setting of a bound table: sizes, power and law (validated by the constructor; throws InputError).
@@ -275,8 +289,29 @@ template <class T> Bound<T> bound_zero_loss(const Setting& s, const T& p);      
 template <class T> Bound<T> bound_unsuperposed(const Setting& s, const T& p);       // p·min(d,n)·c_μ, construction
 template <class T> Bound<T> bound_linear(const Setting& s, const T& p);             // m = 1: p·μ₂·min(d,n), exact
 template <class T> Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p);  // p·μ₂·min(n, C(d+m−1,m))
-template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p);  // c_μ·F*(d,m)·p, conjecture
-                                                                                     // (side limit for laplace)
+/// first_order_limit, c_μ·F*(d,m)·p, read as an upper bound at every p (Conjecture 5.6 of docs/theory.md). Its
+/// status is decided per law, setting and p: `refuted` when first_order_limit_certificate(s) finds an exact
+/// counterexample (the certificate is attached; its p may differ from the row's p); `proved-here` for gaussian where
+/// the Stein bound implies it (n ≤ F*(d,m), p = 1, or p·F*(d,m) ≥ d·(1 + 1e-12): then c_μ·E min(d,N) ≤ c_μ·F*·p);
+/// `conjecture` otherwise. Side `limit` for laplace (the value is p times the p → 0 slope), `upper` otherwise.
+template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p);
+/// An exact counterexample to sup L̃ ≤ c_μ·F*(d,m)·p in the setting, or nullopt when none of the known families
+/// beats it (docs/theory.md §5.5): (a) d = 1, n ≥ 2, W = (s, s) at p = 1 (Proposition 5.9; tried when
+/// 2β + β² > δ, exact); (b) d = 2, n ≥ m + 1, the m + 1 lines at angles jπ/(m+1) (§6.3) at p = 1 (laplace,
+/// m = 5). The best scale is rounded to a rational and the gain re-evaluated exactly; a family counts only if
+/// that exact gain beats the bound. Results are cached per (law, d, m, family); thread-safe.
+std::optional<Certificate> first_order_limit_certificate(const Setting& s);
+/// β and δ of Proposition 5.9 for the law and power m: β = B_{m+1}/(2μ_{m+1}), δ = B_{2m}/(2μ_{2m}),
+/// B_k = Σ_{j=1}^{k/2−1} C(k,2j)·μ_{2j}·μ_{k−2j}. Exact. Throws InputError on a bad m.
+std::pair<Rational, Rational> two_feature_beta_delta(const Law& law, int m);
+/// E[min(d, N)] for N ~ Binomial(n, p), in T: n·p if d ≥ n, else Σ_{k=1}^{d} P(N ≥ k), each tail summed on the side
+/// that avoids cancellation, with pmf = exp(lgamma terms) (long double for T = double). Throws InputError for
+/// p ∉ (0,1] or bad sizes.
+template <class T> T expected_min_binomial(int d, int n, const T& p);
+/// gaussian_stein_upper, gaussian law only: c_μ·E[min(d, N)], N ~ Binomial(n, p), c_μ = (m!!)²/(2m−1)!!; proved
+/// here (docs/theory.md Theorem 4.6, Stein's lemma given the active set). Equals the unsuperposed gain c_μ·min(d, n)
+/// at p = 1. Throws InputError for p ∉ (0,1] and std::invalid_argument for a non-gaussian law.
+template <class T> Bound<T> bound_gaussian_stein_upper(const Setting& s, const T& p);
 /// p·[(1−p)^{n−1}·c_μ·min(F*(d,m), n) + (1 − (1−p)^{n−1})·μ₂·min(n, C(d+m−1,m))]: proved here
 /// (docs/theory.md Theorem 5.5(a)); never above tensor_rank_upper and tight as p → 0 when n ≥ C(d+2m−1, 2m).
 template <class T> Bound<T> bound_split_upper(const Setting& s, const T& p);
@@ -285,7 +320,7 @@ template <class T> Bound<T> bound_theorem_2_2_upper_order(const Setting& s, cons
 template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p);     // Swissa, m ≥ 3
 
 /// All closed-form bounds that apply to the setting at p, in a fixed order: zero_loss, unsuperposed, linear
-/// (m = 1 only), tensor_rank_upper, split_upper, first_order_limit, theorem_2_2_lower_order,
+/// (m = 1 only), tensor_rank_upper, split_upper, gaussian_stein_upper (gaussian only), first_order_limit, theorem_2_2_lower_order,
 /// theorem_2_2_upper_order, followup_upper (m ≥ 3 only).
 template <class T>
 std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);

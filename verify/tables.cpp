@@ -42,6 +42,18 @@ std::string tex_escape(const std::string& s) {
 
 }  // namespace
 
+namespace {
+// W of a certificate as "[a, b, ...; ...]" with exact rationals.
+std::string certificate_text(const Certificate& c) {
+  std::string out = "[";
+  for (Eigen::Index i = 0; i < c.W.rows(); ++i) {
+    out += i ? "; " : "";
+    for (Eigen::Index j = 0; j < c.W.cols(); ++j) out += (j ? ", " : "") + c.W(i, j).str();
+  }
+  return out + "]";
+}
+}  // namespace
+
 template <class T>
 std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s, const std::string& format,
                          int digits) {
@@ -51,7 +63,7 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : rows) {
       nlohmann::json bounds = nlohmann::json::array();
-      for (const auto& b : r.bounds)
+      for (const auto& b : r.bounds) {
         bounds.push_back({{"name", b.name},
                           {"value", num(b.value)},
                           {"status", std::string(to_string(b.status))},
@@ -59,6 +71,21 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
                           {"citation", b.citation},
                           {"precision", b.precision},
                           {"detail", b.detail}});
+        if (b.certificate) {
+          nlohmann::json W = nlohmann::json::array();
+          for (Eigen::Index i = 0; i < b.certificate->W.rows(); ++i) {
+            nlohmann::json row = nlohmann::json::array();
+            for (Eigen::Index j = 0; j < b.certificate->W.cols(); ++j) row.push_back(b.certificate->W(i, j).str());
+            W.push_back(row);
+          }
+          bounds.back()["certificate"] = {{"W", W},
+                                          {"zero_columns_added", static_cast<long>(s.n - b.certificate->W.cols())},
+                                          {"p", b.certificate->p.str()},
+                                          {"gain", b.certificate->gain.str()},
+                                          {"bound", b.certificate->bound.str()},
+                                          {"family", b.certificate->family}};
+        }
+      }
       out.push_back({{"p", num(r.p)}, {"regime", r.regime}, {"bounds", bounds}});
     }
     return out.dump(2) + "\n";
@@ -80,9 +107,32 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
     os << "Setting: d = " << s.d << ", n = " << s.n << ", m = " << s.m << ", law = " << s.law.name()
        << ". Values are gains (upper or lower bounds on sup_W L̃), " << digits << " significant digits.\n\n";
     os << "| bound | side | status | precision | source |\n|---|---|---|---|---|\n";
-    for (const auto& b : first)
-      os << "| " << b.name << " | " << to_string(b.side) << " | " << to_string(b.status) << " | " << b.precision
+    for (size_t i = 0; i < first.size(); ++i) {
+      const auto& b = first[i];
+      // A status decided per p (first_order_limit for gaussian) lists each status with the p range where it holds.
+      std::string status;
+      for (size_t r = 0; r < rows.size();) {
+        size_t e = r;
+        while (e + 1 < rows.size() && rows[e + 1].bounds[i].status == rows[r].bounds[i].status) ++e;
+        if (!status.empty()) status += "; ";
+        status += std::string(to_string(rows[r].bounds[i].status));
+        if (r != 0 || e + 1 != rows.size())
+          status += " (p = " + to_decimal(rows[r].p, 6) + (e > r ? " to " + to_decimal(rows[e].p, 6) : "") + ")";
+        r = e + 1;
+      }
+      os << "| " << b.name << " | " << to_string(b.side) << " | " << status << " | " << b.precision
          << " | " << b.citation << " |\n";
+    }
+    for (const auto& b : first)
+      if (b.certificate)
+        os << "\n" << b.name << " is refuted here: W = " << certificate_text(*b.certificate)
+           << (s.n > b.certificate->W.cols()
+                   ? " (padded with " + std::to_string(s.n - b.certificate->W.cols()) + " zero columns)"
+                   : std::string())
+           << " has exact gain "
+           << b.certificate->gain.str() << " ≈ " << rational_to_decimal(b.certificate->gain, 12) << " > "
+           << b.certificate->bound.str() << " ≈ " << rational_to_decimal(b.certificate->bound, 12) << " at p = "
+           << b.certificate->p.str() << "; " << b.certificate->family << ".\n";
     os << "\n| p | regime |";
     for (const auto& b : first) os << " " << b.name << " |";
     os << "\n|---|---|";
