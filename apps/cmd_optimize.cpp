@@ -52,7 +52,7 @@ void run_optimize(OptimizeCli& c) {
   check_probability(p);
   c.opt.algorithm = c.algorithm;
   if (!c.init.empty()) {
-    Matrix<Rational> Wq = read_matrix_csv(c.init);
+    Matrix<Rational> Wq = read_matrix(c.init);
     Matrix<double> W(Wq.rows(), Wq.cols());
     for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = from_rational<double>(Wq.data()[k]);
     c.opt.init = W;
@@ -83,7 +83,7 @@ void run_optimize(OptimizeCli& c) {
                       {"bounds", jb}, {"best_lower", d50(best_lower)}, {"proved_upper", d50(proved_upper)},
                       {"position", to_decimal(position, 12)}, {"geometry", geometry_json(r.geometry)},
                       {"starts", starts_json(r.starts)}};
-  if (!c.out.empty()) write_file_atomic(c.out, matrix_to_csv(r.W50, 50));
+  if (!c.out.empty()) write_file_atomic(c.out, matrix_file_content(c.out, r.W50, 50));
   if (c.format == "json") {
     std::cout << j.dump(2) << "\n";
     return;
@@ -189,8 +189,8 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--m", c->m, "activation power: odd 1..7")->capture_default_str();
   cmd->add_option("--law", c->law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
   cmd->add_option("--p", c->p, "feature probability in (0,1] (decimal or fraction, read exactly)")->capture_default_str();
-  cmd->add_option("--init", c->init, "CSV file with a d x n starting W");
-  cmd->add_option("--out", c->out, "write the polished W (50 digits) to this CSV file");
+  cmd->add_option("--init", c->init, "a d x n starting W: CSV, or .npy (float64)");
+  cmd->add_option("--out", c->out, "write the polished W to this file: CSV (50 digits), or float64 .npy if it ends in .npy");
   cmd->add_option("--format", c->format, "text or json")->capture_default_str();
   add_search_options(cmd, c->opt, c->algorithm, c->quiet);
   cmd->callback([c]() { run_optimize(*c); });

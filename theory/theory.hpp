@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <string_view>
 #include <vector>
 
@@ -182,6 +183,29 @@ struct Evaluation {
 template <class T>
 Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient = false,
                        int threads = 0);
+
+/// The precision ladder of `superpose loss` and of the Python module's evaluate(): double (digits 16), MPFR-50,
+/// MPFR-100, then exact rationals (digits 0, always correct). An evaluation starting at `digits` is redone in the
+/// next wider type while W leaves double's range (an entry above DBL_MAX or below DBL_MIN in magnitude, double
+/// only), the engine throws PrecisionError, or fewer than min_gain_digits(digits) digits of the gain survive.
+/// `note` says why each recomputation happened ("" if none); `digits` is the type of the result.
+using AnyEvaluation = std::variant<Evaluation<double>, Evaluation<Real50>, Evaluation<Real100>, Evaluation<Rational>>;
+struct LadderEvaluation {
+  AnyEvaluation ev;
+  int digits = 16;   // 16, 50, 100 or 0 (exact)
+  std::string note;  // e.g. "double kept only 3 correct digits of the gain; recomputed in MPFR-50"
+};
+/// Fewest correct digits of the gain accepted before the ladder moves on: 8 for double, 30 for MPFR-50, 60 for
+/// MPFR-100.
+int min_gain_digits(int digits);
+/// "double", "MPFR-50", "MPFR-100" or "exact rationals" for digits 16, 50, 100, 0.
+std::string precision_name(int digits);
+/// Evaluates W (d×n; exact rationals, or doubles taken at their exact binary value) at p from rung `digits` (16, 50,
+/// 100 or 0) upwards; `climb` false stays at that rung (a PrecisionError then propagates). Throws InputError as
+/// evaluate() does, and for digits outside {16, 50, 100, 0} (naming --digits).
+template <class Source>
+LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law& law, const Rational& p,
+                                      bool with_gradient, int digits, bool climb = true, int threads = 0);
 
 /// A certified enclosure of the exact C, D, gain and loss of the W as written (exact rationals: a W found in
 /// floating point is first rounded to the decimals it was written with), at rational p. Every interval contains the
