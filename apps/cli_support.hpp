@@ -8,6 +8,11 @@
 
 namespace superpose::cli {
 
+/// --help text of every --law option: the one default law of every command is gaussian (the law of the paper's
+/// Figure 3 and of the report).
+inline constexpr const char* kLawHelp =
+    "input law mu: rademacher, gaussian, uniform, laplace, discrete:v1:w1,... (default of every command: gaussian)";
+
 /// Accepted --digits values and the scalar type each selects: 16 -> double, 50 -> Real50, 100 -> Real100.
 inline void check_digits(int digits) {
   if (digits != 16 && digits != 50 && digits != 100)
@@ -32,24 +37,6 @@ inline void check_format(const std::string& format, std::initializer_list<const 
     list += (list.empty() ? "" : ", ") + std::string(a);
   }
   throw InputError("--format: unknown format '" + format + "' (accepted: " + list + ")");
-}
-
-/// Checks, before any work, that `path` can be written as a regular file: its folder exists, and the path is not a
-/// folder or a special file (device, FIFO, socket). Throws InputError naming the flag.
-inline void check_output_file(const std::string& path, const std::string& flag) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path target = fs::weakly_canonical(fs::path(path), ec);
-  const fs::path& t = ec ? fs::path(path) : target;
-  const fs::file_status st = fs::status(t, ec);
-  if (fs::exists(st)) {
-    if (fs::is_directory(st)) throw InputError(flag + ": '" + path + "' is a folder; give a file name");
-    if (!fs::is_regular_file(st))
-      throw InputError(flag + ": '" + path + "' is a special file (device, FIFO or socket); give a regular file");
-  }
-  const fs::path parent = t.has_parent_path() ? t.parent_path() : fs::path(".");
-  if (!fs::is_directory(parent, ec))
-    throw InputError(flag + ": the folder of '" + path + "' does not exist");
 }
 
 }  // namespace superpose::cli

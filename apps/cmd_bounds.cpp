@@ -20,8 +20,10 @@ struct BoundsOptions {
 void run_bounds(const BoundsOptions& o) {
   check_format(o.format, {"md", "csv", "json", "tex"});
   Setting s(o.d, o.n, o.m, Law::parse(o.law));
+  if (!o.out.empty()) check_output_path(o.out, "--out");
   std::string text = with_precision(o.digits, false, [&]<class T>() {
-    std::vector<T> ps = parse_p_grid<T>(o.p);
+    std::vector<T> ps;
+    for (const GridP& gp : parse_p_grid(o.p, "--p")) ps.push_back(from_rational<T>(gp.value));
     return render_table(bound_table<T>(s, ps, !o.no_constructions, o.seed), s, o.format, o.digits);
   });
   if (o.out.empty()) std::cout << text;
@@ -41,7 +43,7 @@ void register_bounds(CLI::App& app) {
   cmd->add_option("--d", o->d, "hidden width d >= 1")->capture_default_str();
   cmd->add_option("--n", o->n, "number of features n >= 1")->capture_default_str();
   cmd->add_option("--m", o->m, "activation power: odd integer 1..7")->capture_default_str();
-  cmd->add_option("--law", o->law, "rademacher, gaussian, uniform, laplace, or discrete:v1:w1,v2:w2,...")
+  cmd->add_option("--law", o->law, kLawHelp)
       ->capture_default_str();
   cmd->add_option("--p", o->p, "a value, a comma list, or start:stop:count (log-spaced), all in (0,1]")
       ->capture_default_str();

@@ -2,7 +2,7 @@
 // bows/bows.hpp and prints; docs/bows.md has a worked example of every subcommand.
 #include "apps/commands.hpp"
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 
@@ -18,48 +18,6 @@ namespace superpose::cli {
 namespace {
 
 namespace bows = superpose::bows;
-
-std::string hms(double s) {
-  if (!std::isfinite(s) || s < 0) return "--:--";
-  const long t = std::lround(s);
-  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
-                   : fmt::format("{:02}:{:02}", t / 60, t % 60);
-}
-
-// Progress bar on stderr: redrawn in place on a terminal (at most 5 times a second), one line per 10 % otherwise.
-class ProgressBar {
- public:
-  explicit ProgressBar(std::uint64_t first) : first_(first), tty_(isatty(2) != 0) {}
-  void update(const bows::TrainProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    const double since = std::chrono::duration<double>(now - t0_).count();
-    const bool done = p.step == p.total;
-    const std::uint64_t decile = p.step * 10 / p.total;
-    if (tty_) {
-      if (!done && std::chrono::duration<double>(now - last_).count() < 0.2) return;
-    } else if (!done && decile == last_decile_) {
-      return;
-    }
-    last_ = now;
-    last_decile_ = decile;
-    const double rate = since > 0.5 ? static_cast<double>(p.step - first_) / since : 0.0;
-    const double left = rate > 0 ? static_cast<double>(p.total - p.step) / rate : NAN;
-    const int width = 28;
-    const int fill = static_cast<int>(width * p.step / p.total);
-    std::string bar = std::string(static_cast<std::size_t>(fill), '#') + std::string(static_cast<std::size_t>(width - fill), '.');
-    std::string held = std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
-    std::cerr << fmt::format("{}[{}] step {}/{} loss {:.4e}{} {:.1f} steps/s elapsed {} left {}{}", tty_ ? "\r" : "",
-                             bar, p.step, p.total, p.loss, held, rate, hms(since), hms(left),
-                             tty_ ? (done ? "\n" : "") : "\n");
-    std::cerr.flush();
-  }
-
- private:
-  std::uint64_t first_;
-  bool tty_;
-  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now(), last_{};
-  std::uint64_t last_decile_ = ~0ull;
-};
 
 void say(const std::string& s) { std::cerr << "bows: " << s << "\n"; }
 
@@ -162,21 +120,17 @@ void add_train(CLI::App& bows_app) {
                                    "analysis/ first");
   c->callback([o, linear] {
     o->relu = !*linear;
-    ProgressBar bar(0);
-    bool first = true;
-    std::uint64_t first_step = 0;
+    superpose::ProgressBar bar("bows train", "steps");  // core/: the one progress bar
     bows::TrainResult r;
     with_flags({{"data", "--data"}, {"out", "--out"}, {"d", "--d"}, {"batch", "--batch"}, {"steps", "--steps"},
                 {"checkpoint_every", "--checkpoint-every"}, {"force", "--force"}, {"adamw.lr", "--lr"},
                 {"adamw.weight_decay", "--weight-decay"}},
                [&] {
                  r = bows::train(*o, [&](const bows::TrainProgress& p) {
-                   if (first) {
-                     first_step = p.step - 1;
-                     bar = ProgressBar(first_step);
-                     first = false;
-                   }
-                   bar.update(p);
+                   const std::string held =
+                       std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
+                   bar.update(static_cast<long long>(p.step), static_cast<long long>(p.total),
+                              fmt::format("loss {:.4e}{}", p.loss, held));
                  });
                });
     std::cout << fmt::format(

@@ -1,5 +1,5 @@
 // `superpose verify`, `superpose sweep` and `superpose train`: the experiments of issue 3 (library:
-// verify/experiments.cpp, declared in verify/verify.hpp).
+// verify/verify_grid.cpp, verify/sweep.cpp, search/train.cpp).
 #include "apps/cli_support.hpp"
 #include "apps/commands.hpp"
 #include "verify/verify.hpp"
@@ -39,21 +39,6 @@ std::vector<std::string> parse_law_list(const std::string& text) {
   return out;
 }
 
-std::string eta_text(double seconds) {
-  if (seconds < 90) return fmt::format("{:.0f} s", seconds);
-  if (seconds < 5400) return fmt::format("{:.1f} min", seconds / 60);
-  return fmt::format("{:.1f} h", seconds / 3600);
-}
-
-void bar(const char* what, int done, int total, double eta, const std::string& tail) {
-  const int width = 30, fill = total ? width * done / total : width;
-  std::cerr << "\r" << what << " [" << std::string(fill, '#') << std::string(width - fill, '.') << "] " << done << "/"
-            << total << (done < total ? (eta > 0 ? ", about " + eta_text(eta) + " left" : std::string()) : ", done") << tail
-            << "   "
-            << std::flush;
-  if (done == total) std::cerr << "\n";
-}
-
 // ------------------------------------------------------------------------------------------------ verify
 struct VerifyCli {
   std::string d = "2,3,4", n = "8,20", m = "3,5", law = "rademacher,gaussian", p = "1e-6:1e-1:6";
@@ -79,16 +64,15 @@ int run_verify_cli(VerifyCli& c) {
               << "; failures below are planted\n";
   std::vector<VerifyRow> rows;
   bool header = true;
+  auto bar = std::make_shared<ProgressBar>("verify", "points", c.quiet);
   auto on_row = [&](const VerifyRow& r) {
     rows.push_back(r);
     if (c.format == "json") return;
-    if (!c.quiet) std::cerr << "\r" << std::string(100, ' ') << "\r";
+    bar->clear();
     std::cout << render_verify({r}, c.format, header) << std::flush;
     header = false;
   };
-  std::function<void(int, int, double)> progress;
-  if (!c.quiet)
-    progress = [](int done, int total, double eta) { bar("verify", done, total, eta, " points"); };
+  auto progress = [bar](int done, int total, double) { bar->update(done, total); };
   VerifySummary s = run_verify(c.cfg, on_row, progress);
   if (c.format == "json") std::cout << render_verify(rows, "json");
   if (s.resumed) std::cerr << "verify: " << s.resumed << " rows resumed from " << c.out << "\n";
@@ -106,8 +90,8 @@ struct SweepCli {
 };
 
 void run_sweep_cli(SweepCli& c) {
-  std::function<void(int, int, double)> progress;
-  if (!c.quiet) progress = [](int done, int total, double eta) { bar("sweep", done, total, eta, " points"); };
+  ProgressBar bar("sweep", "points", c.quiet);
+  auto progress = [&bar](int done, int total, double) { bar.update(done, total); };
   SweepResult r = run_sweep(c.cfg, progress);
   std::cout << "sweep: d = " << c.cfg.d << ", n = " << c.cfg.n << ", m = " << c.cfg.m << ", law = " << c.cfg.law
             << ", " << r.points.size() << " points in " << fmt::format("{:.1f}", r.seconds) << " s\n"
@@ -125,7 +109,7 @@ void run_sweep_cli(SweepCli& c) {
 // ------------------------------------------------------------------------------------------------ train
 struct TrainCli {
   TrainConfig cfg;
-  std::string p = "1e-4", format = "text";
+  std::string p = "1e-4", format = "text", optimizer = "adam";
   int ref_starts = 8;
   double target_rel = 0;
   bool quiet = false;
@@ -134,6 +118,7 @@ struct TrainCli {
 void run_train_cli(TrainCli& c) {
   check_format(c.format, {"text", "json"});
   c.cfg.p = parse_rational(c.p, "--p");
+  c.cfg.optimizer = parse_train_optimizer(c.optimizer);
   if (!(c.target_rel >= 0 && c.target_rel < 1)) throw InputError("--target-rel: must lie in [0, 1)");
   // Validate everything train_gain checks before the (slower) reference optimum runs.
   {
@@ -146,7 +131,8 @@ void run_train_cli(TrainCli& c) {
   OptimizeOptions o;
   o.starts = c.ref_starts;
   o.seed = c.cfg.seed;
-  if (!c.quiet) o.progress = [](int d, int tot, double) { bar("reference optimum", d, tot, 0, " starts"); };
+  auto bar = std::make_shared<ProgressBar>("reference optimum", "starts", c.quiet);
+  o.progress = [bar](int d, int tot, double) { bar->update(d, tot); };
   const auto t0 = std::chrono::steady_clock::now();
   OptimizeResult ref = optimize_weights(s, c.cfg.p, o);
   const double ref_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -162,13 +148,13 @@ void run_train_cli(TrainCli& c) {
         "\"over_optimum\": {:.17g}, \"over_first_order_limit\": {:.17g}, \"represented\": {}, \"seconds\": {:.3f}, "
         "\"design_defects\": [{}], \"optimum_design_defects\": [{}], \"optimum_seconds\": {:.3f}, "
         "\"target_rel\": {}, \"steps_to_target\": {}, \"seconds_to_target\": {:.4f}}}\n",
-        c.cfg.d, c.cfg.n, c.cfg.m, s.law.name(), c.p, c.cfg.optimizer, c.cfg.steps, c.cfg.lr, t.gain, t.gain_over_p,
+        c.cfg.d, c.cfg.n, c.cfg.m, s.law.name(), c.p, to_string(c.cfg.optimizer), c.cfg.steps, c.cfg.lr, t.gain, t.gain_over_p,
         t.best_gain, opt, t.gain / opt, t.gain / limit, t.geometry.represented, t.seconds,
         fmt::join(t.geometry.design_defects, ", "), fmt::join(ref.geometry.design_defects, ", "), ref_seconds,
         c.target_rel, t.steps_to_target, t.seconds_to_target);
     return;
   }
-  std::cout << "train (" << c.cfg.optimizer << ", lr " << c.cfg.lr << " on gain/p, " << c.cfg.steps
+  std::cout << "train (" << to_string(c.cfg.optimizer) << ", lr " << c.cfg.lr << " on gain/p, " << c.cfg.steps
             << " steps, init scale " << c.cfg.init_scale << "): d = " << c.cfg.d << ", n = " << c.cfg.n
             << ", m = " << c.cfg.m << ", law = " << s.law.name() << ", p = " << c.p << "\n"
             << fmt::format("  final gain      {:.12g}   (gain/p {:.12g}, {:.2f} s)\n", t.gain, t.gain_over_p, t.seconds)
@@ -247,7 +233,7 @@ void register_experiments(CLI::App& app) {
   sc->add_option("--d", sw->cfg.d, "hidden width")->capture_default_str();
   sc->add_option("--n", sw->cfg.n, "number of features")->capture_default_str();
   sc->add_option("--m", sw->cfg.m, "activation power: odd 1..7")->capture_default_str();
-  sc->add_option("--law", sw->cfg.law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
+  sc->add_option("--law", sw->cfg.law, kLawHelp)->capture_default_str();
   sc->add_option("--p-min-factor", sw->cfg.p_min_factor, "smallest p = d^-m * this factor")->capture_default_str();
   sc->add_option("--points", sw->cfg.points, "number of p values (log-spaced, up to p = 1)")->capture_default_str();
   sc->add_option("--out", sw->cfg.out_dir, "output folder")->capture_default_str();
@@ -271,11 +257,11 @@ void register_experiments(CLI::App& app) {
   tc->add_option("--d", tr->cfg.d, "hidden width")->capture_default_str();
   tc->add_option("--n", tr->cfg.n, "number of features")->capture_default_str();
   tc->add_option("--m", tr->cfg.m, "activation power: odd 1..7")->capture_default_str();
-  tc->add_option("--law", tr->cfg.law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
+  tc->add_option("--law", tr->cfg.law, kLawHelp)->capture_default_str();
   tc->add_option("--p", tr->p, "feature probability in (0,1]")->capture_default_str();
   tc->add_option("--steps", tr->cfg.steps, "training steps")->capture_default_str();
   tc->add_option("--lr", tr->cfg.lr, "step size on gain/p")->capture_default_str();
-  tc->add_option("--optimizer", tr->cfg.optimizer, "sgd (plain gradient ascent) or adam")->capture_default_str();
+  tc->add_option("--optimizer", tr->optimizer, "sgd (plain gradient ascent) or adam")->capture_default_str();
   tc->add_option("--init-scale", tr->cfg.init_scale, "initial scale relative to the optimal feature norm")
       ->capture_default_str();
   tc->add_option("--seed", tr->cfg.seed, "random seed")->capture_default_str();

@@ -41,7 +41,7 @@ void run_loss(const LossOptions& o) {
   const Law law = Law::parse(o.law);
   const Rational p_exact = parse_rational(o.p, "--p");
   check_probability(p_exact);
-  if (!o.grad_path.empty()) check_output_file(o.grad_path, "--grad");
+  if (!o.grad_path.empty()) check_output_path(o.grad_path, "--grad");
   Matrix<Rational> Wq = read_matrix(o.weights);
   if (o.layout == "nd") Wq = Matrix<Rational>(Wq.transpose());
   const int d = static_cast<int>(Wq.rows()), n = static_cast<int>(Wq.cols());

@@ -1,7 +1,8 @@
 // `superpose optimize` and `superpose first-order`: optimal weights, certified in MPFR-50.
 #include "apps/cli_support.hpp"
 #include "apps/commands.hpp"
-#include "verify/verify.hpp"
+#include "search/search.hpp"
+#include "theory/theory.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -33,16 +34,14 @@ nlohmann::json starts_json(const std::vector<StartResult>& starts) {
 
 struct OptimizeCli {
   int d = 3, n = 12, m = 3;
-  std::string law = "rademacher", p = "1e-4", init, out, format = "text", algorithm = "lbfgs";
+  std::string law = "gaussian", p = "1e-4", init, out, format = "text", algorithm = "lbfgs";
   OptimizeOptions opt;
   bool quiet = false;
 };
 
-void progress_bar(int done, int total, double best, const char* what) {
-  const int width = 30, fill = total ? width * done / total : width;
-  std::cerr << "\r" << what << " [" << std::string(fill, '#') << std::string(width - fill, '.') << "] " << done << "/"
-            << total << " starts, best " << to_decimal(best, 10) << "   " << std::flush;
-  if (done == total) std::cerr << "\n";
+std::function<void(int, int, double)> start_bar(const char* what, bool quiet) {
+  auto bar = std::make_shared<ProgressBar>(what, "starts", quiet);
+  return [bar](int d, int t, double best) { bar->update(d, t, "best " + to_decimal(best, 10)); };
 }
 
 void run_optimize(OptimizeCli& c) {
@@ -50,31 +49,26 @@ void run_optimize(OptimizeCli& c) {
   Setting s(c.d, c.n, c.m, Law::parse(c.law));
   const Rational p = parse_rational(c.p, "--p");
   check_probability(p);
-  c.opt.algorithm = c.algorithm;
+  c.opt.algorithm = parse_algorithm(c.algorithm);
+  if (!c.out.empty()) check_output_path(c.out, "--out");
   if (!c.init.empty()) {
     Matrix<Rational> Wq = read_matrix(c.init);
     Matrix<double> W(Wq.rows(), Wq.cols());
     for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = from_rational<double>(Wq.data()[k]);
     c.opt.init = W;
   }
-  if (!c.quiet) c.opt.progress = [](int d, int t, double b) { progress_bar(d, t, b, "optimize"); };
+  c.opt.progress = start_bar("optimize", c.quiet);
   OptimizeResult r = optimize_weights(s, p, c.opt);
   const Real50 p50 = from_rational<Real50>(p);
 
   // Bounds at this p and the position of the optimum between the best lower and the proved upper bound.
   std::vector<Bound<Real50>> bounds = closed_form_bounds(s, p50);
-  Real50 best_lower = 0, proved_upper = -1;
-  for (const auto& b : bounds) {
-    if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
-    if (b.side != BoundSide::lower &&
-        (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
-      proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
-  }
+  const BoundPosition pos = bound_position(bounds, r.gain);
+  const Real50 &best_lower = pos.best_lower, &proved_upper = pos.proved_upper, &position = pos.position;
   nlohmann::json jb = nlohmann::json::array();
   for (const auto& b : bounds)
     jb.push_back({{"name", b.name}, {"value", d50(b.value)}, {"status", std::string(to_string(b.status))},
                   {"side", std::string(to_string(b.side))}, {"citation", b.citation}});
-  const Real50 position = proved_upper > best_lower ? Real50((r.gain - best_lower) / (proved_upper - best_lower)) : Real50(0);
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"law", s.law.name()}, {"p", c.p}, {"digits", 50},
                       {"gain", d50(r.gain)}, {"gain_over_p", d50(r.gain / p50)}, {"loss", d50(r.loss)},
                       {"zero_loss", d50(r.zero_loss)}, {"grad_norm", to_decimal(r.grad_norm, 6)},
@@ -123,7 +117,8 @@ void run_first_order(FirstOrderCli& c) {
   check_format(c.format, {"json", "text"});
   check_sizes(c.d, c.n);
   check_power(c.m);
-  c.opt.algorithm = c.algorithm;
+  c.opt.algorithm = parse_algorithm(c.algorithm);
+  if (!c.out.empty()) check_output_path(c.out, "--out");
   const Rational fstar = f_star(c.d, c.m);
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"f_star", fstar.str()},
                       {"f_star_decimal", rational_to_decimal(fstar, 50)}};
@@ -134,7 +129,7 @@ void run_first_order(FirstOrderCli& c) {
     });
     j["min_n"] = found;
   }
-  if (!c.quiet) c.opt.progress = [](int d, int t, double b) { progress_bar(d, t, b, "first-order"); };
+  c.opt.progress = start_bar("first-order", c.quiet);
   FirstOrderResult r = optimize_first_order(c.d, c.n, c.m, c.opt);
   j["value"] = d50(r.value);
   j["ratio_to_f_star"] = d50(r.ratio_to_fstar);
@@ -187,7 +182,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--d", c->d, "hidden width")->capture_default_str();
   cmd->add_option("--n", c->n, "number of features")->capture_default_str();
   cmd->add_option("--m", c->m, "activation power: odd 1..7")->capture_default_str();
-  cmd->add_option("--law", c->law, "rademacher, gaussian, uniform, laplace, discrete:v1:w1,...")->capture_default_str();
+  cmd->add_option("--law", c->law, kLawHelp)->capture_default_str();
   cmd->add_option("--p", c->p, "feature probability in (0,1] (decimal or fraction, read exactly)")->capture_default_str();
   cmd->add_option("--init", c->init, "a d x n starting W: CSV, or .npy (float64)");
   cmd->add_option("--out", c->out, "write the polished W to this file: CSV (50 digits), or float64 .npy if it ends in .npy");

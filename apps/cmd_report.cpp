@@ -27,10 +27,10 @@ void register_report(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(2, 200));
   cmd->callback([cfg]() {
-    std::string path = write_report(*cfg, [](int done, int total, const std::string& what) {
-      std::cerr << "\rreport: [" << done << "/" << total << "] " << what << "          " << std::flush;
+    ProgressBar bar("report", "steps");
+    std::string path = write_report(*cfg, [&bar](int done, int total, const std::string& what) {
+      bar.update(done, total, what);
     });
-    std::cerr << "\n";
     std::cout << "wrote " << path << "\n";
   });
 }

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
       "arXiv 2606.18538) and Bag-of-Words Superposition (Prieto et al., ICLR 2026).\n"
       "Notation: n features, d hidden width, m odd activation power, p feature probability, mu the input law.\n"
       "Run `superpose COMMAND --help` for a command's options; docs/cli.md has examples."};
+  app.set_version_flag("--version", superpose::version_string());
   app.require_subcommand(1);
   superpose::cli::register_loss(app);
   superpose::cli::register_bounds(app);
@@ -26,12 +27,17 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "superpose: error: " << e.what() << " (see --help)\n";
     return 2;
   } catch (const superpose::InputError& e) {
     std::cerr << "superpose: error: " << e.what() << "\n";
     return 2;
+  } catch (const superpose::ToolError& e) {
+    std::cerr << "superpose: error: " << e.what() << "\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "superpose: internal error: " << e.what() << "\n";
     return 1;

@@ -1,7 +1,7 @@
 // Optimisers and experiments (issue 3, "Performance"): Google Benchmark programs, never timed tests.
 //   first-order to F*(3,3) = 7 to 1e-9 from the default starts (counter: ratio − 1 reached);
 //   optimize at d = 10, n = 1000 (m = 3, gaussian, p = 1e-3) with a bounded evaluation budget;
-//   fast_gain against the engine at n = 6000 (the sweep's inner loop).
+//   the engine at n = 6000 (the sweep's inner loop).
 // Run: ./build/bench/bench_optimize --benchmark_min_time=1   (figures: docs/performance.md)
 #include "verify/verify.hpp"
 
@@ -59,13 +59,6 @@ void BM_engine_gain_grad(benchmark::State& state) {
 }
 BENCHMARK(BM_engine_gain_grad)->Arg(1000)->Arg(6000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-void BM_fast_gain_grad(benchmark::State& state) {
-  const Matrix<double> W = random_w(10, static_cast<int>(state.range(0)));
-  const Law law = Law::parse("gaussian");
-  Matrix<double> G;
-  for (auto _ : state) benchmark::DoNotOptimize(fast_gain(W, 3, law, 1e-3, &G, static_cast<int>(state.range(1))));
-}
-BENCHMARK(BM_fast_gain_grad)->Args({1000, 1})->Args({6000, 1})->Args({6000, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

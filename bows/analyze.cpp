@@ -1,7 +1,7 @@
 // superpose/bows: analyses of trained BOWS models (code: text_bows/plots.py, validation_vs_singleword_r2.py; the
 // scores are ours, bows.md §4.3). Contract in bows/bows.hpp.
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <Eigen/Eigenvalues>
 #include <fmt/format.h>
@@ -772,20 +772,7 @@ void run_gnuplot(const std::string& dir, const std::string& name, const std::str
                     "set terminal pngcairo size 1400,728 enhanced font 'sans,11'\nset output '{0}.png'\n{1}\n"
                     "set output\n",
                     name, body);
-  write_file_atomic((fs::path(dir) / (name + ".gp")).string(), gp);
-  const std::string cmd =
-      fmt::format("cd '{}' && gnuplot '{}.gp' > '{}.gnuplot.log' 2>&1", dir, name, name);
-  const int status = std::system(cmd.c_str());
-  if (status == 0) return;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    throw InputError(fmt::format("gnuplot is not installed (needed for {}.svg/.png): install gnuplot-nox, or pass "
-                                 "--no-plot",
-                                 name));
-  std::ifstream log(fs::path(dir) / (name + ".gnuplot.log"));
-  std::string line, first;
-  while (std::getline(log, line))
-    if (first.empty() && line.find_first_not_of(" \t^") != std::string::npos) first = line;
-  throw InputError(fmt::format("gnuplot failed on {}.gp: {}", name, first.empty() ? "(no message)" : first));
+  superpose::run_gnuplot(dir, name, gp);
 }
 
 namespace {

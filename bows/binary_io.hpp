@@ -2,7 +2,7 @@
 // version), the JSON header's byte length as 8 little-endian bytes, the JSON header, then raw little-endian arrays.
 #pragma once
 
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 // superpose/bows: corpus readers and the tokeniser (code: text_bows/make_dataset.py). Contract in bows/bows.hpp.
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 // Contract in bows/bows.hpp.
 #include "bows/binary_io.hpp"
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 

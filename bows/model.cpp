@@ -3,7 +3,7 @@
 #include "bows/binary_io.hpp"
 #include "bows/bows.hpp"
 #include "bows/kernels.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // superpose/bows: synthetic BOWS (code: synthetic_bows/utils.py, train_autoencoders.py). Contract in bows.hpp.
 #include "bows/bows.hpp"
-#include "numerics/numerics.hpp"
+#include "core/core.hpp"
 
 #include <fmt/format.h>
 

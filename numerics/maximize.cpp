@@ -11,14 +11,19 @@ namespace superpose {
 
 namespace {
 
-nlopt::algorithm to_nlopt(const std::string& name) {
-  if (name == "lbfgs") return nlopt::LD_LBFGS;
-  if (name == "mma") return nlopt::LD_MMA;
-  if (name == "slsqp") return nlopt::LD_SLSQP;
-  if (name == "bobyqa") return nlopt::LN_BOBYQA;
-  if (name == "mlsl") return nlopt::G_MLSL_LDS;
-  throw InputError("--algorithm: unknown algorithm '" + name + "' (accepted: lbfgs, mma, slsqp, bobyqa, mlsl)");
+nlopt::algorithm to_nlopt(Algorithm a) {
+  switch (a) {
+    case Algorithm::lbfgs: return nlopt::LD_LBFGS;
+    case Algorithm::mma: return nlopt::LD_MMA;
+    case Algorithm::slsqp: return nlopt::LD_SLSQP;
+    case Algorithm::bobyqa: return nlopt::LN_BOBYQA;
+    case Algorithm::mlsl: return nlopt::G_MLSL_LDS;
+  }
+  return nlopt::LD_LBFGS;
 }
+
+constexpr Algorithm kAlgorithms[] = {Algorithm::lbfgs, Algorithm::mma, Algorithm::slsqp, Algorithm::bobyqa,
+                                     Algorithm::mlsl};
 
 std::string result_name(nlopt::result r) {
   switch (r) {
@@ -57,7 +62,23 @@ double call(const std::vector<double>& x, std::vector<double>& grad, void* data)
 
 }  // namespace
 
-void check_algorithm(const std::string& name) { (void)to_nlopt(name); }
+std::string_view to_string(Algorithm a) {
+  switch (a) {
+    case Algorithm::lbfgs: return "lbfgs";
+    case Algorithm::mma: return "mma";
+    case Algorithm::slsqp: return "slsqp";
+    case Algorithm::bobyqa: return "bobyqa";
+    case Algorithm::mlsl: return "mlsl";
+  }
+  return "?";
+}
+
+Algorithm parse_algorithm(std::string_view name, std::string_view flag) {
+  for (Algorithm a : kAlgorithms)
+    if (name == to_string(a)) return a;
+  throw InputError(std::string(flag) + ": unknown algorithm '" + std::string(name) +
+                   "' (accepted: lbfgs, mma, slsqp, bobyqa, mlsl)");
+}
 
 MaximizeResult maximize(const Objective& f, std::vector<double> x0, const MaximizeOptions& opt) {
   const nlopt::algorithm alg = to_nlopt(opt.algorithm);

@@ -1,4 +1,4 @@
-// Implementation of numerics/numerics.hpp: parsing, formatting and file output.
+// Implementation of numerics/numerics.hpp: parsing, formatting, CSV matrices and the p-grid grammar.
 #include "numerics/numerics.hpp"
 
 #include <algorithm>
@@ -14,13 +14,6 @@
 namespace superpose {
 
 namespace {
-
-std::string trim(std::string_view s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return std::string(s.substr(a, b - a));
-}
 
 [[noreturn]] void bad_number(std::string_view text, std::string_view what) {
   throw InputError(std::string(what) + ": '" + std::string(text) +
@@ -197,32 +190,6 @@ std::string rational_to_decimal(const Rational& x, int digits) {
   return format_mpfr(Real100(x), digits);
 }
 
-void ensure_directory(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) throw InputError("cannot create folder '" + path + "': " + ec.message());
-}
-
-void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError("cannot write '" + path + "' (folder missing or not writable)");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::filesystem::remove(tmp);
-      throw InputError("cannot write '" + path + "' (write failed)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw InputError("cannot write '" + path + "': " + ec.message());
-  }
-}
-
 Matrix<Rational> read_matrix_csv(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError("weights: cannot open '" + path + "' (expected a CSV file of d lines with n numbers)");
@@ -269,15 +236,37 @@ template std::string matrix_to_csv<Real50>(const Matrix<Real50>&, int);
 template std::string matrix_to_csv<Real100>(const Matrix<Real100>&, int);
 template std::string matrix_to_csv<Rational>(const Matrix<Rational>&, int);
 
-std::vector<std::string> split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == sep) {
-      out.emplace_back(text.substr(start, i - start));
-      start = i + 1;
+std::vector<GridP> parse_p_grid(const std::string& spec, const std::string& flag) {
+  auto exact = [&](const std::string& text) { return GridP{trim(text), parse_rational(text, flag)}; };
+  std::vector<GridP> out;
+  const auto parts = split(spec, ':');
+  if (parts.size() == 3) {
+    GridP lo = exact(parts[0]), hi = exact(parts[1]);
+    // Ends in the same 12-digit style as the interior when that is the same exact number.
+    for (GridP* e : {&lo, &hi}) {
+      const std::string t = to_decimal(from_rational<Real50>(e->value), 12);
+      if (e->value > 0 && parse_rational(t, flag) == e->value) e->text = t;
     }
+    const Rational cnt = parse_rational(parts[2], flag + " count");
+    if (denominator(cnt) != 1 || cnt < 2 || cnt > kMaxGridCount)
+      throw InputError(flag + ": in lo:hi:count the count must be an integer in 2.." + std::to_string(kMaxGridCount) +
+                       " (got '" + spec + "')");
+    if (!(lo.value > 0 && lo.value < hi.value && hi.value <= 1))
+      throw InputError(flag + ": lo:hi:count needs 0 < lo < hi <= 1 (got '" + spec + "')");
+    const int count = static_cast<int>(numerator(cnt));
+    const Real50 a = log(from_rational<Real50>(lo.value)), b = log(from_rational<Real50>(hi.value));
+    out.push_back(lo);
+    for (int i = 1; i + 1 < count; ++i)
+      out.push_back(exact(to_decimal(Real50(exp(a + (b - a) * Real50(i) / Real50(count - 1))), 12)));
+    out.push_back(hi);
+  } else if (parts.size() == 1) {
+    for (const std::string& item : split(spec, ',')) out.push_back(exact(item));
+  } else {
+    throw InputError(flag + ": '" + spec + "' is not a value, a comma list, or lo:hi:count");
   }
+  for (const GridP& p : out)
+    if (!(p.value > 0 && p.value <= 1))
+      throw InputError(flag + ": every feature probability must lie in (0, 1] (got '" + p.text + "')");
   return out;
 }
 

@@ -1,4 +1,6 @@
-// superpose/numerics: scalar types, exact parsing, decimal formatting and file output shared by every module.
+// superpose/numerics: numerical machinery that knows no model: scalar types, exact parsing, decimal formatting,
+// CSV matrices, the one p-grid grammar, the NLopt adapter (numerics/maximize.cpp) and the MPFR-50 Newton polish
+// (numerics/polish.cpp). Depends on core/ (errors, files) only.
 //
 // Contract
 // --------
@@ -9,9 +11,13 @@
 // * Parsing. Numbers on the command line and in weight files are parsed as exact rationals first ("0.1" is 1/10,
 //   "3/7" is 3/7, "1e-6" is 1/1000000) and only then converted to the working type, so a 50-digit run sees the
 //   decimal the user typed, not its double rounding.
-// * Errors. Bad user input throws `InputError` with a one-line message naming the problem and what is accepted;
-//   the CLI turns it into exit code 2.
+// * Errors. Bad user input throws `InputError` (core/core.hpp) with a one-line message naming the problem and
+//   what is accepted; the CLI turns it into exit code 2.
+// * Determinism. Everything here is deterministic; NLopt's local algorithms are, and MLSL uses its own fixed
+//   low-discrepancy sequence.
 #pragma once
+
+#include "core/core.hpp"
 
 #include <boost/multiprecision/eigen.hpp>
 #include <boost/multiprecision/gmp.hpp>
@@ -48,12 +54,6 @@ template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-
-/// Thrown for bad user input (a flag's value, a file's content). `what()` is one line that names the problem and
-/// the accepted values. The CLI reports it and exits with code 2.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// Trait: true for the exact type `Rational`.
 template <class T>
@@ -97,14 +97,6 @@ int interval_compare(const Interval& x, const Rational& q);
 /// Decimal approximation of a rational with `digits` significant digits (for tables that show exact values).
 std::string rational_to_decimal(const Rational& x, int digits);
 
-/// Writes `content` to `path` atomically: it is written to "path.tmp" in the same folder, flushed, then renamed.
-/// A reader never sees a half-written file; on failure nothing is left at `path`. Throws InputError if the
-/// folder cannot be written (the message names the path).
-void write_file_atomic(const std::string& path, const std::string& content);
-
-/// Creates a folder and its parents if missing. Throws InputError if that fails.
-void ensure_directory(const std::string& path);
-
 /// Reads a weight file: d lines of n comma-separated numbers (blank lines and lines starting with '#' are
 /// skipped), each parsed exactly by parse_rational. Returns W as a d×n exact matrix. Throws InputError naming the
 /// file, line and column for: a missing/unreadable file, an empty file, a non-number (text, nan, inf), or rows of
@@ -138,19 +130,42 @@ template <class T>
 std::string matrix_to_csv(const Matrix<T>& M, int digits);
 
 // ---------------------------------------------------------------------------------------------------------
+// The p-grid grammar (every command that takes a list of feature probabilities: bounds, verify, sweep, report)
+// ---------------------------------------------------------------------------------------------------------
+
+/// A feature probability as the decimal text that defines it and its exact value (that text, read exactly).
+struct GridP {
+  std::string text;
+  Rational value;
+};
+
+/// Largest count accepted in "lo:hi:count".
+inline constexpr int kMaxGridCount = 100000;
+
+/// Parses a p list: "v", "v1,v2,..." (each read exactly by parse_rational) or "lo:hi:count" (count log-spaced
+/// values from lo to hi inclusive; lo and hi are kept exactly, each interior value is exp(log lo + i/(count−1)·
+/// log(hi/lo)) in MPFR-50 rounded to 12 significant digits, and that decimal is read exactly, so every p is an
+/// exact rational with a short, reproducible decimal). Ends are shown in the same 12-digit style when that is the
+/// same number. Throws InputError naming `flag` on bad syntax, a count outside 2..kMaxGridCount, or a value outside
+/// (0, 1]. Cost O(count) MPFR-50 operations.
+std::vector<GridP> parse_p_grid(const std::string& spec, const std::string& flag);
+
+// ---------------------------------------------------------------------------------------------------------
 // Local maximisation in double (NLopt C++ API)
 // ---------------------------------------------------------------------------------------------------------
 
 /// f(x, grad) returns the objective at x and, when grad is non-empty, writes ∂f/∂x into it (same length as x).
 using Objective = std::function<double(const std::vector<double>& x, std::vector<double>& grad)>;
 
-/// NLopt algorithms offered to users: "lbfgs" (LD_LBFGS), "mma" (LD_MMA), "slsqp" (LD_SLSQP),
-/// "bobyqa" (LN_BOBYQA, derivative-free), "mlsl" (G_MLSL_LDS global multistart with LD_LBFGS local searches;
-/// needs finite box bounds). Throws InputError for any other name.
-void check_algorithm(const std::string& name);
+/// NLopt algorithms offered to users: lbfgs (LD_LBFGS), mma (LD_MMA), slsqp (LD_SLSQP), bobyqa (LN_BOBYQA,
+/// derivative-free), mlsl (G_MLSL_LDS global multistart with LD_LBFGS local searches; needs finite box bounds).
+enum class Algorithm { lbfgs, mma, slsqp, bobyqa, mlsl };
+/// Reads an algorithm name ("lbfgs", ...). Throws InputError naming `flag` and the accepted names otherwise.
+Algorithm parse_algorithm(std::string_view name, std::string_view flag = "--algorithm");
+std::string_view to_string(Algorithm a);  // "lbfgs", "mma", "slsqp", "bobyqa", "mlsl"
 
 struct MaximizeOptions {
-  std::string algorithm = "lbfgs";
+  Algorithm algorithm = Algorithm::lbfgs;
   double ftol_rel = 1e-14;
   double xtol_rel = 1e-12;
   int max_evals = 20000;
@@ -170,10 +185,30 @@ struct MaximizeResult {
 };
 
 /// Maximises f from x0 with NLopt (double precision only; NLopt has no multiprecision). Never throws for an
-/// NLopt failure: it is reported in the result. Throws InputError for an unknown algorithm.
+/// NLopt failure: it is reported in the result. Cost: at most opt.max_evals calls of f.
 MaximizeResult maximize(const Objective& f, std::vector<double> x0, const MaximizeOptions& opt);
 
-/// Splits `text` at `sep`, keeping empty fields.
-std::vector<std::string> split(std::string_view text, char sep);
+// ---------------------------------------------------------------------------------------------------------
+// Newton polish in MPFR-50 (numerics/polish.cpp: the only translation unit with an Eigen decomposition on Real50)
+// ---------------------------------------------------------------------------------------------------------
+
+/// f(W, grad) returns the objective at W and writes ∂f/∂W (same shape) into grad.
+using Real50Objective = std::function<Real50(const Matrix<Real50>& W, Matrix<Real50>& grad)>;
+
+struct PolishOutcome {
+  Matrix<Real50> W;
+  Real50 value;
+  Real50 grad_norm;  // Frobenius norm of ∂f/∂W at W
+  int steps = 0;
+  bool converged = false;
+  std::string note;
+};
+
+/// Maximises f near W (any shape, P entries) by Newton steps: Hessian by central differences of the analytic
+/// gradient (step 1e-20 relative), symmetrised, inverted on its eigenvalues with |λ| > 1e-10·max|λ| (this drops
+/// gauge directions such as W → QW). The step length is halved (up to 12 times) until it lowers the gradient norm
+/// without lowering f by more than 1e-40 relative. Stops when ‖∇f‖ < target or after max_steps.
+/// Cost per step: 2P+1 calls of f and one P×P symmetric eigendecomposition in MPFR-50. Never throws by itself.
+PolishOutcome newton_polish(const Real50Objective& f, Matrix<Real50> W, const Real50& target, int max_steps);
 
 }  // namespace superpose

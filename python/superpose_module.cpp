@@ -10,6 +10,7 @@
 // * Scalars of the wide types cross the boundary as decimal strings (to_decimal with the type's digits; exact
 //   rationals as "num/den"); matrices of doubles as numpy float64 arrays of shape (rows, cols), C order.
 #include "theory/theory.hpp"
+#include "search/search.hpp"
 #include "verify/verify.hpp"
 #ifdef SUPERPOSE_WITH_BOWS
 #include "bows/bows.hpp"
@@ -110,7 +111,7 @@ Rational probability(const std::string& p) {
 struct Interrupted {};
 
 /// Reacquires the GIL and runs the signal handlers; throws Interrupted if one raised (Ctrl-C).
-[[maybe_unused]] void check_signals() {
+void check_signals() {
   py::gil_scoped_acquire gil;
   if (PyErr_CheckSignals() != 0) throw Interrupted{};
 }
@@ -232,6 +233,190 @@ py::list py_bounds(int d, int n, int m, const std::string& law_spec, const std::
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// optimize, sweep, verify (search/search.hpp, verify/verify.hpp)
+// ---------------------------------------------------------------------------------------------------------
+
+py::dict geometry_dict(const Geometry& g) {
+  py::dict out;
+  out["eigenvalues"] = g.eigenvalues;
+  out["norms"] = g.norms;
+  out["represented"] = g.represented;
+  out["dimensionality"] = g.dimensionality;
+  out["max_cos"] = g.max_cos;
+  out["design_defects"] = g.design_defects;
+  return out;
+}
+
+py::dict py_optimize(int d, int n, int m, const std::string& law_spec, const std::string& p_text, std::uint64_t seed,
+                     int starts, const std::string& algorithm, int max_evals, const py::object& init, bool polish,
+                     int polish_max_params) {
+  const Setting s(d, n, m, Law::parse(law_spec));
+  const Rational p = probability(p_text);
+  if (starts < 1) throw InputError("starts: must be at least 1");
+  if (max_evals < 1) throw InputError("max_evals: must be at least 1");
+  OptimizeOptions opt;
+  opt.starts = starts;
+  opt.seed = seed;
+  opt.algorithm = parse_algorithm(algorithm, "algorithm");
+  opt.max_evals = max_evals;
+  opt.polish = polish;
+  opt.polish_max_params = polish_max_params;
+  if (!init.is_none()) {
+    Matrix<double> W0 = matrix_from_array(init.cast<py::array_t<double, py::array::forcecast>>());
+    if (W0.rows() != d || W0.cols() != n)
+      throw InputError("init: W has shape (" + std::to_string(W0.rows()) + ", " + std::to_string(W0.cols()) +
+                       "), expected (d, n) = (" + std::to_string(d) + ", " + std::to_string(n) + ")");
+    opt.init = W0;
+  }
+  opt.progress = [](int, int, double) { check_signals(); };
+  const Real50 p50 = from_rational<Real50>(p);
+  struct Out {
+    OptimizeResult r;
+    std::vector<Bound<Real50>> bounds;
+    BoundPosition pos;
+  };
+  const Out o = without_gil([&] {
+    Out x{optimize_weights(s, p, opt), {}, {}};
+    x.bounds = closed_form_bounds(s, p50);
+    x.pos = bound_position(x.bounds, x.r.gain);
+    return x;
+  });
+  py::dict out;
+  out["W"] = array_from_matrix(o.r.W50);
+  out["W_double"] = array_from_matrix(o.r.W);
+  out["gain"] = scalar(o.r.gain);
+  out["gain_over_p"] = scalar(Real50(o.r.gain / p50));
+  out["loss"] = scalar(o.r.loss);
+  out["zero_loss"] = scalar(o.r.zero_loss);
+  out["grad_norm"] = scalar(o.r.grad_norm);
+  out["gain_double"] = o.r.gain_double;
+  out["grad_norm_double"] = o.r.grad_norm_double;
+  out["polished"] = o.r.polished;
+  out["newton_steps"] = o.r.newton_steps;
+  out["polish_note"] = o.r.polish_note;
+  py::list st;
+  for (const StartResult& x : o.r.starts) {
+    py::dict r;
+    r["kind"] = x.kind;
+    r["start_gain_over_p"] = x.start_gain;
+    r["gain_over_p"] = x.gain;
+    r["evals"] = x.evals;
+    r["status"] = x.status;
+    r["ok"] = x.ok;
+    st.append(r);
+  }
+  out["starts"] = st;
+  out["geometry"] = geometry_dict(o.r.geometry);
+  py::list bl;
+  for (const auto& b : o.bounds) bl.append(bound_dict(b));
+  out["bounds"] = bl;
+  out["best_lower"] = scalar(o.pos.best_lower);
+  out["proved_upper"] = scalar(o.pos.proved_upper);
+  out["position"] = scalar(o.pos.position);
+  return out;
+}
+
+py::list py_sweep(int d, int n, int m, const std::string& law, double p_min_factor, int points,
+                  const std::string& out_dir, std::uint64_t seed, int max_evals, bool with_train, int train_steps) {
+  SweepConfig cfg;
+  cfg.d = d;
+  cfg.n = n;
+  cfg.m = m;
+  cfg.law = law;
+  cfg.p_min_factor = p_min_factor;
+  cfg.points = points;
+  cfg.out_dir = out_dir;
+  cfg.seed = seed;
+  cfg.max_evals = max_evals;
+  cfg.with_train = with_train;
+  cfg.train_steps = train_steps;
+  const SweepResult r = without_gil([&] { return run_sweep(cfg, [](int, int, double) { check_signals(); }); });
+  py::list rows;
+  for (const SweepPoint& x : r.points) {
+    py::dict o;
+    o["p"] = x.p;
+    o["p_value"] = x.p_value;
+    o["gain"] = x.gain;
+    o["log_d_p"] = x.log_d_p;
+    o["log_d_gain"] = x.log_d_gain;
+    o["slope"] = x.slope;
+    o["first_order_limit"] = x.first_order_limit;
+    o["tensor_rank_upper"] = x.tensor_rank_upper;
+    o["represented"] = x.represented;
+    o["evals"] = x.evals;
+    o["start"] = x.start;
+    if (with_train) o["train_gain"] = x.train_gain;
+    o["seconds"] = x.seconds;
+    rows.append(o);
+  }
+  return rows;
+}
+
+py::list py_verify(const std::vector<int>& d_values, const std::vector<int>& n_values, const std::vector<int>& m_values,
+                   const std::vector<std::string>& laws, const std::string& p_spec, int starts, std::uint64_t seed,
+                   int max_evals, int jobs, const std::string& out_jsonl, bool resume, const std::string& cert_dir) {
+  VerifyConfig cfg;
+  cfg.d_values = d_values;
+  cfg.n_values = n_values;
+  cfg.m_values = m_values;
+  cfg.laws = laws;
+  cfg.p_spec = p_spec;
+  cfg.starts = starts;
+  cfg.seed = seed;
+  cfg.max_evals = max_evals;
+  cfg.jobs = jobs;
+  cfg.out_jsonl = out_jsonl;
+  cfg.resume = resume;
+  cfg.cert_dir = cert_dir;
+  std::vector<VerifyRow> rows;
+  without_gil([&] {
+    return run_verify(cfg, [&](const VerifyRow& r) { rows.push_back(r); },
+                      [](int, int, double) { check_signals(); });
+  });
+  py::list out;
+  for (const VerifyRow& r : rows) {
+    py::dict o;
+    o["index"] = r.index;
+    o["d"] = r.d;
+    o["n"] = r.n;
+    o["m"] = r.m;
+    o["law"] = r.law;
+    o["p"] = r.p;
+    o["regime"] = r.regime;
+    o["gain"] = r.gain;
+    o["gain_over_p"] = r.gain_over_p;
+    o["grad_norm"] = r.grad_norm;
+    o["polished"] = r.polished;
+    o["represented"] = r.represented;
+    py::list checks;
+    for (const VerifyCheck& c : r.checks) {
+      py::dict k;
+      k["name"] = c.name;
+      k["status"] = c.status;
+      k["ratio"] = c.ratio;
+      k["detail"] = c.detail;
+      checks.append(k);
+    }
+    o["checks"] = checks;
+    o["over_first_order_limit"] = r.over_first_order_limit;
+    o["over_followup_upper"] = r.over_followup_upper;
+    o["over_order_lower"] = r.over_order_lower;
+    o["over_order_upper"] = r.over_order_upper;
+    o["pass"] = r.pass;
+    o["certificate"] = r.certificate;
+    o["exact_gain"] = r.exact_gain;
+    out.append(o);
+  }
+  return out;
+}
+
+py::dict py_geometry(const py::array_t<double, py::array::forcecast>& W, int m) {
+  const Matrix<double> Wd = matrix_from_array(W);
+  const Geometry g = without_gil([&] { return geometry(Wd, m); });
+  return geometry_dict(g);
+}
+
 #ifdef SUPERPOSE_WITH_BOWS
 // ---------------------------------------------------------------------------------------------------------
 // BOWS
@@ -300,6 +485,16 @@ PYBIND11_MODULE(_core, mod) {
 #ifdef SUPERPOSE_WITH_BOWS
   mod.def("_bows_load_run", &py_bows_load_run, py::arg("run"), py::arg("data"));
 #endif
+  mod.def("_optimize", &py_optimize, py::arg("d"), py::arg("n"), py::arg("m"), py::arg("law"), py::arg("p"),
+          py::arg("seed"), py::arg("starts"), py::arg("algorithm"), py::arg("max_evals"), py::arg("init"),
+          py::arg("polish"), py::arg("polish_max_params"));
+  mod.def("_sweep", &py_sweep, py::arg("d"), py::arg("n"), py::arg("m"), py::arg("law"), py::arg("p_min_factor"),
+          py::arg("points"), py::arg("out_dir"), py::arg("seed"), py::arg("max_evals"), py::arg("with_train"),
+          py::arg("train_steps"));
+  mod.def("_verify", &py_verify, py::arg("d_values"), py::arg("n_values"), py::arg("m_values"), py::arg("laws"),
+          py::arg("p_spec"), py::arg("starts"), py::arg("seed"), py::arg("max_evals"), py::arg("jobs"),
+          py::arg("out_jsonl"), py::arg("resume"), py::arg("cert_dir"));
+  mod.def("_geometry", &py_geometry, py::arg("W"), py::arg("m"));
   mod.def("_f_star", [](int d, int m) { return fraction(f_star(d, m)); }, py::arg("d"), py::arg("m"));
   mod.def("_regime", [](int d, int m, const std::string& p) { return regime(d, m, from_rational<Real50>(probability(p))); },
           py::arg("d"), py::arg("m"), py::arg("p"));

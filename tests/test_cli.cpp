@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(loss_reads_the_pytorch_layout) {
   BOOST_TEST(c.code == 0);
   BOOST_TEST(c.err.find("--layout nd") != std::string::npos);
   expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --layout xy", "accepted: dn");
-  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --grad /dev/null", "special file");
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --grad /dev/null", "is a");
   expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --grad nodir/G.csv", "does not exist");
 }
 

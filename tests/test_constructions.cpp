@@ -61,12 +61,13 @@ BOOST_AUTO_TEST_CASE(unsuperposed_construction_meets_the_closed_form) {
 }
 
 BOOST_AUTO_TEST_CASE(p_grid_parsing) {
-  auto g = parse_p_grid<double>("1e-4:1:5");
+  std::vector<double> g;
+  for (const GridP& p : parse_p_grid("1e-4:1:5", "--p")) g.push_back(from_rational<double>(p.value));
   BOOST_REQUIRE(g.size() == 5);
   BOOST_TEST(g[0] == 1e-4);
   BOOST_TEST(g[2] == 1e-2, boost::test_tools::tolerance(1e-14));
   BOOST_TEST(g[4] == 1.0);
-  BOOST_TEST(parse_p_grid<double>("0.1,3/7").at(1) == 3.0 / 7.0);
-  BOOST_CHECK_THROW(parse_p_grid<double>("0.1:0.01:3"), InputError);
-  BOOST_CHECK_THROW(parse_p_grid<double>("0.1,0"), InputError);
+  BOOST_TEST(parse_p_grid("0.1,3/7", "--p").at(1).value == Rational(3, 7));
+  BOOST_CHECK_THROW(parse_p_grid("0.1:0.01:3", "--p"), InputError);
+  BOOST_CHECK_THROW(parse_p_grid("0.1,0", "--p"), InputError);
 }

@@ -74,9 +74,9 @@ BOOST_AUTO_TEST_CASE(polish_reaches_1e_30_in_mpfr) {
 BOOST_AUTO_TEST_CASE(bad_arguments_throw_input_error) {
   Setting s(2, 4, 3, Law::parse("gaussian"));
   OptimizeOptions opt;
-  opt.algorithm = "newton";
-  BOOST_CHECK_THROW(optimize_weights(s, Rational(1, 10), opt), InputError);
-  opt.algorithm = "lbfgs";
+  BOOST_CHECK_THROW(parse_algorithm("newton"), InputError);
+  BOOST_TEST((parse_algorithm("mlsl") == Algorithm::mlsl));
+  opt.algorithm = Algorithm::lbfgs;
   opt.init = Matrix<double>::Zero(3, 4);
   BOOST_CHECK_THROW(optimize_weights(s, Rational(1, 10), opt), InputError);
   opt.init.reset();

@@ -104,7 +104,7 @@ template <class T>
 Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
   check_probability(p);
   const T value = p * from_rational<T>(s.law.c_mu(s.m) * f_star(s.d, s.m));
-  if (s.law.name() == "laplace")
+  if (s.law.kind() == Law::Kind::laplace)
     return make<T>("first_order_limit", value, BoundStatus::conjecture, BoundSide::limit,
                    "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
                    "NOT an upper bound for laplace at finite p (Prop. 5.7)");
@@ -193,5 +193,18 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
 SUPERPOSE_INSTANTIATE_BOUNDS(double)
 SUPERPOSE_INSTANTIATE_BOUNDS(Real50)
 SUPERPOSE_INSTANTIATE_BOUNDS(Real100)
+
+BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Real50& gain) {
+  Real50 best_lower = 0, proved_upper = -1;
+  for (const auto& b : bounds) {
+    if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
+    if (b.side != BoundSide::lower &&
+        (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
+      proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
+  }
+  const Real50 position =
+      proved_upper > best_lower ? Real50((gain - best_lower) / (proved_upper - best_lower)) : Real50(0);
+  return {best_lower, proved_upper, position};
+}
 
 }  // namespace superpose

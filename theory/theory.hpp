@@ -24,6 +24,7 @@
 #include "numerics/numerics.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <string_view>
@@ -48,6 +49,9 @@ namespace superpose {
 /// Strong log-concavity (Theorem 2.2, part 2 of the paper): gaussian only among these.
 class Law {
  public:
+  /// The family of the law; compare kinds, never names.
+  enum class Kind { rademacher, gaussian, uniform, laplace, discrete };
+
   /// Parses a spec. Throws InputError for an unknown name, an empty or asymmetric discrete list, a weight ≤ 0,
   /// a malformed number, or a degenerate law (μ₂ = 0).
   static Law parse(std::string_view spec);
@@ -62,13 +66,14 @@ class Law {
   Rational c_mu(int m) const;
 
   /// True for the standard Gaussian (the only strongly log-concave law among the named ones).
+  Kind kind() const { return kind_; }
+
   bool strongly_log_concave() const { return kind_ == Kind::gaussian; }
 
   /// Atoms (value, probability) of a discrete or Rademacher law after symmetrisation; empty for continuous laws.
   const std::vector<std::pair<Rational, Rational>>& atoms() const { return atoms_; }
 
  private:
-  enum class Kind { rademacher, gaussian, uniform, laplace, discrete };
   Kind kind_ = Kind::rademacher;
   std::string name_;
   std::vector<std::pair<Rational, Rational>> atoms_;
@@ -308,5 +313,72 @@ template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p); 
 /// theorem_2_2_upper_order, followup_upper (m ≥ 3 only).
 template <class T>
 std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);
+
+/// Where a gain lies between the bounds of a table: best_lower = the largest construction value (side lower or
+/// exact; 0 if none), proved_upper = the smallest proved upper bound (status proved-in-paper or proved-here, side
+/// upper or exact; −1 if none), position = (gain − best_lower)/(proved_upper − best_lower) (0 when that gap is not
+/// positive). Used by `superpose optimize` and the Python module's optimize().
+struct BoundPosition {
+  Real50 best_lower, proved_upper, position;
+};
+BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Real50& gain);
+
+// ---------------------------------------------------------------------------------------------------------
+// Constructions (docs/theory.md §6; theory/constructions.cpp)
+// ---------------------------------------------------------------------------------------------------------
+// A construction is an explicit W ∈ R^{d×n}. Its gain, evaluated exactly by the engine at the best overall scale
+// (closed form C²/D, see best_scaled_gain), is a true lower bound on sup_W L̃(W): status `construction`. Weights
+// are generated in double from a seed (reproducible on one platform: mt19937_64 and libstdc++'s
+// normal_distribution) and then evaluated in the working precision, so the stated gain is the exact gain of that
+// very W up to the working precision, not an approximation of another W.
+// ---------------------------------------------------------------------------------------------------------
+
+/// Unsuperposed W (d×n): min(d,n) orthogonal features with A_ii = 1 (the scale is then optimised, giving
+/// A_ii^m = μ_{m+1}/μ_{2m} and gain p·min(d,n)·c_μ exactly; paper Eq. (9)); the other columns are 0.
+Matrix<double> unsuperposed_weights(int d, int n);
+
+/// Random tight frame (d×n): the first k columns are sqrt(k/d)·(GGᵀ)^{−1/2}G for G a seeded d×k standard
+/// Gaussian matrix (so W_k W_kᵀ = (k/d)·I, mean squared column norm 1); for k < d, k orthonormal columns.
+/// Columns k..n−1 are 0. Throws InputError unless 1 ≤ k ≤ n and d ≥ 1.
+Matrix<double> random_tight_frame(int d, int n, int k, std::uint64_t seed);
+
+/// Projective design for d = 2 (2×n): m+1 unit vectors at angles jπ/(m+1), j = 0..m, then zero columns.
+/// The m+1 lines form a projective 2m-design (all even harmonics of degree 2..2m vanish), so the first-order
+/// ratio equals F*(2,m) = (2m)!!/(2m−1)!! (docs/theory.md §5). Computed in T (cos and sin to full precision).
+/// Throws InputError if n < m+1.
+template <class T>
+Matrix<T> projective_design_weights(int m, int n);
+
+/// A construction evaluated at p: gain at its optimal scale (a lower bound on sup gain), with how it was made.
+template <class T>
+struct ConstructionValue {
+  std::string name;       // "random_tight_frame", "projective_design"
+  T gain;                 // max over the overall scale of L̃(sW)
+  int features = 0;       // number of nonzero columns used
+  std::string precision;  // "50 digits", "double", ...
+  std::string detail;     // e.g. "k=640, seed=1"
+};
+
+/// A family of constructions whose p-independent power sums are precomputed, so that many p are cheap.
+/// `random_tight_frame` is tried for k ∈ {d, 2d, 4d, ...} ∪ {n} (k = n alone when n < d) and the best k is kept
+/// at each p. (The unsuperposed construction is the closed-form bound `unsuperposed`.)
+/// Evaluation is in T when d·n² ≤ `exact_budget`, else in double (the precision field says which).
+template <class T>
+class Constructions {
+ public:
+  Constructions(const Setting& s, std::uint64_t seed, double exact_budget = 2e7);
+  /// All constructions at p (p ∈ (0,1]; throws InputError otherwise).
+  std::vector<ConstructionValue<T>> at(const T& p) const;
+
+ private:
+  struct Member {
+    std::string name, detail;
+    int features;
+    std::optional<RowPowerSums<T>> sums_t;
+    std::optional<RowPowerSums<double>> sums_d;
+  };
+  Setting setting_;
+  std::vector<Member> members_;
+};
 
 }  // namespace superpose

@@ -11,94 +11,6 @@ namespace superpose {
 
 namespace {
 
-std::string tex_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '_' || c == '&' || c == '%' || c == '#') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
-template <class T>
-std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s, const std::string& format,
-                         int digits) {
-  auto num = [&](const T& x) { return to_decimal(x, digits); };
-  std::ostringstream os;
-  if (format == "json") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : rows) {
-      nlohmann::json bounds = nlohmann::json::array();
-      for (const auto& b : r.bounds)
-        bounds.push_back({{"name", b.name},
-                          {"value", num(b.value)},
-                          {"status", std::string(to_string(b.status))},
-                          {"side", std::string(to_string(b.side))},
-                          {"citation", b.citation},
-                          {"precision", b.precision},
-                          {"detail", b.detail}});
-      out.push_back({{"p", num(r.p)}, {"regime", r.regime}, {"bounds", bounds}});
-    }
-    return out.dump(2) + "\n";
-  }
-  if (rows.empty()) return "";
-  const auto& first = rows.front().bounds;
-  if (format == "csv") {
-    os << "p,regime";
-    for (const auto& b : first) os << "," << b.name;
-    os << "\n";
-    for (const auto& r : rows) {
-      os << num(r.p) << "," << r.regime;
-      for (const auto& b : r.bounds) os << "," << num(b.value);
-      os << "\n";
-    }
-    return os.str();
-  }
-  if (format == "md") {
-    os << "Setting: d = " << s.d << ", n = " << s.n << ", m = " << s.m << ", law = " << s.law.name()
-       << ". Values are gains (upper or lower bounds on sup_W L̃), " << digits << " significant digits.\n\n";
-    os << "| bound | side | status | precision | source |\n|---|---|---|---|---|\n";
-    for (const auto& b : first)
-      os << "| " << b.name << " | " << to_string(b.side) << " | " << to_string(b.status) << " | " << b.precision
-         << " | " << b.citation << " |\n";
-    os << "\n| p | regime |";
-    for (const auto& b : first) os << " " << b.name << " |";
-    os << "\n|---|---|";
-    for (size_t i = 0; i < first.size(); ++i) os << "---|";
-    os << "\n";
-    for (const auto& r : rows) {
-      os << "| " << num(r.p) << " | " << r.regime << " |";
-      for (const auto& b : r.bounds) os << " " << num(b.value) << " |";
-      os << "\n";
-    }
-    return os.str();
-  }
-  if (format == "tex") {
-    os << "% superpose bounds: d = " << s.d << ", n = " << s.n << ", m = " << s.m << ", law = " << s.law.name()
-       << "\n\\begin{tabular}{ll" << std::string(first.size(), 'r') << "}\n\\hline\n$p$ & regime";
-    for (const auto& b : first) os << " & \\texttt{" << tex_escape(b.name) << "}";
-    os << " \\\\\n & ";
-    for (const auto& b : first) os << " & " << to_string(b.status);
-    os << " \\\\\n\\hline\n";
-    for (const auto& r : rows) {
-      os << "$" << num(r.p) << "$ & " << r.regime;
-      for (const auto& b : r.bounds) os << " & $" << num(b.value) << "$";
-      os << " \\\\\n";
-    }
-    os << "\\hline\n\\end{tabular}\n";
-    return os.str();
-  }
-  throw InputError("--format: unknown format '" + format + "' (accepted: md, csv, json, tex)");
-}
-
-template std::string render_table<double>(const std::vector<BoundRow<double>>&, const Setting&, const std::string&, int);
-template std::string render_table<Real50>(const std::vector<BoundRow<Real50>>&, const Setting&, const std::string&, int);
-template std::string render_table<Real100>(const std::vector<BoundRow<Real100>>&, const Setting&, const std::string&, int);
-
-namespace {
-
 const Bound<Real50>& find(const BoundRow<Real50>& r, const std::string& name) {
   for (const auto& b : r.bounds)
     if (b.name == name) return b;
@@ -132,7 +44,12 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       Setting s(d, cfg.n, cfg.m, Law::parse(law_name));
       Real50 dm = 1;
       for (int i = 0; i < cfg.m; ++i) dm *= d;
-      std::vector<Real50> ps = log_grid<Real50>(Real50(1) / (dm * 100), Real50(1), cfg.points);
+      // The one p-grid grammar (numerics/): the same points as `bounds --p 1/(100*d^m):1:points`.
+      Rational dmq = 1;
+      for (int i = 0; i < cfg.m; ++i) dmq *= d;
+      std::vector<Real50> ps;
+      for (const GridP& gp : parse_p_grid("1/" + Rational(dmq * 100).str() + ":1:" + std::to_string(cfg.points), "--points"))
+        ps.push_back(from_rational<Real50>(gp.value));
       std::vector<BoundRow<Real50>> closed = bound_table<Real50>(s, ps, false);
       Constructions<Real50> cons(s, cfg.seed);
       const std::string stem = fmt::format("d{}_{}", d, law_name);

@@ -26,7 +26,7 @@ from . import bows
 
 __all__ = [
     "Law", "InputError", "PrecisionError", "MAX_POWER", "Evaluation", "Bound", "evaluate", "certify", "bounds",
-    "f_star", "regime",
+    "f_star", "regime", "Optimum", "optimize", "sweep", "verify", "geometry", "bows",
 ]
 
 Number = Union[float, int, str, Fraction]
@@ -210,8 +210,8 @@ def certify(W: Any, m: int, law: Union[str, Law], p: Number, layout: str = "dn",
 class Bound:
     """One bound on sup_W gain (theory.hpp Bound<T>): value in gain units; side "lower", "upper", "exact" or
     "limit"; status "proved-in-paper", "proved-here", "conjecture", "unreviewed-claim", "construction" or "order";
-    citation the paper's equation/theorem or docs/theory.md section. position (optimize only): where the optimum's
-    gain lies relative to this bound, gain/value."""
+    citation the paper's equation/theorem or docs/theory.md section; precision of the value ("50 digits", ...);
+    detail the parameters of a construction."""
     name: str
     value: Any
     side: str
@@ -219,7 +219,6 @@ class Bound:
     citation: str
     precision: str = ""
     detail: str = ""
-    position: Optional[float] = None
 
 
 def bounds(d: int, n: int, m: int, law: Union[str, Law], p: Number, digits: Optional[int] = None) -> List[Bound]:
@@ -249,3 +248,100 @@ def _rows_out(rows: List[dict]) -> Any:
     except ImportError:
         return rows
     return pandas.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# optimize, sweep, verify, geometry (search/search.hpp, verify/verify.hpp)
+# ---------------------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Optimum:
+    """The certified optimum found by optimize (search.hpp OptimizeResult). W: numpy float64 (d, n), the polished
+    MPFR-50 weights rounded to double; gain, loss, zero_loss, gain_over_p, grad_norm (the Frobenius norm of
+    d gain/dW at W, MPFR-50): mpmath.mpf with 50 digits. geometry: dict (eigenvalues of A = W^T W, column norms,
+    represented, dimensionality, max_cos, design_defects). bounds: the closed-form bounds at p (50 digits);
+    best_lower (largest construction), proved_upper (smallest proved upper bound) and position =
+    (gain - best_lower)/(proved_upper - best_lower): where the optimum lies between them. starts: one dict per
+    start (kind, start_gain_over_p, gain_over_p, evals, status, ok)."""
+    W: np.ndarray
+    gain: Any
+    gain_over_p: Any
+    loss: Any
+    zero_loss: Any
+    grad_norm: Any
+    polished: bool
+    newton_steps: int
+    polish_note: str
+    geometry: dict
+    bounds: List[Bound]
+    best_lower: Any
+    proved_upper: Any
+    position: Any
+    starts: List[dict]
+    W_double: np.ndarray
+    gain_double: float
+
+
+def optimize(d: int, n: int, m: int, law: Union[str, Law], p: Number, seed: int = 1, starts: Optional[int] = None,
+             algorithm: str = "lbfgs", max_evals: int = 20000, init: Any = None, polish: bool = True,
+             polish_max_params: int = 400) -> Optimum:
+    """Maximises the gain over W in R^{d x n} at p: multi-start NLopt in double (structured starts first: the
+    unsuperposed W, the d = 2 projective design, seeded tight frames; random Gaussian starts fill up to `starts`,
+    default 32), then Newton polish in MPFR-50 (search.hpp optimize_weights). init: an extra (d, n) start.
+    algorithm: lbfgs, mma, slsqp, bobyqa, mlsl. The GIL is released; Ctrl-C raises KeyboardInterrupt after the
+    current start. Raises InputError for bad sizes, m, law, p, algorithm, starts or init shape."""
+    r = _core._optimize(int(d), int(n), int(m), _law_text(law), _p_text(p), int(seed),
+                        32 if starts is None else int(starts), str(algorithm), int(max_evals),
+                        None if init is None else np.ascontiguousarray(np.asarray(init, dtype=np.float64)),
+                        bool(polish), int(polish_max_params))
+    v = lambda k: _value(r[k], 50)
+    return Optimum(W=r["W"], gain=v("gain"), gain_over_p=v("gain_over_p"), loss=v("loss"), zero_loss=v("zero_loss"),
+                   grad_norm=v("grad_norm"), polished=r["polished"], newton_steps=r["newton_steps"],
+                   polish_note=r["polish_note"], geometry=r["geometry"],
+                   bounds=[Bound(**{**b, "value": _value(b["value"], 50)}) for b in r["bounds"]],
+                   best_lower=v("best_lower"), proved_upper=v("proved_upper"), position=v("position"),
+                   starts=r["starts"], W_double=r["W_double"], gain_double=r["gain_double"])
+
+
+def sweep(d: int = 10, n: int = 1000, m: int = 3, law: Union[str, Law] = "gaussian", p_min_factor: float = 0.01,
+          points: int = 20, out_dir: Optional[str] = None, seed: int = 1, max_evals: int = 250,
+          with_train: bool = False, train_steps: int = 300) -> Any:
+    """The gain against p (the paper's Figure 3): p log-spaced from d^-m * p_min_factor to 1, each point L-BFGS
+    warm-started from the previous optimum and the constructions (verify.hpp run_sweep). Returns one row per p
+    (p, p_value, gain, log_d_p, log_d_gain, slope, first_order_limit, tensor_rank_upper, represented, evals, start,
+    seconds; train_gain with with_train) as a list of dicts, or a pandas DataFrame when pandas imports.
+    out_dir receives sweep.csv (default: a temporary folder, removed afterwards). Ctrl-C raises KeyboardInterrupt
+    after the current point. Raises InputError for bad sizes, law, p_min_factor or points."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="superpose-sweep-") as tmp:
+        rows = _core._sweep(int(d), int(n), int(m), _law_text(law), float(p_min_factor), int(points),
+                            str(out_dir) if out_dir is not None else tmp, int(seed), int(max_evals), bool(with_train),
+                            int(train_steps))
+    return _rows_out(list(rows))
+
+
+def verify(d: Sequence[int] = (2, 3, 4), n: Sequence[int] = (8, 20), m: Sequence[int] = (3, 5),
+           laws: Sequence[str] = ("rademacher", "gaussian"), p: str = "1e-6:1e-1:6", starts: int = 8, seed: int = 1,
+           max_evals: int = 20000, jobs: int = 1, out_jsonl: str = "", resume: bool = False,
+           cert_dir: str = "") -> Any:
+    """Runs optimize at every point of the grid d x n x m x laws x p (p: "v", "v1,v2" or "lo:hi:count") and checks
+    every proved bound there (verify.hpp run_verify). Returns one row per point (index, d, n, m, law, p, regime,
+    gain (50-digit string), gain_over_p, grad_norm, polished, represented, checks (list of {name, status, ratio,
+    detail}), over_first_order_limit, over_followup_upper, over_order_lower, over_order_upper, pass, certificate,
+    exact_gain) as a list of dicts, or a pandas DataFrame when pandas imports. out_jsonl/resume: a JSON-lines
+    checkpoint as `superpose verify --out`. Ctrl-C raises KeyboardInterrupt after the current point. Raises
+    InputError for a bad grid."""
+    rows = _core._verify([int(x) for x in d], [int(x) for x in n], [int(x) for x in m], [_law_text(x) for x in laws],
+                         str(p), int(starts), int(seed), int(max_evals), int(jobs), str(out_jsonl), bool(resume),
+                         str(cert_dir))
+    return _rows_out(list(rows))
+
+
+def geometry(W: Any, m: int, layout: str = "dn") -> dict:
+    """Geometry of W (search.hpp geometry): eigenvalues of A = W^T W (the min(d, n) largest, descending), column
+    norms, represented features, dimensionality D_i (Elhage et al. 2022), max |cos| between represented features,
+    and the design defects delta_k, k = 1..m (all 0 for a weighted projective 2m-design)."""
+    Wc = _weights(W, layout)
+    if not isinstance(Wc, np.ndarray):
+        Wc = np.array([[float(Fraction(x)) for x in row] for row in Wc])
+    return _core._geometry(Wc, int(m))

@@ -1,5 +1,7 @@
-// Explicit constructions and bound tables (verify/verify.hpp). Mathematics: docs/theory.md §6.
-#include "verify/verify.hpp"
+// Explicit constructions (theory/theory.hpp, section "Constructions"). Mathematics: docs/theory.md §6.
+#include "theory/theory.hpp"
+
+#include <algorithm>
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
@@ -116,64 +118,12 @@ std::vector<ConstructionValue<T>> Constructions<T>::at(const T& p) const {
   return out;
 }
 
-template <class T>
-std::vector<T> log_grid(const T& lo, const T& hi, int count) {
-  if (count < 2) throw InputError("--p: a log grid needs count >= 2");
-  using std::log;
-  using std::exp;
-  std::vector<T> out;
-  T a = log(lo), b = log(hi);
-  for (int i = 0; i < count; ++i) out.push_back(i == 0 ? lo : i == count - 1 ? hi : T(exp(a + (b - a) * T(i) / T(count - 1))));
-  return out;
-}
-
-template <class T>
-std::vector<T> parse_p_grid(const std::string& spec) {
-  std::vector<T> out;
-  auto parts = split(spec, ':');
-  if (parts.size() == 3) {
-    Rational lo = parse_rational(parts[0], "--p"), hi = parse_rational(parts[1], "--p");
-    Rational cnt = parse_rational(parts[2], "--p count");
-    if (denominator(cnt) != 1 || cnt < 2 || cnt > 100000)
-      throw InputError("--p: in start:stop:count the count must be an integer in 2..100000");
-    if (!(lo > 0 && hi <= 1 && lo < hi)) throw InputError("--p: start:stop needs 0 < start < stop <= 1");
-    out = log_grid(from_rational<T>(lo), from_rational<T>(hi), static_cast<int>(numerator(cnt)));
-  } else if (parts.size() == 1) {
-    for (const std::string& item : split(spec, ',')) out.push_back(from_rational<T>(parse_rational(item, "--p")));
-  } else {
-    throw InputError("--p: '" + spec + "' is not a value, a comma list, or start:stop:count");
-  }
-  for (const T& p : out)
-    if (!(p > 0 && p <= 1)) throw InputError("--p: every feature probability must lie in (0, 1] (got '" + spec + "')");
-  return out;
-}
-
-template <class T>
-std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
-                                     std::uint64_t seed) {
-  std::optional<Constructions<T>> cons;
-  if (with_constructions) cons.emplace(s, seed);
-  std::vector<BoundRow<T>> rows;
-  for (const T& p : ps) {
-    BoundRow<T> row{p, regime(s.d, s.m, p), closed_form_bounds(s, p)};
-    if (cons)
-      for (auto& c : cons->at(p))
-        row.bounds.push_back(Bound<T>{c.name, c.gain, BoundStatus::construction, BoundSide::lower,
-                                      "docs/theory.md §6", c.precision, c.detail});
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-#define SUPERPOSE_INSTANTIATE_VERIFY(T)                                                                          \
+#define SUPERPOSE_INSTANTIATE_CONSTRUCTIONS(T)                                                                          \
   template Matrix<T> projective_design_weights<T>(int, int);                                                    \
-  template class Constructions<T>;                                                                              \
-  template std::vector<T> log_grid<T>(const T&, const T&, int);                                                 \
-  template std::vector<T> parse_p_grid<T>(const std::string&);                                                  \
-  template std::vector<BoundRow<T>> bound_table<T>(const Setting&, const std::vector<T>&, bool, std::uint64_t);
+  template class Constructions<T>;
 
-SUPERPOSE_INSTANTIATE_VERIFY(double)
-SUPERPOSE_INSTANTIATE_VERIFY(Real50)
-SUPERPOSE_INSTANTIATE_VERIFY(Real100)
+SUPERPOSE_INSTANTIATE_CONSTRUCTIONS(double)
+SUPERPOSE_INSTANTIATE_CONSTRUCTIONS(Real50)
+SUPERPOSE_INSTANTIATE_CONSTRUCTIONS(Real100)
 
 }  // namespace superpose

@@ -1,6 +1,5 @@
-// Geometry, multi-start optimisation of the gain and of the first-order ratio (verify/verify.hpp).
-#include "verify/detail/polish.hpp"
-#include "verify/verify.hpp"
+// Starts, geometry, multi-start optimisation of the gain and of the first-order ratio (search/search.hpp).
+#include "search/search.hpp"
 
 #include <Eigen/Eigenvalues>
 
@@ -8,6 +7,45 @@
 #include <random>
 
 namespace superpose {
+
+std::vector<int> represented_columns(const Matrix<double>& W) {
+  const Eigen::VectorXd sq = W.colwise().squaredNorm().transpose();
+  const double mx = sq.size() ? sq.maxCoeff() : 0.0;
+  std::vector<int> idx;
+  for (Eigen::Index i = 0; i < sq.size(); ++i)
+    if (mx > 0 && sq(i) > kRepresentedThreshold * mx) idx.push_back(static_cast<int>(i));
+  return idx;
+}
+
+std::vector<NamedStart> structured_starts(int d, int n, int m, std::uint64_t seed) {
+  check_sizes(d, n);
+  check_power(m);
+  std::vector<NamedStart> out;
+  out.push_back({"unsuperposed", unsuperposed_weights(d, n)});
+  if (d == 2 && n >= m + 1) out.push_back({"projective_design", projective_design_weights<double>(m, n)});
+  std::vector<long> ks;
+  for (long k = d; k < n; k *= 2) ks.push_back(k);
+  ks.push_back(n);
+  for (long k : ks) {
+    Matrix<double> W = Matrix<double>::Zero(d, n);
+    W.leftCols(k) = random_tight_frame(d, static_cast<int>(k), static_cast<int>(k), seed + k);
+    out.push_back({"tight_frame k=" + std::to_string(k), std::move(W)});
+  }
+  return out;
+}
+
+std::vector<Matrix<double>> random_starts(int d, int n, int count, double sigma, std::uint64_t seed) {
+  check_sizes(d, n);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, sigma);
+  std::vector<Matrix<double>> out;
+  for (int c = 0; c < count; ++c) {
+    Matrix<double> W(d, n);
+    for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = g(rng);
+    out.push_back(std::move(W));
+  }
+  return out;
+}
 
 Geometry geometry(const Matrix<double>& W, int m) {
   check_power(m);
@@ -23,7 +61,7 @@ Geometry geometry(const Matrix<double>& W, int m) {
   std::vector<int> rep;
   for (Eigen::Index i = 0; i < n; ++i) {
     g.norms.push_back(std::sqrt(A(i, i)));
-    if (max_sq > 0 && A(i, i) > 1e-6 * max_sq) rep.push_back(static_cast<int>(i));
+    if (max_sq > 0 && A(i, i) > kRepresentedThreshold * max_sq) rep.push_back(static_cast<int>(i));
     const double den = A.col(i).squaredNorm();
     g.dimensionality.push_back(den > 0 ? A(i, i) * A(i, i) / den : 0.0);
   }
@@ -64,29 +102,13 @@ Vec as_vec(const Matrix<double>& W) { return Vec(W.data(), W.data() + W.size());
 
 Matrix<Real50> to_real50(const Matrix<double>& W) { return W.cast<Real50>(); }
 
-Matrix<double> random_gaussian(Eigen::Index d, Eigen::Index n, double sigma, std::mt19937_64& rng) {
-  std::normal_distribution<double> g(0.0, sigma);
-  Matrix<double> W(d, n);
-  for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = g(rng);
-  return W;
-}
-
-std::vector<int> represented_columns(const Matrix<double>& W) {
-  Eigen::VectorXd sq = W.colwise().squaredNorm().transpose();
-  const double mx = sq.maxCoeff();
-  std::vector<int> idx;
-  for (Eigen::Index i = 0; i < sq.size(); ++i)
-    if (mx > 0 && sq(i) > 1e-6 * mx) idx.push_back(static_cast<int>(i));
-  return idx;
-}
-
 /// Newton-polishes the columns `rep` of W50 in place (the other columns are set to 0); f acts on the d×|rep|
 /// matrix of those columns. Target ‖∇f‖ < 1e-30, at most 30 steps.
-detail::PolishOutcome polish_columns(const detail::Real50Objective& f, Matrix<Real50>& W50, const std::vector<int>& rep) {
+PolishOutcome polish_columns(const Real50Objective& f, Matrix<Real50>& W50, const std::vector<int>& rep) {
   const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
   Matrix<Real50> Wr(W50.rows(), k);
   for (Eigen::Index c = 0; c < k; ++c) Wr.col(c) = W50.col(rep[c]);
-  detail::PolishOutcome po = detail::newton_polish(f, Wr, Real50("1e-30"), 30);
+  PolishOutcome po = newton_polish(f, Wr, Real50("1e-30"), 30);
   W50.setZero();
   for (Eigen::Index c = 0; c < k; ++c) W50.col(rep[c]) = po.W.col(c);
   return po;
@@ -100,7 +122,7 @@ std::pair<Matrix<double>, double> multistart(const std::vector<Start>& starts, c
   MaximizeOptions mo;
   mo.algorithm = opt.algorithm;
   mo.max_evals = opt.max_evals;
-  if (opt.algorithm == "mlsl") {
+  if (opt.algorithm == Algorithm::mlsl) {
     double mx = 0;
     for (const auto& st : starts) mx = std::max(mx, st.second.cwiseAbs().maxCoeff());
     mo.box = 2 * std::max(mx, 1.0);
@@ -128,7 +150,6 @@ std::pair<Matrix<double>, double> multistart(const std::vector<Start>& starts, c
 
 OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const OptimizeOptions& opt) {
   check_probability(p_exact);
-  check_algorithm(opt.algorithm);
   if (opt.starts < 1) throw InputError("--starts: must be at least 1");
   if (opt.init && (opt.init->rows() != s.d || opt.init->cols() != s.n))
     throw InputError("--init: W must be d x n = " + std::to_string(s.d) + " x " + std::to_string(s.n) + " (got " +
@@ -150,19 +171,12 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
   };
 
   std::vector<std::pair<std::string, Matrix<double>>> starts;
-  starts.emplace_back("unsuperposed", best_scale(unsuperposed_weights(d, n)));
-  if (d == 2 && n >= m + 1) starts.emplace_back("projective_design", best_scale(projective_design_weights<double>(m, n)));
-  for (long k = d; k <= n; k *= 2) {
-    Matrix<double> W = Matrix<double>::Zero(d, n);
-    W.leftCols(k) = random_tight_frame(d, static_cast<int>(k), static_cast<int>(k), opt.seed + k);
-    starts.emplace_back("tight_frame k=" + std::to_string(k), best_scale(W));
-  }
+  for (NamedStart& st : structured_starts(d, n, m, opt.seed)) starts.emplace_back(st.kind, best_scale(std::move(st.W)));
   if (opt.init) starts.emplace_back("init", *opt.init);
-  std::mt19937_64 rng(opt.seed);
   const double a0 = std::pow(static_cast<double>(s.law.moment(m + 1) / s.law.moment(2 * m)), 1.0 / m);
-  do {
-    starts.emplace_back("random", best_scale(random_gaussian(d, n, std::sqrt(a0 / d), rng)));
-  } while (static_cast<int>(starts.size()) < opt.starts);
+  const int fill = std::max(1, opt.starts - static_cast<int>(starts.size()));
+  for (Matrix<double>& W : random_starts(d, n, fill, std::sqrt(a0 / d), opt.seed))
+    starts.emplace_back("random", best_scale(std::move(W)));
 
   OptimizeResult res;
   auto [W, best] = multistart(starts, f, d, n, opt, res.starts);
@@ -194,7 +208,7 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
                       std::to_string(opt.polish_max_params) + " (the double optimum is certified in MPFR-50 as is)";
   } else {
     const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
-    detail::Real50Objective g = [&](const Matrix<Real50>& Wr, Matrix<Real50>& grad) -> Real50 {
+    Real50Objective g = [&](const Matrix<Real50>& Wr, Matrix<Real50>& grad) -> Real50 {
       Matrix<Real50> full = Matrix<Real50>::Zero(d, n);
       for (Eigen::Index c = 0; c < k; ++c) full.col(rep[c]) = Wr.col(c);
       Evaluation<Real50> ev = evaluate(full, m, s.law, p50, true);
@@ -202,7 +216,7 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
       for (Eigen::Index c = 0; c < k; ++c) grad.col(c) = ev.grad.col(rep[c]) / p50;
       return ev.gain / p50;
     };
-    detail::PolishOutcome po = polish_columns(g, W50, rep);
+    PolishOutcome po = polish_columns(g, W50, rep);
     res.polished = po.converged;
     res.newton_steps = po.steps;
     res.polish_note = po.note;
@@ -220,7 +234,6 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
 FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt) {
   check_sizes(d, n);
   check_power(m);
-  check_algorithm(opt.algorithm);
   Objective f = [&](const Vec& x, Vec& grad) -> double {
     Matrix<double> V = as_matrix(x, d, n);
     if (grad.empty()) return first_order_ratio(V, m);
@@ -230,17 +243,10 @@ FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions
     return v;
   };
   std::vector<std::pair<std::string, Matrix<double>>> starts;
-  if (d == 2 && n >= m + 1) starts.emplace_back("projective_design", projective_design_weights<double>(m, n));
-  for (long k = d; k <= n; k *= 2) {
-    Matrix<double> W = Matrix<double>::Zero(d, n);
-    W.leftCols(k) = random_tight_frame(d, static_cast<int>(k), static_cast<int>(k), opt.seed + k);
-    starts.emplace_back("tight_frame k=" + std::to_string(k), W);
-  }
+  for (NamedStart& st : structured_starts(d, n, m, opt.seed)) starts.emplace_back(st.kind, std::move(st.W));
   if (opt.init) starts.emplace_back("init", *opt.init);
-  std::mt19937_64 rng(opt.seed);
-  do {
-    starts.emplace_back("random", random_gaussian(d, n, 1.0, rng));
-  } while (static_cast<int>(starts.size()) < opt.starts);
+  const int fill = std::max(1, opt.starts - static_cast<int>(starts.size()));
+  for (Matrix<double>& W : random_starts(d, n, fill, 1.0, opt.seed)) starts.emplace_back("random", std::move(W));
 
   FirstOrderResult res;
   auto [V, best] = multistart(starts, f, d, n, opt, res.starts);
@@ -250,10 +256,10 @@ FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions
   Matrix<Real50> V50 = to_real50(V);
   const Eigen::Index k = static_cast<Eigen::Index>(rep.size());
   if (opt.polish && d * k <= opt.polish_max_params) {
-    detail::Real50Objective g = [&](const Matrix<Real50>& Vr, Matrix<Real50>& grad) -> Real50 {
+    Real50Objective g = [&](const Matrix<Real50>& Vr, Matrix<Real50>& grad) -> Real50 {
       return first_order_ratio(Vr, m, &grad);
     };
-    detail::PolishOutcome po = polish_columns(g, V50, rep);
+    PolishOutcome po = polish_columns(g, V50, rep);
     res.polished = po.converged;
     res.polish_note = po.note;
   } else {

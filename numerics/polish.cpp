@@ -1,10 +1,10 @@
-// Newton polish in MPFR-50 (verify/detail/polish.hpp). The only translation unit that instantiates an Eigen
+// Newton polish in MPFR-50 (numerics/numerics.hpp). The only translation unit that instantiates an Eigen
 // decomposition on Real50 (SelfAdjointEigenSolver), to bound compile time.
-#include "verify/detail/polish.hpp"
+#include "numerics/numerics.hpp"
 
 #include <Eigen/Eigenvalues>
 
-namespace superpose::detail {
+namespace superpose {
 
 PolishOutcome newton_polish(const Real50Objective& f, Matrix<Real50> W, const Real50& target, int max_steps) {
   using V = Vector<Real50>;
@@ -74,4 +74,4 @@ PolishOutcome newton_polish(const Real50Objective& f, Matrix<Real50> W, const Re
   return out;
 }
 
-}  // namespace superpose::detail
+}  // namespace superpose

@@ -1,0 +1,83 @@
+// superpose/core: what every module needs and that knows no mathematics: errors, atomic files, text splitting,
+// the one progress bar, the one gnuplot runner, and the version.
+//
+// Contract
+// --------
+// * Errors. Bad user input throws `InputError`: `what()` is one line that names the problem and the accepted
+//   values; the CLI prints it and exits with code 2. A missing or failing outside tool (gnuplot) throws
+//   `ToolError`; the CLI exits with code 3. Anything else is a bug (exit 1).
+// * Files. Every output file is written by `write_file_atomic`: temporary name in the target's folder, flush,
+//   rename. Symlinks are written through (the link stays a link, its final target gets the content); special files
+//   (directories, device nodes, FIFOs, sockets) are refused with InputError naming the path.
+// * Progress. `ProgressBar` draws on stderr only when stderr is a terminal (isatty), so logs and pipes stay clean.
+// * Determinism. Nothing here depends on time except the progress bar's ETA, which is never written to a file.
+#pragma once
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace superpose {
+
+/// Bad user input (a flag's value, a file's content). One line naming the problem and the accepted values; exit 2.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A missing or failing outside program (gnuplot). One line naming the tool, its log and how to install it; exit 3.
+struct ToolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The project version from CMake's project(VERSION), e.g. "0.1.0".
+std::string_view version();
+/// "superpose <version>", as printed by `superpose --version`.
+std::string version_string();
+
+/// Splits `text` at `sep`, keeping empty fields ("a,,b" gives "a", "", "b"; "" gives one empty field).
+std::vector<std::string> split(std::string_view text, char sep);
+/// `text` without leading and trailing white space (std::isspace).
+std::string trim(std::string_view text);
+
+/// Checks that `path` can be an output file: it does not exist, or it (or the final target of the symlinks it
+/// names) is a regular file. Throws InputError naming `what` (e.g. "--out") and the path for a directory, a device
+/// node, a FIFO or a socket. Call it before any work, so bad input costs nothing.
+void check_output_path(const std::string& path, std::string_view what = "output");
+
+/// Writes `content` to `path` atomically: to "<target>.tmp" next to the final target (symlinks resolved with
+/// read_symlink/weakly_canonical), flushed, then renamed over the target, so a reader never sees a half-written
+/// file and a symlink at `path` stays a symlink. Throws InputError (naming the path) if the target is a special
+/// file (check_output_path) or the folder cannot be written; on failure nothing is left at `path`.
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// Creates a folder and its parents if missing. Throws InputError if that fails or `path` is not a folder.
+void ensure_directory(const std::string& path);
+
+/// Writes `script` to dir/name.gp and runs `gnuplot name.gp` in `dir`, its output going to dir/name.gnuplot.log.
+/// Throws ToolError naming the log and `apt-get install gnuplot-nox` if gnuplot is missing or fails; the script
+/// stays, so the figure can be redrawn by hand. Files the script draws are named relative to `dir`.
+void run_gnuplot(const std::string& dir, const std::string& name, const std::string& script);
+
+/// The one progress bar of every long command: "\r<what> [####......] done/total <unit>, about 2.1 min left
+/// <detail>" on stderr, redrawn at most 5 times a second and always at the end (then a newline). Silent when
+/// `quiet` or when stderr is not a terminal. The ETA is extrapolated from the rate since the first update.
+class ProgressBar {
+ public:
+  ProgressBar(std::string what, std::string unit, bool quiet = false);
+  /// Redraws with `done` of `total` units finished; `detail` is appended (e.g. "best 1.23").
+  void update(long long done, long long total, const std::string& detail = "");
+  /// Erases the bar's line, so that other output can be printed on stderr or stdout in its place.
+  void clear();
+  bool active() const { return active_; }
+
+ private:
+  std::string what_, unit_;
+  bool active_;
+  bool drawn_ = false;
+  long long first_done_ = -1;
+  std::chrono::steady_clock::time_point t0_, last_;
+};
+
+}  // namespace superpose

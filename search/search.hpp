@@ -1,0 +1,171 @@
+// superpose/search: everything that moves W: the one list of structured starts, multi-start optimum search with
+// NLopt and MPFR-50 polish (search/optimize.cpp), the geometry of a W, and gradient training (search/train.cpp).
+//
+// Contract
+// --------
+// * Shapes: W is d×n (column i is feature i's embedding); gains are per the model (not divided by p) unless named
+//   *_over_p. Objectives handed to NLopt are gain/p, so one tolerance works across p.
+// * Starts: `structured_starts(d, n, m, seed)` is the one start list (unsuperposed, the d = 2 projective design,
+//   seeded tight frames with k = d, 2d, 4d, ... < n and k = n, frame k seeded by seed + k); random starts draw from
+//   mt19937_64(seed). Every search (optimize, first-order, sweep, train) uses these.
+// * Represented features: ‖W_i‖² > kRepresentedThreshold·max_j ‖W_j‖² everywhere (geometry, polish, sweep).
+// * Errors: InputError for bad arguments, before any work. NLopt failures are recorded per start, never fatal.
+// * Determinism: reproducible for a given seed on one platform (mt19937_64, libstdc++ normal_distribution).
+#pragma once
+
+#include "theory/theory.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace superpose {
+
+/// A feature i is represented when ‖W_i‖² > kRepresentedThreshold · max_j ‖W_j‖² (relative, dimensionless).
+inline constexpr double kRepresentedThreshold = 1e-6;
+
+/// Indices of the represented columns of W (d×n), ascending; empty for W = 0.
+std::vector<int> represented_columns(const Matrix<double>& W);
+
+/// A named starting W (d×n).
+struct NamedStart {
+  std::string kind;  // "unsuperposed", "projective_design", "tight_frame k=.."
+  Matrix<double> W;
+};
+
+/// The one list of structured starts (unscaled; callers rescale when the objective is not scale-invariant):
+/// unsuperposed_weights(d, n); projective_design_weights(m, n) when d = 2 and n ≥ m+1; for k = d, 2d, 4d, ... < n
+/// and k = n, random_tight_frame(d, k, k, seed + k) in the first k columns. Throws InputError on bad d, n, m.
+std::vector<NamedStart> structured_starts(int d, int n, int m, std::uint64_t seed);
+
+/// `count` Gaussian d×n matrices with iid N(0, sigma²) entries, drawn in order from one mt19937_64(seed).
+std::vector<Matrix<double>> random_starts(int d, int n, int count, double sigma, std::uint64_t seed);
+
+// ---------------------------------------------------------------------------------------------------------
+// Geometry of a weight matrix
+// ---------------------------------------------------------------------------------------------------------
+
+/// Diagnostics of W (d×n), computed in double.
+struct Geometry {
+  std::vector<double> eigenvalues;     // of A = WᵀW, the min(d,n) largest, descending
+  std::vector<double> norms;           // ‖W_i‖, i = 1..n
+  int represented = 0;                 // features with ‖W_i‖² > kRepresentedThreshold·max_j ‖W_j‖²
+  std::vector<double> dimensionality;  // D_i = ‖W_i‖⁴/Σ_j (W_i·W_j)² (Elhage et al. 2022), 0 for zero columns
+  double max_cos = 0;                  // largest |cos| between two represented features
+  std::vector<double> design_defects;  // δ_k, k = 1..m: Σ_ij w_i w_j ⟨u_i,u_j⟩^{2k}/(Σw)² − 1/F*(d,k),
+                                       // u_i = W_i/‖W_i‖, w_i = ‖W_i‖^{2m}; all 0 ⇔ weighted projective 2m-design
+};
+
+/// Geometry of W for power m (m gives the design weights and the number of defects). Throws InputError if m is bad.
+Geometry geometry(const Matrix<double>& W, int m);
+
+// ---------------------------------------------------------------------------------------------------------
+// Optimal weights: multi-start NLopt in double, Newton polish and certification in MPFR-50
+// ---------------------------------------------------------------------------------------------------------
+
+/// One start of a multi-start search.
+struct StartResult {
+  std::string kind;    // "unsuperposed", "projective_design", "tight_frame k=..", "init", "random"
+  double start_gain;   // gain/p at the start (double)
+  double gain;         // gain/p at the end (double)
+  int evals = 0;
+  std::string status;  // NLopt's result
+  bool ok = false;
+};
+
+struct OptimizeOptions {
+  int starts = 32;                    // total starts (structured starts first, random Gaussian ones fill up)
+  std::uint64_t seed = 1;
+  Algorithm algorithm = Algorithm::lbfgs;  // NLopt algorithm (numerics/)
+  int max_evals = 20000;              // per start
+  std::optional<Matrix<double>> init; // an extra start (d×n)
+  bool polish = true;                 // Newton polish in MPFR-50
+  int polish_max_params = 400;        // skip the polish above d·(represented features) parameters
+  std::function<void(int done, int total, double best)> progress;
+};
+
+/// The certified optimum. Gains are per the model (not divided by p) unless named *_over_p.
+struct OptimizeResult {
+  Matrix<double> W;                 // the best W found in double (d×n)
+  double gain_double = 0;           // its gain in double
+  double grad_norm_double = 0;      // Frobenius norm of ∂gain/∂W at W, double
+  Matrix<Real50> W50;               // polished weights (equal to W, converted exactly, when not polished)
+  Real50 gain, loss, zero_loss;     // exact gain of W50, evaluated in MPFR-50
+  Real50 grad_norm;                 // ‖∂gain/∂W‖_F at W50, MPFR-50
+  bool polished = false;
+  int newton_steps = 0;
+  std::string polish_note;          // why the polish stopped or was skipped
+  std::vector<StartResult> starts;
+  Geometry geometry;                // of W50 (in double)
+};
+
+/// Maximises L̃(W) over W ∈ R^{d×n} at probability p (exact rational, so MPFR sees the decimal typed).
+/// Each start runs NLopt on gain/p with the analytic gradient; the best W then has its unrepresented columns set to
+/// 0 and is polished by Newton steps in MPFR-50 (Hessian by central differences of the analytic gradient, pseudo-
+/// inverse over its nonzero eigenvalues, which removes the rotation gauge W → QW) until ‖∂gain/∂W‖ < 1e-30·p or
+/// 30 steps. A start whose NLopt run fails is recorded, never fatal. Throws InputError on bad arguments.
+OptimizeResult optimize_weights(const Setting& s, const Rational& p, const OptimizeOptions& opt);
+
+/// The very sparse (first-order) problem: maximise F(V) = (Σ‖v_i‖^{2m})²/Σ⟨v_i,v_j⟩^{2m} over V ∈ R^{d×n}
+/// (paper Eq. 23 in ratio form). Same multi-start and polish scheme; `value` at 50 digits, ≤ F*(d,m).
+struct FirstOrderResult {
+  Matrix<Real50> V;
+  Real50 value;            // F at V (MPFR-50)
+  Real50 ratio_to_fstar;   // value / F*(d,m)
+  Real50 grad_norm;        // ‖∂F/∂V‖ at V, with V normalised to max column norm 1
+  bool polished = false;
+  std::string polish_note;
+  Geometry geometry;
+  std::vector<StartResult> starts;
+};
+FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt);
+
+/// Smallest n ≤ n_max whose first-order optimum reaches F*(d,m) to relative 1e-9; 0 if none does.
+/// `per_n` receives (n, best ratio to F*) as the search proceeds.
+int min_n_for_fstar(int d, int m, int n_max, const OptimizeOptions& opt,
+                    const std::function<void(int, double)>& per_n = {});
+
+// ---------------------------------------------------------------------------------------------------------
+// superpose train: gradient ascent or Adam on the exact gain from a small random W (open problem 4)
+// ---------------------------------------------------------------------------------------------------------
+
+/// sgd: plain gradient ascent; adam: Adam with β = 0.9, 0.999, ε = 1e-12.
+enum class TrainOptimizer { sgd, adam };
+/// Reads "sgd" or "adam"; throws InputError naming `flag` otherwise.
+TrainOptimizer parse_train_optimizer(std::string_view name, std::string_view flag = "--optimizer");
+std::string_view to_string(TrainOptimizer o);
+
+struct TrainConfig {
+  int d = 3, n = 12, m = 3;
+  std::string law = "gaussian";
+  Rational p = Rational(1, 10000);
+  int steps = 2000;
+  double lr = 0.01;           // step size on the objective gain/p (normalised by p, so one lr works across p)
+  TrainOptimizer optimizer = TrainOptimizer::adam;
+  double init_scale = 0.1;    // entries N(0, (init_scale²)·a₀/d), a₀ = (μ_{m+1}/μ_{2m})^{1/m}: the optimal A_ii
+  std::uint64_t seed = 1;
+  int trace_every = 0;        // record (step, seconds, gain) every k steps (0: only the end)
+  double target = 0;          // > 0: record when the gain first reaches this value (benchmarks)
+};
+
+struct TrainResult {
+  Matrix<double> W;           // final weights (d×n)
+  double gain = 0;            // exact gain of the final W (double)
+  double gain_over_p = 0;
+  double best_gain = 0;       // best gain seen along the run
+  double seconds = 0;
+  std::vector<std::tuple<int, double, double>> trace;  // (step, seconds, gain)
+  int steps_to_target = -1;   // first step whose gain ≥ cfg.target (−1: never or no target)
+  double seconds_to_target = -1;
+  Geometry geometry;
+};
+
+/// Runs cfg.steps steps of plain gradient ascent (W += lr·∇(gain/p)) or Adam on the exact gain, from a seeded
+/// Gaussian W. The gain and its gradient come from evaluate<double> (the one engine). Throws InputError for bad sizes, law, p,
+/// steps < 1, lr ≤ 0 (--lr).
+TrainResult train_gain(const TrainConfig& cfg);
+
+}  // namespace superpose
