@@ -21,26 +21,6 @@ struct LossOptions {
   bool exact = false, poly = false, certify = false;
 };
 
-/// Precision ladder: double (16), MPFR-50, MPFR-100, then exact rationals (0).
-int next_digits(int digits) { return digits == 16 ? 50 : digits == 50 ? 100 : 0; }
-std::string type_name(int digits) {
-  return digits == 16 ? "double" : digits == 0 ? "exact rationals" : "MPFR-" + std::to_string(digits);
-}
-/// Fewest correct digits of the gain accepted before the evaluation is redone in the next wider type.
-int min_gain_digits(int digits) { return digits == 16 ? 8 : digits == 50 ? 30 : 60; }
-
-/// Where W as written (exact) leaves double's range, the cell that does so (empty if none).
-std::string out_of_double_range(const Matrix<Rational>& Wq) {
-  const Rational big(std::numeric_limits<double>::max()), tiny(std::numeric_limits<double>::min());
-  for (Eigen::Index j = 0; j < Wq.cols(); ++j)
-    for (Eigen::Index i = 0; i < Wq.rows(); ++i) {
-      const Rational a = abs(Wq(i, j));
-      if (a > big || (a != 0 && a < tiny))
-        return "W(" + std::to_string(i + 1) + "," + std::to_string(j + 1) + ") = " + rational_to_decimal(Wq(i, j), 6);
-    }
-  return {};
-}
-
 template <class T>
 double detail_u() {
   return std::pow(10.0, 1 - digits_of<T>()) / 2;
@@ -62,7 +42,7 @@ void run_loss(const LossOptions& o) {
   const Rational p_exact = parse_rational(o.p, "--p");
   check_probability(p_exact);
   if (!o.grad_path.empty()) check_output_path(o.grad_path, "--grad");
-  Matrix<Rational> Wq = read_matrix_csv(o.weights);
+  Matrix<Rational> Wq = read_matrix(o.weights);
   if (o.layout == "nd") Wq = Matrix<Rational>(Wq.transpose());
   const int d = static_cast<int>(Wq.rows()), n = static_cast<int>(Wq.cols());
   if (d > n)
@@ -75,35 +55,18 @@ void run_loss(const LossOptions& o) {
   j["n"] = n;
   j["m"] = o.m;
   j["law"] = law.name();
-  std::string grad_csv, note;
-  int digits = o.exact ? 0 : o.digits;
-  if (digits == 16) {
-    const std::string cell = out_of_double_range(Wq);
-    if (!cell.empty()) {
-      note = cell + " is outside the range of double";
-      digits = 50;
-    }
-  }
-  // Evaluate, and redo in the next wider type while double's range is left or too few digits of the gain survive.
-  for (;;) {
-    bool again = false;
-    try {
-      with_precision(digits == 0 ? 16 : digits, digits == 0, [&]<class T>() {
-        Matrix<T> W(d, n);
-        for (int c = 0; c < n; ++c)
-          for (int r = 0; r < d; ++r) W(r, c) = from_rational<T>(Wq(r, c));
+  std::string grad_csv;
+  // Evaluate, redone in the next wider type while double's range is left or too few digits of the gain survive.
+  const LadderEvaluation lad =
+      evaluate_with_ladder(Wq, o.m, law, p_exact, !o.grad_path.empty(), o.exact ? 0 : o.digits);
+  const int digits = lad.digits;
+  std::visit(
+      [&]<class T>(const Evaluation<T>& ev) {
         const T p = from_rational<T>(p_exact);
-        Evaluation<T> ev = evaluate(W, o.m, law, p, !o.grad_path.empty());
         const int cap = digits_of<T>();
         int dg = 0, dcd = 0, dloss = 0;
         if constexpr (!is_exact_v<T>) {
           dg = ev.gain_digits();
-          if (dg < min_gain_digits(cap)) {
-            note = (note.empty() ? "" : note + "; ") + type_name(cap) + " kept only " + std::to_string(dg) +
-                   " correct digits of the gain";
-            again = true;
-            return 0;
-          }
           using std::abs;
           dcd = digits_for(ev.rel_error, cap);
           // Ratios in T: the values may lie outside double's range.
@@ -127,29 +90,19 @@ void run_loss(const LossOptions& o) {
         j["gain_over_p"] = num(T(ev.gain / p), dg);
         j["C"] = num(ev.C, dcd);
         j["D"] = num(ev.D, dcd);
-        j["computed_in"] = type_name(cap);
+        j["computed_in"] = precision_name(digits);
         j["digits"] = is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(cap);
         j["correct_digits"] = {{"gain", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dg)},
                                {"C_D", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dcd)},
                                {"loss", is_exact_v<T> ? nlohmann::json("exact") : nlohmann::json(dloss)}};
         j["estimated_relative_error_C_D"] = ev.rel_error;
         j["convolution_rows"] = ev.convolution_rows;
-        if (!o.grad_path.empty()) grad_csv = matrix_to_csv(ev.grad, full > 0 ? dcd : 0);
-        return 0;
-      });
-    } catch (const PrecisionError& e) {
-      if (digits == 0) throw;
-      note = (note.empty() ? "" : note + "; ") + type_name(digits) + ": " + e.what();
-      again = true;
-    }
-    if (!again) break;
-    if (digits == 0) break;
-    digits = next_digits(digits);  // exact rationals (0) are the last resort and always correct
-  }
-  if (!note.empty()) {
-    note += "; recomputed in " + type_name(digits);
-    j["precision_note"] = note;
-    std::cerr << "superpose: note: " << note << "\n";
+        if (!o.grad_path.empty()) grad_csv = matrix_file_content(o.grad_path, ev.grad, full > 0 ? dcd : 0);
+      },
+      lad.ev);
+  if (!lad.note.empty()) {
+    j["precision_note"] = lad.note;
+    std::cerr << "superpose: note: " << lad.note << "\n";
   }
   if (o.certify) {
     const GainEnclosure e = enclose_gain(Wq, o.m, law, p_exact);
@@ -176,7 +129,7 @@ void run_loss(const LossOptions& o) {
   }
   const std::string prec =
       digits == 0 ? "exact rationals"
-                  : "computed in " + type_name(digits) + "; " + std::to_string(j["correct_digits"]["gain"].get<int>()) +
+                  : "computed in " + precision_name(digits) + "; " + std::to_string(j["correct_digits"]["gain"].get<int>()) +
                         " correct digits of the gain (engine's estimate)";
   auto s = [&](const char* k) { return j[k].get<std::string>(); };
   std::cout << "tied power autoencoder: d = " << d << ", n = " << n << ", m = " << o.m << ", law = " << law.name()
@@ -215,7 +168,7 @@ void register_loss(CLI::App& app) {
       "W or the law leaves double's range, the evaluation is redone in the next wider type (MPFR-50, MPFR-100,\n"
       "exact) and a note says so. --certify adds an interval that provably contains the exact gain.\n"
       "Example: superpose loss --weights W.csv --m 3 --law gaussian --p 0.001 --digits 50 --certify");
-  cmd->add_option("--weights", o->weights, "CSV file with d lines of n numbers (decimals or fractions such as 3/7)")
+  cmd->add_option("--weights", o->weights, "weights: a CSV file with d lines of n numbers (decimals or fractions such as 3/7), or a .npy file (numpy.save, float64)")
       ->required();
   cmd->add_option("--layout", o->layout, "layout of the file: dn (d rows of n columns) or nd (n rows of d, PyTorch's)")
       ->capture_default_str();
@@ -231,7 +184,7 @@ void register_loss(CLI::App& app) {
   cmd->add_flag("--certify", o->certify,
                 "also print an enclosure [lo, hi] of the exact gain (MPFI interval arithmetic, outward rounding)");
   cmd->add_flag("--poly", o->poly, "also print the gain as an exact polynomial in p (coefficients of p^1..p^m)");
-  cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n CSV, with the digits of C and D) to this file");
+  cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n) to this file: CSV with the digits of C and D, or float64 .npy if it ends in .npy");
   cmd->add_option("--format", o->format, "output: text or json")->capture_default_str();
   cmd->callback([o]() { run_loss(*o); });
 }

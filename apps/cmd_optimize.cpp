@@ -52,7 +52,7 @@ void run_optimize(OptimizeCli& c) {
   c.opt.algorithm = parse_algorithm(c.algorithm);
   if (!c.out.empty()) check_output_path(c.out, "--out");
   if (!c.init.empty()) {
-    Matrix<Rational> Wq = read_matrix_csv(c.init);
+    Matrix<Rational> Wq = read_matrix(c.init);
     Matrix<double> W(Wq.rows(), Wq.cols());
     for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = from_rational<double>(Wq.data()[k]);
     c.opt.init = W;
@@ -63,18 +63,12 @@ void run_optimize(OptimizeCli& c) {
 
   // Bounds at this p and the position of the optimum between the best lower and the proved upper bound.
   std::vector<Bound<Real50>> bounds = closed_form_bounds(s, p50);
-  Real50 best_lower = 0, proved_upper = -1;
-  for (const auto& b : bounds) {
-    if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
-    if (b.side != BoundSide::lower &&
-        (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
-      proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
-  }
+  const BoundPosition pos = bound_position(bounds, r.gain);
+  const Real50 &best_lower = pos.best_lower, &proved_upper = pos.proved_upper, &position = pos.position;
   nlohmann::json jb = nlohmann::json::array();
   for (const auto& b : bounds)
     jb.push_back({{"name", b.name}, {"value", d50(b.value)}, {"status", std::string(to_string(b.status))},
                   {"side", std::string(to_string(b.side))}, {"citation", b.citation}});
-  const Real50 position = proved_upper > best_lower ? Real50((r.gain - best_lower) / (proved_upper - best_lower)) : Real50(0);
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"law", s.law.name()}, {"p", c.p}, {"digits", 50},
                       {"gain", d50(r.gain)}, {"gain_over_p", d50(r.gain / p50)}, {"loss", d50(r.loss)},
                       {"zero_loss", d50(r.zero_loss)}, {"grad_norm", to_decimal(r.grad_norm, 6)},
@@ -83,7 +77,7 @@ void run_optimize(OptimizeCli& c) {
                       {"bounds", jb}, {"best_lower", d50(best_lower)}, {"proved_upper", d50(proved_upper)},
                       {"position", to_decimal(position, 12)}, {"geometry", geometry_json(r.geometry)},
                       {"starts", starts_json(r.starts)}};
-  if (!c.out.empty()) write_file_atomic(c.out, matrix_to_csv(r.W50, 50));
+  if (!c.out.empty()) write_file_atomic(c.out, matrix_file_content(c.out, r.W50, 50));
   if (c.format == "json") {
     std::cout << j.dump(2) << "\n";
     return;
@@ -190,8 +184,8 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--m", c->m, "activation power: odd 1..7")->capture_default_str();
   cmd->add_option("--law", c->law, kLawHelp)->capture_default_str();
   cmd->add_option("--p", c->p, "feature probability in (0,1] (decimal or fraction, read exactly)")->capture_default_str();
-  cmd->add_option("--init", c->init, "CSV file with a d x n starting W");
-  cmd->add_option("--out", c->out, "write the polished W (50 digits) to this CSV file");
+  cmd->add_option("--init", c->init, "a d x n starting W: CSV, or .npy (float64)");
+  cmd->add_option("--out", c->out, "write the polished W to this file: CSV (50 digits), or float64 .npy if it ends in .npy");
   cmd->add_option("--format", c->format, "text or json")->capture_default_str();
   add_search_options(cmd, c->opt, c->algorithm, c->quiet);
   cmd->callback([c]() { run_optimize(*c); });

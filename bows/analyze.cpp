@@ -695,6 +695,20 @@ unset multiplot
 
 }  // namespace
 
+TrainedRun load_trained_run(const std::string& run, const std::string& data) {
+  AnalyzeOptions o;
+  o.run = run;
+  o.data = data;
+  Loaded L = load_run(o);
+  TrainedRun r;
+  r.model = std::move(L.model);
+  r.vocab = std::move(L.data.vocab);
+  r.config = std::move(L.config);
+  r.data_dir = std::move(L.data_dir);
+  r.dataset_id = std::move(L.data.id);
+  return r;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 int cycle_score(const Eigen::MatrixXd& P) {

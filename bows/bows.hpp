@@ -489,6 +489,19 @@ struct AnalyzeOptions {
   void validate() const;
 };
 
+/// A trained run as read from its folder (the Python module's superpose.bows.load_run).
+struct TrainedRun {
+  Model model;            ///< W (d×V), b (V), relu, from RUN/checkpoint.bin (checksum verified)
+  Vocabulary vocab;       ///< index -> word of the dataset the run was trained on
+  nlohmann::json config;  ///< RUN/config.json (empty if absent)
+  std::string data_dir;   ///< the data folder used
+  std::string dataset_id;
+};
+/// Reads RUN/checkpoint.bin, RUN/config.json and the dataset the run was trained on: `data`, or config.json's data
+/// folder resolved as analyze() does. Throws InputError (OptionError "data") as analyze() does: no run folder, a bad
+/// checkpoint, no data folder with the run's dataset id, or a V that differs from the model's.
+TrainedRun load_trained_run(const std::string& run, const std::string& data = "");
+
 /// Runs one analysis and returns the JSON summary (also written as <what>.json). Nothing is created before the
 /// inputs are checked: validate(); the run's checkpoint (checksum); the data folder (given, or config.json's
 /// "data" resolved relative to the run folder) must carry the dataset id the run was trained on (OptionError

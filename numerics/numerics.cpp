@@ -5,8 +5,10 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace superpose {
@@ -267,5 +269,152 @@ std::vector<GridP> parse_p_grid(const std::string& spec, const std::string& flag
       throw InputError(flag + ": every feature probability must lie in (0, 1] (got '" + p.text + "')");
   return out;
 }
+
+}  // namespace superpose
+
+// ---------------------------------------------------------------------------------------------------------
+// .npy files (numpy.lib.format: magic "\x93NUMPY", version, header length, a Python-literal dict header)
+// ---------------------------------------------------------------------------------------------------------
+
+namespace superpose {
+
+namespace {
+
+/// The value of `key` in a numpy header dict, e.g. "'<f8'" or "(3, 4)" (text up to the next top-level comma).
+std::string npy_field(const std::string& header, const std::string& key, const std::string& path) {
+  const std::string k = "'" + key + "'";
+  const size_t at = header.find(k);
+  if (at == std::string::npos) throw InputError("weights: '" + path + "' has no " + k + " in its .npy header");
+  size_t i = header.find(':', at + k.size());
+  if (i == std::string::npos) throw InputError("weights: '" + path + "': malformed .npy header");
+  ++i;
+  int depth = 0;
+  size_t j = i;
+  for (; j < header.size(); ++j) {
+    const char c = header[j];
+    if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if ((c == ',' || c == '}') && depth == 0) break;
+  }
+  return trim(header.substr(i, j - i));
+}
+
+}  // namespace
+
+Matrix<Rational> read_matrix_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("weights: cannot open '" + path + "' (expected a .npy file holding a 2-D float64 array)");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string bad = "weights: '" + path + "' ";
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    throw InputError(bad + "is not a .npy file (no \\x93NUMPY magic string; save W with numpy.save)");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t hlen = 0, pos = 0;
+  auto byte = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(bytes[i])); };
+  if (major == 1) {
+    hlen = byte(8) | byte(9) << 8;
+    pos = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw InputError(bad + "is truncated (incomplete .npy header)");
+    hlen = byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24;
+    pos = 12;
+  } else {
+    throw InputError(bad + "has .npy version " + std::to_string(major) + " (accepted: 1.0, 2.0, 3.0)");
+  }
+  if (bytes.size() < pos + hlen) throw InputError(bad + "is truncated (incomplete .npy header)");
+  const std::string header = bytes.substr(pos, hlen);
+  pos += hlen;
+  const std::string descr = npy_field(header, "descr", path);
+  size_t width = 0;
+  if (descr == "'<f8'") width = 8;
+  else if (descr == "'<f4'") width = 4;
+  else
+    throw InputError(bad + "holds dtype " + descr + " (accepted: little-endian float64 '<f8' or float32 '<f4'; "
+                     "convert with W.astype('<f8'))");
+  const std::string order = npy_field(header, "fortran_order", path);
+  if (order != "True" && order != "False") throw InputError(bad + ": malformed fortran_order in its .npy header");
+  const bool fortran = order == "True";
+  std::string shape = npy_field(header, "shape", path);
+  if (shape.size() < 2 || shape.front() != '(' || shape.back() != ')')
+    throw InputError(bad + ": malformed shape in its .npy header");
+  std::vector<long long> dims;
+  for (const std::string& f : split(shape.substr(1, shape.size() - 2), ',')) {
+    const std::string t = trim(f);
+    if (t.empty()) continue;
+    if (t.find_first_not_of("0123456789") != std::string::npos) throw InputError(bad + ": malformed shape " + shape);
+    dims.push_back(std::stoll(t));
+  }
+  if (dims.size() != 2 || dims[0] < 1 || dims[1] < 1)
+    throw InputError(bad + "holds an array of shape " + shape + " (expected 2-D, d rows of n columns, both >= 1)");
+  const long long rows = dims[0], cols = dims[1];
+  const size_t need = static_cast<size_t>(rows) * static_cast<size_t>(cols) * width;
+  if (bytes.size() - pos != need)
+    throw InputError(bad + "has " + std::to_string(bytes.size() - pos) + " payload bytes, but shape " + shape +
+                     " needs " + std::to_string(need) + (bytes.size() - pos < need ? " (truncated)" : " (trailing bytes)"));
+  Matrix<Rational> W(rows, cols);
+  const char* data = bytes.data() + pos;
+  for (long long k = 0; k < rows * cols; ++k) {
+    double v;
+    if (width == 8) {
+      std::memcpy(&v, data + 8 * k, 8);
+    } else {
+      float f;
+      std::memcpy(&f, data + 4 * k, 4);
+      v = f;
+    }
+    const long long i = fortran ? k % rows : k / cols, j = fortran ? k / rows : k % cols;
+    if (!std::isfinite(v))
+      throw InputError(bad + "W(" + std::to_string(i + 1) + "," + std::to_string(j + 1) +
+                       ") is not a finite number (nan or inf)");
+    W(i, j) = Rational(v);
+  }
+  return W;
+}
+
+Matrix<Rational> read_matrix(const std::string& path) {
+  const bool npy = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+  return npy ? read_matrix_npy(path) : read_matrix_csv(path);
+}
+
+template <class T>
+std::string matrix_to_npy(const Matrix<T>& M, const std::string& what) {
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(M.rows()) + ", " +
+                       std::to_string(M.cols()) + "), }";
+  // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.
+  const size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  out.reserve(out.size() + 8 * M.size());
+  for (Eigen::Index i = 0; i < M.rows(); ++i)
+    for (Eigen::Index j = 0; j < M.cols(); ++j) {
+      const double v = static_cast<double>(M(i, j));
+      if (!std::isfinite(v))
+        throw InputError(what + ": entry (" + std::to_string(i + 1) + "," + std::to_string(j + 1) +
+                         ") is outside the range of double, which a .npy file holds; write a .csv file instead");
+      char b[8];
+      std::memcpy(b, &v, 8);
+      out.append(b, 8);
+    }
+  return out;
+}
+
+template <class T>
+std::string matrix_file_content(const std::string& path, const Matrix<T>& M, int digits) {
+  const bool npy = path.size() >= 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
+  return npy ? matrix_to_npy(M, path) : matrix_to_csv(M, digits);
+}
+
+template std::string matrix_to_npy<double>(const Matrix<double>&, const std::string&);
+template std::string matrix_to_npy<Real50>(const Matrix<Real50>&, const std::string&);
+template std::string matrix_to_npy<Real100>(const Matrix<Real100>&, const std::string&);
+template std::string matrix_to_npy<Rational>(const Matrix<Rational>&, const std::string&);
+template std::string matrix_file_content<double>(const std::string&, const Matrix<double>&, int);
+template std::string matrix_file_content<Real50>(const std::string&, const Matrix<Real50>&, int);
+template std::string matrix_file_content<Real100>(const std::string&, const Matrix<Real100>&, int);
+template std::string matrix_file_content<Rational>(const std::string&, const Matrix<Rational>&, int);
 
 }  // namespace superpose

@@ -103,6 +103,28 @@ std::string rational_to_decimal(const Rational& x, int digits);
 /// unequal length.
 Matrix<Rational> read_matrix_csv(const std::string& path);
 
+/// Reads a weight matrix stored by numpy.save: the .npy format (numpy's format documentation, "NEP 1"), versions
+/// 1.0, 2.0 and 3.0, a 2-D array of little-endian float64 ('<f8') or float32 ('<f4'), C or Fortran order. Each
+/// entry is taken at its exact binary value (so 0.1 stored as a double is 3602879701896397/2^55, not 1/10; write a
+/// CSV file to give decimals exactly). Returns W (rows × columns of the array) as exact rationals. Throws
+/// InputError naming the file for: a missing file, a bad magic string or version, a header that is not a numpy
+/// dict, another dtype (big-endian, integers, objects), a shape that is not 2-D or has a zero extent, a truncated
+/// payload or trailing bytes, and a non-finite entry (naming its row and column).
+Matrix<Rational> read_matrix_npy(const std::string& path);
+
+/// Reads a weight file by its extension: ".npy" (read_matrix_npy), anything else CSV (read_matrix_csv).
+Matrix<Rational> read_matrix(const std::string& path);
+
+/// The bytes of a .npy file (version 1.0, '<f8', C order, shape (rows, cols)) holding M rounded to double.
+/// Throws InputError (naming `what`, e.g. "--grad") if an entry is outside double's range.
+template <class T>
+std::string matrix_to_npy(const Matrix<T>& M, const std::string& what);
+
+/// The content of a matrix file chosen by the extension of `path`: ".npy" gives matrix_to_npy (float64), anything
+/// else matrix_to_csv with `digits` significant digits. Write it with write_file_atomic.
+template <class T>
+std::string matrix_file_content(const std::string& path, const Matrix<T>& M, int digits);
+
 /// Formats a matrix as CSV (one line per row) with `digits` significant digits (exact fractions for Rational).
 template <class T>
 std::string matrix_to_csv(const Matrix<T>& M, int digits);

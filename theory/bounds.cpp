@@ -341,4 +341,17 @@ SUPERPOSE_INSTANTIATE_BOUNDS(double)
 SUPERPOSE_INSTANTIATE_BOUNDS(Real50)
 SUPERPOSE_INSTANTIATE_BOUNDS(Real100)
 
+BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Real50& gain) {
+  Real50 best_lower = 0, proved_upper = -1;
+  for (const auto& b : bounds) {
+    if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
+    if (b.side != BoundSide::lower &&
+        (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
+      proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
+  }
+  const Real50 position =
+      proved_upper > best_lower ? Real50((gain - best_lower) / (proved_upper - best_lower)) : Real50(0);
+  return {best_lower, proved_upper, position};
+}
+
 }  // namespace superpose

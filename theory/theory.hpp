@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <string_view>
 #include <vector>
 
@@ -188,6 +189,29 @@ template <class T>
 Evaluation<T> evaluate(const Matrix<T>& W, int m, const Law& law, const T& p, bool with_gradient = false,
                        int threads = 0);
 
+/// The precision ladder of `superpose loss` and of the Python module's evaluate(): double (digits 16), MPFR-50,
+/// MPFR-100, then exact rationals (digits 0, always correct). An evaluation starting at `digits` is redone in the
+/// next wider type while W leaves double's range (an entry above DBL_MAX or below DBL_MIN in magnitude, double
+/// only), the engine throws PrecisionError, or fewer than min_gain_digits(digits) digits of the gain survive.
+/// `note` says why each recomputation happened ("" if none); `digits` is the type of the result.
+using AnyEvaluation = std::variant<Evaluation<double>, Evaluation<Real50>, Evaluation<Real100>, Evaluation<Rational>>;
+struct LadderEvaluation {
+  AnyEvaluation ev;
+  int digits = 16;   // 16, 50, 100 or 0 (exact)
+  std::string note;  // e.g. "double kept only 3 correct digits of the gain; recomputed in MPFR-50"
+};
+/// Fewest correct digits of the gain accepted before the ladder moves on: 8 for double, 30 for MPFR-50, 60 for
+/// MPFR-100.
+int min_gain_digits(int digits);
+/// "double", "MPFR-50", "MPFR-100" or "exact rationals" for digits 16, 50, 100, 0.
+std::string precision_name(int digits);
+/// Evaluates W (d×n; exact rationals, or doubles taken at their exact binary value) at p from rung `digits` (16, 50,
+/// 100 or 0) upwards; `climb` false stays at that rung (a PrecisionError then propagates). Throws InputError as
+/// evaluate() does, and for digits outside {16, 50, 100, 0} (naming --digits).
+template <class Source>
+LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law& law, const Rational& p,
+                                      bool with_gradient, int digits, bool climb = true, int threads = 0);
+
 /// A certified enclosure of the exact C, D, gain and loss of the W as written (exact rationals: a W found in
 /// floating point is first rounded to the decimals it was written with), at rational p. Every interval contains the
 /// exact value (MPFI, outward rounding, 60-digit endpoints).
@@ -324,6 +348,15 @@ template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p); 
 /// theorem_2_2_upper_order, followup_upper (m ≥ 3 only).
 template <class T>
 std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);
+
+/// Where a gain lies between the bounds of a table: best_lower = the largest construction value (side lower or
+/// exact; 0 if none), proved_upper = the smallest proved upper bound (status proved-in-paper or proved-here, side
+/// upper or exact; −1 if none), position = (gain − best_lower)/(proved_upper − best_lower) (0 when that gap is not
+/// positive). Used by `superpose optimize` and the Python module's optimize().
+struct BoundPosition {
+  Real50 best_lower, proved_upper, position;
+};
+BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Real50& gain);
 
 // ---------------------------------------------------------------------------------------------------------
 // Constructions (docs/theory.md §6; theory/constructions.cpp)
