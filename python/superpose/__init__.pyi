@@ -59,3 +59,33 @@ class Bound:
 def bounds(d: int, n: int, m: int, law: Union[str, Law], p: Number, digits: Optional[int] = ...) -> List[Bound]: ...
 def f_star(d: int, m: int) -> Fraction: ...
 def regime(d: int, m: int, p: Number) -> str: ...
+
+class Optimum:
+    W: np.ndarray
+    gain: Value
+    gain_over_p: Value
+    loss: Value
+    zero_loss: Value
+    grad_norm: Value
+    polished: bool
+    newton_steps: int
+    polish_note: str
+    geometry: Dict[str, Any]
+    bounds: List[Bound]
+    best_lower: Value
+    proved_upper: Value
+    position: Value
+    starts: List[Dict[str, Any]]
+    W_double: np.ndarray
+    gain_double: float
+
+def optimize(d: int, n: int, m: int, law: Union[str, Law], p: Number, seed: int = ..., starts: Optional[int] = ...,
+             algorithm: str = ..., max_evals: int = ..., init: Optional[ArrayLike] = ..., polish: bool = ...,
+             polish_max_params: int = ...) -> Optimum: ...
+def sweep(d: int = ..., n: int = ..., m: int = ..., law: Union[str, Law] = ..., p_min_factor: float = ...,
+          points: int = ..., out_dir: Optional[str] = ..., seed: int = ..., max_evals: int = ...,
+          with_train: bool = ..., train_steps: int = ...) -> Any: ...  # list of dicts, or a pandas DataFrame
+def verify(d: Sequence[int] = ..., n: Sequence[int] = ..., m: Sequence[int] = ..., laws: Sequence[str] = ...,
+           p: str = ..., starts: int = ..., seed: int = ..., max_evals: int = ..., jobs: int = ...,
+           out_jsonl: str = ..., resume: bool = ..., cert_dir: str = ...) -> Any: ...
+def geometry(W: ArrayLike, m: int, layout: str = ...) -> Dict[str, Any]: ...
