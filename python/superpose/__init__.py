@@ -256,7 +256,7 @@ def _rows_out(rows: List[dict]) -> Any:
 
 @dataclasses.dataclass(frozen=True)
 class Optimum:
-    """The certified optimum found by optimize (search.hpp OptimizeResult). W: numpy float64 (d, n), the polished
+    """The best optimum found by optimize over its starts (search.hpp OptimizeResult; not a certified global one). W: numpy float64 (d, n), the polished
     MPFR-50 weights rounded to double; gain, loss, zero_loss, gain_over_p, grad_norm (the Frobenius norm of
     d gain/dW at W, MPFR-50): mpmath.mpf with 50 digits. geometry: dict (eigenvalues of A = W^T W, column norms,
     represented, dimensionality, max_cos, design_defects). bounds: the closed-form bounds at p (50 digits);
