@@ -21,6 +21,8 @@ PKGS=(
 # it as a dependency of matplotlib it tries scipy (-> pythran -> libboost-dev 1.74, which conflicts with 1.81) and
 # gives up; asked for alone, it takes sympy. Tested on a fresh Debian 12 machine.
 PY_PKGS=(python3-numpy python3-mpmath python3-pytest python3-fonttools python3-matplotlib)
+# MPI for `mpirun -np N superpose verify` (issue 10), also one at a time.
+PY_PKGS+=(libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${PKGS[@]}"; do
