@@ -118,25 +118,45 @@ void add_train(CLI::App& bows_app) {
                                      "checkpoint's checksum is verified)");
   c->add_flag("--force", o->force, "Replace the run in RUN: remove its checkpoint, config, log, summary and "
                                    "analysis/ first");
-  c->callback([o, linear] {
+  auto seeds = std::make_shared<std::vector<std::uint64_t>>();
+  non_negative(c->add_option("--seeds", *seeds, "Train once per seed into RUN/seed<S> (comma-separated, e.g. 1,2,3; "
+                                                "replaces --seed); `bows analyze RUN` then reports mean and sd over "
+                                                "the seeds")
+                   ->delimiter(','));
+  c->callback([o, linear, seeds] {
     o->relu = !*linear;
-    superpose::ProgressBar bar("bows train", "steps");  // core/: the one progress bar
-    bows::TrainResult r;
+    // One run, or one per seed (RUN/seed<S>): one progress bar per run, one JSON line per run on stdout.
+    std::vector<std::uint64_t> run_seeds = *seeds;
+    std::vector<bows::TrainResult> rs;
+    std::unique_ptr<superpose::ProgressBar> bar;  // core/: the one progress bar
+    std::uint64_t shown = 0;
+    auto show = [&](std::uint64_t seed, const bows::TrainProgress& p) {
+      if (!bar || seed != shown)
+        bar = std::make_unique<superpose::ProgressBar>(
+            seeds->empty() ? std::string("bows train") : fmt::format("bows train seed {}", seed), "steps");
+      shown = seed;
+      const std::string held = std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
+      bar->update(static_cast<long long>(p.step), static_cast<long long>(p.total),
+                  fmt::format("loss {:.4e}{}", p.loss, held));
+    };
     with_flags({{"data", "--data"}, {"out", "--out"}, {"d", "--d"}, {"batch", "--batch"}, {"steps", "--steps"},
                 {"checkpoint_every", "--checkpoint-every"}, {"force", "--force"}, {"adamw.lr", "--lr"},
-                {"adamw.weight_decay", "--weight-decay"}},
+                {"adamw.weight_decay", "--weight-decay"}, {"seeds", "--seeds"}},
                [&] {
-                 r = bows::train(*o, [&](const bows::TrainProgress& p) {
-                   const std::string held =
-                       std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
-                   bar.update(static_cast<long long>(p.step), static_cast<long long>(p.total),
-                              fmt::format("loss {:.4e}{}", p.loss, held));
-                 });
+                 if (run_seeds.empty()) {
+                   rs.push_back(bows::train(*o, [&](const bows::TrainProgress& p) { show(o->seed, p); }));
+                   run_seeds.push_back(o->seed);
+                 } else {
+                   rs = bows::train_seeds(*o, run_seeds, show);
+                 }
                });
-    std::cout << fmt::format(
-        "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": {:.1f}, "
-        "\"run\": \"{}\"}}\n",
-        r.steps_run, r.final_train_loss, r.final_heldout_loss, r.seconds, o->out);
+    for (std::size_t k = 0; k < rs.size(); ++k) {
+      const std::string run = seeds->empty() ? o->out : fmt::format("{}/seed{}", o->out, run_seeds[k]);
+      std::cout << fmt::format(
+          "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": "
+          "{:.1f}, \"run\": \"{}\"}}\n",
+          rs[k].steps_run, rs[k].final_train_loss, rs[k].final_heldout_loss, rs[k].seconds, run);
+    }
   });
 }
 

@@ -1059,8 +1059,79 @@ bool belongs_to(const std::string& file, const std::vector<std::string>& prefixe
 
 }  // namespace
 
+namespace {
+
+void flatten_numbers(const nlohmann::json& j, const std::string& path, std::map<std::string, double>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items())
+      if (!(path.empty() && k == "options")) flatten_numbers(v, path.empty() ? k : path + "." + k, out);
+  } else if (j.is_number() && std::isfinite(j.get<double>())) {
+    out[path] = j.get<double>();
+  }
+}
+
+// The seed<S> sub-folders of `dir` that hold a checkpoint, in seed order; empty if `dir` is a run itself.
+std::vector<std::pair<std::uint64_t, fs::path>> seed_folders(const fs::path& dir) {
+  std::vector<std::pair<std::uint64_t, fs::path>> out;
+  std::error_code ec;
+  if (fs::exists(dir / "checkpoint.bin") || !fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 5 || name.compare(0, 4, "seed") != 0 || !fs::exists(e.path() / "checkpoint.bin")) continue;
+    if (!std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    out.emplace_back(std::stoull(name.substr(4)), e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed) {
+  if (per_seed.empty()) throw InputError("seed summary: no analysis to summarise");
+  std::vector<std::map<std::string, double>> flat(per_seed.size());
+  for (std::size_t i = 0; i < per_seed.size(); ++i) flatten_numbers(per_seed[i], "", flat[i]);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [path, first] : flat[0]) {
+    std::vector<double> x;
+    for (const auto& f : flat)
+      if (auto it = f.find(path); it != f.end()) x.push_back(it->second);
+    if (x.size() != flat.size()) continue;
+    const double n = static_cast<double>(x.size());
+    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
+    double ss = 0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    out[path] = {{"mean", mean}, {"sd", x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0}, {"n", x.size()}, {"values", x}};
+  }
+  return out;
+}
+
 nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
   o.validate();
+  if (const auto seeds = seed_folders(o.run); !seeds.empty()) {
+    if (o.what == "structure" || o.what == "synthetic")
+      throw OptionError("what", fmt::format("'{}' does not apply to a seeds folder ('{}' holds seed<S> runs)", o.what,
+                                            o.run));
+    const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
+    std::vector<nlohmann::json> per_seed;
+    nlohmann::json seeds_json = nlohmann::json::array();
+    for (const auto& [seed, dir] : seeds) {
+      AnalyzeOptions one = o;
+      one.run = dir.string();
+      one.out = o.out.empty() ? std::string{} : (out / dir.filename()).string();
+      per_seed.push_back(analyze(one, progress));
+      seeds_json.push_back(seed);
+    }
+    nlohmann::json j = {{"analysis", o.what}, {"run", o.run}, {"seeds", seeds_json}, {"summary", seed_summary(per_seed)}};
+    std::string csv = "path,mean,sd,n\n";
+    for (const auto& [path, v] : j["summary"].items())
+      csv += fmt::format("{},{:.6g},{:.6g},{}\n", path, v["mean"].get<double>(), v["sd"].get<double>(),
+                         v["n"].get<std::size_t>());
+    ensure_directory(out.string());
+    write_file_atomic((out / (o.what + "_seeds.csv")).string(), csv);
+    write_file_atomic((out / (o.what + "_seeds.json")).string(), j.dump(2) + "\n");
+    return j;
+  }
   const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
   if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
   // Everything that can be checked is checked before a folder is created.

@@ -390,6 +390,19 @@ struct TrainResult {
 /// as an absolute path ("data") and relative to the run folder ("data_relative_to_run"), and the producer.
 TrainResult train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {});
 
+/// Trains the same configuration once per seed, into `<options.out>/seed<S>` for each S of `seeds` (options.seed is
+/// replaced). Before the first run it checks: seeds non-empty and distinct (OptionError "seeds"), options.validate(),
+/// and, without resume or force, that no seed folder already holds a run (OptionError "out" naming it). Then calls
+/// train() for each seed in order; `progress` receives each run's progress. Returns the results in seed order.
+std::vector<TrainResult> train_seeds(const TrainOptions& options, const std::vector<std::uint64_t>& seeds,
+                                     const std::function<void(std::uint64_t seed, const TrainProgress&)>& progress = {});
+
+/// Mean ± standard deviation over seeds of every number in the analyses' JSON summaries: each summary is flattened
+/// to "key.subkey" paths (arrays, strings, booleans and the "options" object are skipped); for each path that is a
+/// finite number in every summary the result holds {"mean", "sd" (sample, n − 1; 0 for one summary), "n",
+/// "values"}. Throws InputError if `per_seed` is empty.
+nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed);
+
 /// Checkpoint file: the line "superpose-bows-model 1\n", 8-byte LE header length, JSON header (d, V, relu, step,
 /// options, producer, payload_crc32, and whatever `extra` holds: train() adds the dataset_id), then float32 LE
 /// arrays W (column-major), b, and, if the header says so, the AdamW moments.
@@ -562,6 +575,11 @@ struct TrainedRun {
 /// checkpoint, no data folder with the run's dataset id, or a V that differs from the model's.
 TrainedRun load_trained_run(const std::string& run, const std::string& data = "");
 
+/// A seeds folder (written by train_seeds: no checkpoint.bin of its own, sub-folders seed<S> that each hold one) is
+/// analysed seed by seed, each into its own <seed folder>/analysis (or <out>/seed<S>), and the result is
+/// seed_summary() of the seeds' summaries, written as <out>/<what>_seeds.json and <what>_seeds.csv (path, mean, sd,
+/// n); structure and synthetic are refused on a seeds folder.
+///
 /// Runs one analysis and returns the JSON summary (also written as <what>.json). Nothing is created before the
 /// inputs are checked: validate(); the run's checkpoint (checksum); the data folder (given, or config.json's
 /// "data" resolved relative to the run folder) must carry the dataset id the run was trained on (OptionError

@@ -512,6 +512,38 @@ BOOST_AUTO_TEST_CASE(cli_paper_measurements_run_end_to_end_and_refuse_a_bad_ridg
     BOOST_TEST(fs::exists(sb.dir / "run/analysis" / f), f);
 }
 
+BOOST_AUTO_TEST_CASE(cli_seeds_train_each_seed_and_analyze_reports_mean_and_sd) {
+  Sandbox sb("superpose_bows_seeds_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  // Refused before any training: a repeated seed, and a seed folder that already holds a run (seed1 is not made).
+  expect_refused(sb.run(train("--out runs --seeds 1,1")), "--seeds", "repeated seed");
+  BOOST_TEST(!fs::exists(sb.dir / "runs"));
+  BOOST_TEST_REQUIRE(sb.run(train("--out runs/seed2")).code == 0);
+  expect_refused(sb.run(train("--out runs --seeds 1,2")), "runs/seed2", "existing seed run");
+  BOOST_TEST(!fs::exists(sb.dir / "runs/seed1"));
+  const Run t = sb.run(train("--out runs --seeds 1,2 --force"));
+  BOOST_TEST_REQUIRE(t.code == 0, t.err);
+  // Each seed is the same configuration with its own seed.
+  for (int seed : {1, 2}) {
+    const auto cfg = nlohmann::json::parse(slurp(sb.dir / ("runs/seed" + std::to_string(seed)) / "config.json"));
+    BOOST_TEST(cfg.dump().find("\"seed\":" + std::to_string(seed)) != std::string::npos, cfg.dump());
+    BOOST_TEST(cfg["d"] == 4);
+  }
+  const Run a = sb.run("bows analyze runs --what linear-probe --no-plot");
+  BOOST_TEST_REQUIRE(a.code == 0, a.err);
+  const auto j = nlohmann::json::parse(slurp(sb.dir / "runs/analysis/linear-probe_seeds.json"));
+  const auto j1 = nlohmann::json::parse(slurp(sb.dir / "runs/seed1/analysis/linear-probe.json"));
+  const auto j2 = nlohmann::json::parse(slurp(sb.dir / "runs/seed2/analysis/linear-probe.json"));
+  const double x1 = j1["months"]["joint_r2_variance_weighted"], x2 = j2["months"]["joint_r2_variance_weighted"];
+  const auto& m = j["summary"]["months.joint_r2_variance_weighted"];
+  BOOST_TEST(std::abs(m["mean"].get<double>() - (x1 + x2) / 2) < 1e-12);
+  BOOST_TEST(std::abs(m["sd"].get<double>() - std::abs(x1 - x2) / std::sqrt(2.0)) < 1e-12);
+  BOOST_TEST(x1 != x2);  // the seeds differ
+  BOOST_TEST(fs::exists(sb.dir / "runs/analysis/linear-probe_seeds.csv"));
+  expect_refused(sb.run("bows analyze runs --what structure"), "--what", "structure on seeds");
+}
+
 BOOST_AUTO_TEST_CASE(cli_synthetic_validates_every_option_before_training) {
   Sandbox sb("superpose_bows_synth_");
   // F38-F40: the same AdamW rules as bows train, and documented ranges for the data options.

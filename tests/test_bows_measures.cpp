@@ -134,3 +134,21 @@ BOOST_AUTO_TEST_CASE(context_share_on_a_hand_made_model) {
     BOOST_TEST(c.positive == (std::vector<std::uint64_t>{2, 3, 2}), boost::test_tools::per_element());
   }
 }
+
+BOOST_AUTO_TEST_CASE(seed_summary_is_mean_and_sample_sd_of_every_number) {
+  // Two seeds: a = 1, 3 (mean 2, sd √((1 + 1)/1) = √2); b.c = 2, 6 (mean 4, sd √8); strings, booleans, arrays and the
+  // "options" object are skipped; "only" is missing from the second summary, so it is dropped.
+  const nlohmann::json s1 = {{"a", 1}, {"b", {{"c", 2}}}, {"s", "x"}, {"t", true}, {"arr", {1, 2}},
+                             {"options", {{"seed", 1}}}, {"only", 5}};
+  const nlohmann::json s2 = {{"a", 3}, {"b", {{"c", 6}}}, {"s", "y"}, {"t", false}, {"arr", {3, 4}},
+                             {"options", {{"seed", 2}}}};
+  const nlohmann::json r = seed_summary({s1, s2});
+  BOOST_TEST(r.size() == 2u, r.dump());
+  BOOST_TEST(r["a"]["mean"].get<double>() == 2.0);
+  BOOST_TEST(std::abs(r["a"]["sd"].get<double>() - std::sqrt(2.0)) < 1e-15);
+  BOOST_TEST(r["b.c"]["mean"].get<double>() == 4.0);
+  BOOST_TEST(std::abs(r["b.c"]["sd"].get<double>() - std::sqrt(8.0)) < 1e-15);
+  BOOST_TEST(r["b.c"]["n"].get<int>() == 2);
+  BOOST_TEST(seed_summary({s1})["a"]["sd"].get<double>() == 0.0);
+  BOOST_CHECK_THROW(seed_summary({}), superpose::InputError);
+}
