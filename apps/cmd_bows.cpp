@@ -53,8 +53,8 @@ void add_prepare(CLI::App& bows_app) {
       "Writes DIR/train.csr, DIR/heldout.csr, DIR/vocab.tsv, DIR/meta.json. The held-out split is by document.");
   c->add_option("--corpus", o->corpus,
                 "Text to read: default (SOTU + Brown + SpamAssassin, installed by scripts/install-deps.sh into "
-                ".cache/corpus), wikitext:PATH[,PATH...] (WikiText files or folders of *.tokens/*.raw, e.g. "
-                "wikitext:../shared/data/wikitext-2), text:PATH (file or folder; one row per line), sotu:DIR, "
+                ".cache/corpus), wikitext (the WikiText-2 valid+test shipped in data/wikitext-2, the reference corpus), "
+                "wikitext:PATH[,PATH...] (WikiText files or folders of *.tokens/*.raw), text:PATH (file or folder; one row per line), sotu:DIR, "
                 "brown:DIR, spam:DIR")
       ->capture_default_str();
   non_negative(c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
@@ -118,25 +118,45 @@ void add_train(CLI::App& bows_app) {
                                      "checkpoint's checksum is verified)");
   c->add_flag("--force", o->force, "Replace the run in RUN: remove its checkpoint, config, log, summary and "
                                    "analysis/ first");
-  c->callback([o, linear] {
+  auto seeds = std::make_shared<std::vector<std::uint64_t>>();
+  non_negative(c->add_option("--seeds", *seeds, "Train once per seed into RUN/seed<S> (comma-separated, e.g. 1,2,3; "
+                                                "replaces --seed); `bows analyze RUN` then reports mean and sd over "
+                                                "the seeds")
+                   ->delimiter(','));
+  c->callback([o, linear, seeds] {
     o->relu = !*linear;
-    superpose::ProgressBar bar("bows train", "steps");  // core/: the one progress bar
-    bows::TrainResult r;
+    // One run, or one per seed (RUN/seed<S>): one progress bar per run, one JSON line per run on stdout.
+    std::vector<std::uint64_t> run_seeds = *seeds;
+    std::vector<bows::TrainResult> rs;
+    std::unique_ptr<superpose::ProgressBar> bar;  // core/: the one progress bar
+    std::uint64_t shown = 0;
+    auto show = [&](std::uint64_t seed, const bows::TrainProgress& p) {
+      if (!bar || seed != shown)
+        bar = std::make_unique<superpose::ProgressBar>(
+            seeds->empty() ? std::string("bows train") : fmt::format("bows train seed {}", seed), "steps");
+      shown = seed;
+      const std::string held = std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
+      bar->update(static_cast<long long>(p.step), static_cast<long long>(p.total),
+                  fmt::format("loss {:.4e}{}", p.loss, held));
+    };
     with_flags({{"data", "--data"}, {"out", "--out"}, {"d", "--d"}, {"batch", "--batch"}, {"steps", "--steps"},
                 {"checkpoint_every", "--checkpoint-every"}, {"force", "--force"}, {"adamw.lr", "--lr"},
-                {"adamw.weight_decay", "--weight-decay"}},
+                {"adamw.weight_decay", "--weight-decay"}, {"seeds", "--seeds"}},
                [&] {
-                 r = bows::train(*o, [&](const bows::TrainProgress& p) {
-                   const std::string held =
-                       std::isfinite(p.heldout_loss) ? fmt::format(" held-out {:.4e}", p.heldout_loss) : "";
-                   bar.update(static_cast<long long>(p.step), static_cast<long long>(p.total),
-                              fmt::format("loss {:.4e}{}", p.loss, held));
-                 });
+                 if (run_seeds.empty()) {
+                   rs.push_back(bows::train(*o, [&](const bows::TrainProgress& p) { show(o->seed, p); }));
+                   run_seeds.push_back(o->seed);
+                 } else {
+                   rs = bows::train_seeds(*o, run_seeds, show);
+                 }
                });
-    std::cout << fmt::format(
-        "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": {:.1f}, "
-        "\"run\": \"{}\"}}\n",
-        r.steps_run, r.final_train_loss, r.final_heldout_loss, r.seconds, o->out);
+    for (std::size_t k = 0; k < rs.size(); ++k) {
+      const std::string run = seeds->empty() ? o->out : fmt::format("{}/seed{}", o->out, run_seeds[k]);
+      std::cout << fmt::format(
+          "{{\"steps_run\": {}, \"final_train_batch_loss\": {:.6e}, \"final_heldout_loss\": {:.6e}, \"seconds\": "
+          "{:.1f}, \"run\": \"{}\"}}\n",
+          rs[k].steps_run, rs[k].final_train_loss, rs[k].final_heldout_loss, rs[k].seconds, run);
+    }
   });
 }
 
@@ -226,10 +246,22 @@ void add_analyze(CLI::App& bows_app) {
       "  similarity    Spearman(cos(W_u,W_v), PMI) over frequent pairs; within- vs between-category cosine\n"
       "  structure     RUN is a sweep folder of runs: months' off-diagonal Gram norm against d\n"
       "  synthetic     RUN is a `bows synthetic --out` folder: Gram vs covariance heat maps and r\n"
+      "The paper's own measurements, with the paper's number beside ours (\"paper_comparison\"):\n"
+      "  linear-probe     ridge probe h = Wx -> each word's indicator, held-out R^2; the 12 months' joint R^2 and\n"
+      "                   orthogonal month pairs (paper: 0.98, none)\n"
+      "  frequency-split  probe R^2 against frequency rank; words with R^2 >= 0.5 (linear) and < 0.5 (non-linear)\n"
+      "                   (paper, L = 800: 522 and 4,073)\n"
+      "  context          words off alone (b_v + |W_v|^2 < 0): share of held-out windows containing v with z_v > 0\n"
+      "                   (paper: 81 % for \"Beatles\")\n"
       "The data folder must be the dataset the run was trained on (its id is checked). The outputs are staged and\n"
       "replace the earlier outputs of the same analysis only when the whole analysis has succeeded.");
   c->add_option("RUN", o->run, "Run folder (train --out), sweep folder (structure) or synthetic folder")->required();
-  c->add_option("--what", o->what, "months | interference | similarity | structure | synthetic")->capture_default_str();
+  c->add_option("--what", o->what, "months | interference | similarity | structure | synthetic | linear-probe | "
+                                   "frequency-split | context")
+      ->capture_default_str();
+  c->add_option("--ridge", o->ridge, "linear-probe, frequency-split: ridge penalty lambda > 0 on |beta|^2 added to "
+                                     "the sum of squared residuals over the training windows (sklearn's alpha)")
+      ->capture_default_str();
   c->add_option("--data", o->data, "Data folder (default: the one in RUN/config.json)");
   c->add_option("--out", o->out, "Output folder (default: RUN/analysis)");
   non_negative(c->add_option("--top", o->pairs_top,
@@ -242,7 +274,7 @@ void add_analyze(CLI::App& bows_app) {
     o->plot = !*no_plot;
     nlohmann::json j;
     with_flags({{"run", "RUN"}, {"what", "--what"}, {"data", "--data"}, {"out", "--out"}, {"pairs_top", "--top"},
-                {"words", "--word"}},
+                {"words", "--word"}, {"ridge", "--ridge"}},
                [&] { j = bows::analyze(*o, say); });
     std::cout << j.dump(2) << "\n";
   });

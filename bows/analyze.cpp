@@ -27,6 +27,9 @@ namespace {
 
 const double kPi = 3.14159265358979323846;
 
+const std::vector<std::string> kMonths = {"January", "February", "March",     "April",   "May",      "June",
+                                          "July",    "August",   "September", "October", "November", "December"};
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -241,8 +244,7 @@ nlohmann::json group_cycle(const Loaded& L, const fs::path& out, const std::stri
 // ---------------------------------------------------------------------------------------------------------------
 
 nlohmann::json analyze_months(const Loaded& L, const fs::path& out, bool plot) {
-  const std::vector<std::string> months = {"January", "February", "March",     "April",   "May",      "June",
-                                           "July",    "August",   "September", "October", "November", "December"};
+  const std::vector<std::string>& months = kMonths;
   const std::vector<std::string> days = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
   nlohmann::json j = {{"analysis", "months"}};
   j["months"] = group_cycle(L, out, "months", months);
@@ -615,9 +617,7 @@ nlohmann::json analyze_structure(const AnalyzeOptions& o, const fs::path& out) {
     AnalyzeOptions sub = o;
     sub.run = e.path().string();
     const Loaded L = load_run(sub);
-    const std::vector<std::string> months = {"January", "February", "March",     "April",   "May",      "June",
-                                             "July",    "August",   "September", "October", "November", "December"};
-    const auto idx = lookup(L.data.vocab, months);
+    const auto idx = lookup(L.data.vocab, kMonths);
     if (std::count(idx.begin(), idx.end(), -1)) continue;
     const Eigen::MatrixXd Wg = columns_of(L.model, idx);
     const Eigen::MatrixXd G = Wg * Wg.transpose();
@@ -693,6 +693,273 @@ unset multiplot
   return {{"analysis", "synthetic"}, {"offdiag_correlation", r}, {"n", G.rows()}};
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// The paper's own measurements (measures.cpp computes them; these write them with the paper's numbers beside).
+// ---------------------------------------------------------------------------------------------------------------
+
+// A word is scored (R², context share) only if at least this many held-out windows contain it: R² and shares over
+// fewer windows are noise.
+constexpr double kMinHeldoutWindows = 5;
+// Two month vectors count as orthogonal when |cos(W_u, W_v)| is below this.
+constexpr double kOrthogonalCosine = 0.05;
+
+nlohmann::json paper_row(const std::string& quantity, const nlohmann::json& paper, const nlohmann::json& ours,
+                         const std::string& paper_setting) {
+  return {{"quantity", quantity}, {"paper", paper}, {"ours", ours}, {"paper_setting", paper_setting}};
+}
+
+// Training-window frequency of every word.
+std::vector<double> window_frequency(const Csr& data) {
+  std::vector<double> df(data.V, 0);
+  for (auto i : data.indices) df[i] += 1;
+  return df;
+}
+
+// The probe's R², with NaN for the words held out in fewer than kMinHeldoutWindows windows.
+Eigen::VectorXd scored_r2(const ProbeResult& p) {
+  Eigen::VectorXd r2 = p.r2;
+  for (Eigen::Index v = 0; v < r2.size(); ++v)
+    if (p.heldout_windows(v) < kMinHeldoutWindows) r2(v) = std::nan("");
+  return r2;
+}
+
+double median(std::vector<double> x) {
+  if (x.empty()) return std::nan("");
+  std::sort(x.begin(), x.end());
+  const std::size_t n = x.size();
+  return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+nlohmann::json analyze_linear_probe(const Loaded& L, const fs::path& out, double ridge, bool plot) {
+  const ProbeResult p = linear_probe(L.model.W, L.data.train, L.data.heldout, ridge);
+  const Eigen::VectorXd r2 = scored_r2(p);
+  const std::vector<double> df = window_frequency(L.data.train);
+  std::string csv = "index,word,train_windows,heldout_windows,r2\n";
+  std::vector<double> scored;
+  for (Eigen::Index v = 0; v < r2.size(); ++v) {
+    if (std::isnan(r2(v))) continue;
+    scored.push_back(r2(v));
+    csv += fmt::format("{},{},{},{},{:.6f}\n", v, L.data.vocab.words[static_cast<std::size_t>(v)],
+                       df[static_cast<std::size_t>(v)], p.heldout_windows(v), r2(v));
+  }
+  write_text(out / "linear-probe_words.csv", csv);
+  nlohmann::json j = {{"analysis", "linear-probe"},
+                      {"definition", "ridge regression x_v ~ a_v + beta_v^T h, h = W x, fitted on the training "
+                                     "windows, R^2 on the held-out windows (held-out mean); words in >= 5 held-out "
+                                     "windows are scored"},
+                      {"ridge_lambda", ridge},
+                      {"train_windows", L.data.train.rows()},
+                      {"heldout_windows", L.data.heldout.rows()},
+                      {"words_scored", scored.size()},
+                      {"mean_r2", scored.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::accumulate(scored.begin(), scored.end(), 0.0) / static_cast<double>(scored.size()))},
+                      {"median_r2", finite_or_null(median(scored))}};
+  // The 12 months: each one's R², their joint (variance-weighted) R², and the cosines of their columns of W.
+  const auto idx = lookup(L.data.vocab, kMonths);
+  std::vector<long> present;
+  std::vector<std::string> names;
+  std::string mcsv = "month,heldout_windows,r2\n", mdat = "# k r2 month\n";
+  for (std::size_t k = 0; k < kMonths.size(); ++k) {
+    if (idx[k] < 0) continue;
+    present.push_back(idx[k]);
+    names.push_back(kMonths[k]);
+    const double x = p.r2(idx[k]);
+    mcsv += fmt::format("{},{},{}\n", kMonths[k], p.heldout_windows(idx[k]), std::isfinite(x) ? fmt::format("{:.6f}", x) : "");
+    mdat += fmt::format("{} {:.6f} {}\n", names.size() - 1, std::isfinite(x) ? x : 0.0, kMonths[k].substr(0, 3));
+  }
+  nlohmann::json months = {{"words", names}};
+  double joint = std::nan(""), min_cos = std::nan("");
+  std::size_t orthogonal = 0;
+  if (!present.empty()) {
+    joint = joint_r2(p, present);
+    double sum = 0;
+    std::size_t n = 0;
+    for (long v : present)
+      if (std::isfinite(p.r2(v))) {
+        sum += p.r2(v);
+        ++n;
+      }
+    months["joint_r2_variance_weighted"] = finite_or_null(joint);
+    months["mean_r2_uniform"] = n ? nlohmann::json(sum / static_cast<double>(n)) : nlohmann::json(nullptr);
+    Eigen::MatrixXd Wm = columns_of(L.model, present);
+    for (Eigen::Index i = 0; i < Wm.rows(); ++i) Wm.row(i) /= std::max(Wm.row(i).norm(), 1e-300);
+    const Eigen::MatrixXd cos = Wm * Wm.transpose();
+    std::pair<std::size_t, std::size_t> at{0, 0};
+    for (Eigen::Index a = 0; a < cos.rows(); ++a)
+      for (Eigen::Index b = a + 1; b < cos.rows(); ++b) {
+        const double c = std::abs(cos(a, b));
+        if (c < kOrthogonalCosine) ++orthogonal;
+        if (!(c >= min_cos)) {
+          min_cos = c;
+          at = {static_cast<std::size_t>(a), static_cast<std::size_t>(b)};
+        }
+      }
+    months["pairs"] = present.size() * (present.size() - 1) / 2;
+    months["orthogonal_pairs"] = orthogonal;
+    months["orthogonal_if_abs_cosine_below"] = kOrthogonalCosine;
+    if (present.size() >= 2) {
+      months["min_abs_cosine"] = min_cos;
+      months["min_abs_cosine_pair"] = {names[at.first], names[at.second]};
+    }
+    write_text(out / "linear-probe_month_cosine.csv", csv_matrix(cos, names));
+  }
+  write_text(out / "linear-probe_months.csv", mcsv);
+  write_text(out / "linear-probe_months.dat", mdat);
+  j["months"] = months;
+  double lowest = 0;
+  for (long v : present)
+    if (std::isfinite(p.r2(v))) lowest = std::min(lowest, p.r2(v));
+  j["paper_comparison"] = {
+      paper_row("joint R^2 of the 12 months", 0.98, finite_or_null(joint), "WikiText-103, V = 10,000"),
+      paper_row("pairs of month vectors that are orthogonal", 0, orthogonal, "WikiText-103, V = 10,000")};
+  if (plot && !present.empty())
+    run_gnuplot(out.string(), "linear-probe_months",
+                fmt::format(R"gp(set title "Linear probe h = Wx -> month indicator, held-out R^2 (joint {:.3f}; paper: 0.98)"
+set style fill solid 0.8 border -1
+set boxwidth 0.7
+set yrange [{}:1]
+set ylabel "held-out R^2"
+set grid ytics
+unset key
+plot 'linear-probe_months.dat' using 1:2:xtic(3) with boxes lc rgb '#1f77b4', 0.98 with lines dt 2 lc rgb 'black'
+)gp",
+                            std::isfinite(joint) ? joint : 0.0, std::floor(std::min(0.0, lowest))));
+  return j;
+}
+
+nlohmann::json analyze_frequency_split(const Loaded& L, const fs::path& out, double ridge, bool plot) {
+  const ProbeResult p = linear_probe(L.model.W, L.data.train, L.data.heldout, ridge);
+  const Eigen::VectorXd r2 = scored_r2(p);
+  const std::vector<double> df = window_frequency(L.data.train);
+  const double threshold = 0.5;
+  const FrequencySplit f = frequency_split(r2, df, threshold);
+  std::vector<std::size_t> by_rank(df.size());
+  for (std::size_t v = 0; v < df.size(); ++v) by_rank[f.rank[v] - 1] = v;
+  std::string csv = "rank,word,train_windows,heldout_windows,r2,superposition\n", dat = "# rank r2\n";
+  for (std::size_t v : by_rank) {
+    const double x = r2(static_cast<Eigen::Index>(v));
+    if (std::isnan(x)) continue;
+    csv += fmt::format("{},{},{},{},{:.6f},{}\n", f.rank[v], L.data.vocab.words[v], df[v],
+                       p.heldout_windows(static_cast<Eigen::Index>(v)), x, x >= threshold ? "linear" : "non-linear");
+    dat += fmt::format("{} {:.6f}\n", f.rank[v], x);
+  }
+  write_text(out / "frequency-split_words.csv", csv);
+  write_text(out / "frequency-split.dat", dat);
+  const std::size_t scored = f.linear + f.nonlinear;
+  const double share = scored ? static_cast<double>(f.linear) / static_cast<double>(scored) : 0.0;
+  const std::string setting = "WikiText-103, V = 10,000, L = 800";
+  nlohmann::json j = {{"analysis", "frequency-split"},
+                      {"definition", "linear-probe R^2 per word (words in >= 5 held-out windows); linear "
+                                     "superposition if R^2 >= 0.5, non-linear otherwise; frequency rank by training "
+                                     "windows (1 = most frequent)"},
+                      {"ridge_lambda", ridge},
+                      {"threshold", threshold},
+                      {"words_scored", scored},
+                      {"linear", f.linear},
+                      {"nonlinear", f.nonlinear},
+                      {"linear_share", share},
+                      {"split_rank", f.split_rank},
+                      {"split_agreement", f.split_agreement},
+                      {"spearman_r2_vs_rank", f.spearman_r2_rank},
+                      {"paper_comparison",
+                       {paper_row("words in linear superposition", 522, f.linear, setting),
+                        paper_row("words in non-linear superposition", 4073, f.nonlinear, setting),
+                        paper_row("linear share", 522.0 / 4595.0, share, setting),
+                        paper_row("the split follows frequency rank (Spearman R^2 vs rank < 0)", "yes",
+                                  f.spearman_r2_rank < 0 ? "yes" : "no", setting)}}};
+  if (plot && scored > 0)
+    run_gnuplot(out.string(), "frequency-split",
+                fmt::format(R"gp(set title "Linear-probe R^2 against frequency rank: {} linear, {} non-linear (paper, L = 800: 522 / 4,073)"
+set logscale x
+set xlabel "frequency rank (training windows; 1 = most frequent)"
+set ylabel "held-out R^2 of the linear probe"
+set yrange [-0.5:1]
+set arrow from {},-0.5 to {},1 nohead dt 3 lc rgb '#d62728'
+set label "best split rank {}" at {},0.9 offset 1,0 tc rgb '#d62728'
+unset key
+plot 'frequency-split.dat' using 1:2 with points pt 7 ps 0.3 lc rgb '#1f77b4', 0.5 with lines dt 2 lc rgb 'black'
+)gp",
+                            f.linear, f.nonlinear, std::max<std::size_t>(f.split_rank, 1),
+                            std::max<std::size_t>(f.split_rank, 1), f.split_rank,
+                            std::max<std::size_t>(f.split_rank, 1)));
+  return j;
+}
+
+nlohmann::json analyze_context(const Loaded& L, const fs::path& out, bool plot) {
+  const Model& m = L.model;
+  const ContextShares c = context_shares(m, L.data.heldout);
+  std::string csv = "index,word,bias,self,alone,heldout_windows_with_word,positive,share_positive\n",
+              dat = "# share\n";
+  std::vector<double> shares;
+  std::size_t negative_alone = 0, majority = 0;
+  std::vector<std::pair<double, std::size_t>> best;
+  for (std::size_t v = 0; v < c.with_word.size(); ++v) {
+    if (!(c.alone(static_cast<Eigen::Index>(v)) < 0)) continue;
+    ++negative_alone;
+    if (c.with_word[v] == 0) continue;
+    const double share = static_cast<double>(c.positive[v]) / static_cast<double>(c.with_word[v]);
+    csv += fmt::format("{},{},{:.6g},{:.6g},{:.6g},{},{},{:.4f}\n", v, L.data.vocab.words[v], m.b(static_cast<Eigen::Index>(v)),
+                       c.alone(static_cast<Eigen::Index>(v)) - m.b(static_cast<Eigen::Index>(v)),
+                       c.alone(static_cast<Eigen::Index>(v)), c.with_word[v], c.positive[v], share);
+    if (static_cast<double>(c.with_word[v]) < kMinHeldoutWindows) continue;
+    shares.push_back(share);
+    dat += fmt::format("{:.4f}\n", share);
+    if (share > 0.5) ++majority;
+    best.emplace_back(-share, v);
+  }
+  write_text(out / "context_words.csv", csv);
+  write_text(out / "context.dat", dat);
+  std::sort(best.begin(), best.end());
+  nlohmann::json top = nlohmann::json::array();
+  for (std::size_t k = 0; k < std::min<std::size_t>(10, best.size()); ++k)
+    top.push_back({{"word", L.data.vocab.words[best[k].second]}, {"share", -best[k].first},
+                   {"heldout_windows", c.with_word[best[k].second]}});
+  const double mean = shares.empty() ? std::nan("")
+                                     : std::accumulate(shares.begin(), shares.end(), 0.0) / static_cast<double>(shares.size());
+  // The paper's word.
+  nlohmann::json beatles;
+  const long b = lookup(L.data.vocab, {"Beatles"})[0];
+  if (b < 0) beatles = "not in the vocabulary";
+  else {
+    const auto v = static_cast<std::size_t>(b);
+    beatles = {{"alone", c.alone(b)}, {"heldout_windows_with_word", c.with_word[v]},
+               {"share_positive", c.with_word[v] ? nlohmann::json(static_cast<double>(c.positive[v]) /
+                                                                  static_cast<double>(c.with_word[v]))
+                                                 : nlohmann::json(nullptr)}};
+  }
+  const std::string setting = "WikiText-103 validation + test windows, V = 10,000, L = 1,000, weight decay 1";
+  nlohmann::json j = {
+      {"analysis", "context"},
+      {"definition", "for words with b_v + |W_v|^2 < 0 (off when alone): the share of held-out windows containing v "
+                     "with z_v = (W^T W x + b)_v > 0; summary over words in >= 5 held-out windows"},
+      {"heldout_windows", L.data.heldout.rows()},
+      {"words_negative_alone", negative_alone},
+      {"words_negative_alone_scored", shares.size()},
+      {"mean_share_positive", finite_or_null(mean)},
+      {"median_share_positive", finite_or_null(median(shares))},
+      {"words_with_share_above_half", majority},
+      {"highest_shares", top},
+      {"Beatles", beatles},
+      {"paper_comparison",
+       {paper_row("share of contexts containing \"Beatles\" with z > 0", 0.81,
+                  beatles.is_object() ? beatles["share_positive"] : nlohmann::json(nullptr), setting)}}};
+  if (plot && !shares.empty())
+    run_gnuplot(out.string(), "context",
+                fmt::format(R"gp(set title "Words off when alone (b_v + |W_v|^2 < 0): share of held-out windows with z_v > 0 (median {:.2f}; paper, Beatles: 0.81)"
+set xlabel "share of held-out windows containing v with z_v > 0"
+set ylabel "words"
+set xrange [0:1]
+set style fill solid 0.8 border -1
+bin(x) = 0.05 * floor(x / 0.05) + 0.025
+set boxwidth 0.045
+unset key
+plot 'context.dat' using (bin($1 >= 1 ? 0.999 : $1)):(1.0) smooth freq with boxes lc rgb '#1f77b4'
+)gp",
+                            median(shares)));
+  return j;
+}
 }  // namespace
 
 TrainedRun load_trained_run(const std::string& run, const std::string& data) {
@@ -792,8 +1059,79 @@ bool belongs_to(const std::string& file, const std::vector<std::string>& prefixe
 
 }  // namespace
 
+namespace {
+
+void flatten_numbers(const nlohmann::json& j, const std::string& path, std::map<std::string, double>& out) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items())
+      if (!(path.empty() && k == "options")) flatten_numbers(v, path.empty() ? k : path + "." + k, out);
+  } else if (j.is_number() && std::isfinite(j.get<double>())) {
+    out[path] = j.get<double>();
+  }
+}
+
+// The seed<S> sub-folders of `dir` that hold a checkpoint, in seed order; empty if `dir` is a run itself.
+std::vector<std::pair<std::uint64_t, fs::path>> seed_folders(const fs::path& dir) {
+  std::vector<std::pair<std::uint64_t, fs::path>> out;
+  std::error_code ec;
+  if (fs::exists(dir / "checkpoint.bin") || !fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() < 5 || name.compare(0, 4, "seed") != 0 || !fs::exists(e.path() / "checkpoint.bin")) continue;
+    if (!std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    out.emplace_back(std::stoull(name.substr(4)), e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed) {
+  if (per_seed.empty()) throw InputError("seed summary: no analysis to summarise");
+  std::vector<std::map<std::string, double>> flat(per_seed.size());
+  for (std::size_t i = 0; i < per_seed.size(); ++i) flatten_numbers(per_seed[i], "", flat[i]);
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [path, first] : flat[0]) {
+    std::vector<double> x;
+    for (const auto& f : flat)
+      if (auto it = f.find(path); it != f.end()) x.push_back(it->second);
+    if (x.size() != flat.size()) continue;
+    const double n = static_cast<double>(x.size());
+    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
+    double ss = 0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    out[path] = {{"mean", mean}, {"sd", x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0}, {"n", x.size()}, {"values", x}};
+  }
+  return out;
+}
+
 nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
   o.validate();
+  if (const auto seeds = seed_folders(o.run); !seeds.empty()) {
+    if (o.what == "structure" || o.what == "synthetic")
+      throw OptionError("what", fmt::format("'{}' does not apply to a seeds folder ('{}' holds seed<S> runs)", o.what,
+                                            o.run));
+    const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
+    std::vector<nlohmann::json> per_seed;
+    nlohmann::json seeds_json = nlohmann::json::array();
+    for (const auto& [seed, dir] : seeds) {
+      AnalyzeOptions one = o;
+      one.run = dir.string();
+      one.out = o.out.empty() ? std::string{} : (out / dir.filename()).string();
+      per_seed.push_back(analyze(one, progress));
+      seeds_json.push_back(seed);
+    }
+    nlohmann::json j = {{"analysis", o.what}, {"run", o.run}, {"seeds", seeds_json}, {"summary", seed_summary(per_seed)}};
+    std::string csv = "path,mean,sd,n\n";
+    for (const auto& [path, v] : j["summary"].items())
+      csv += fmt::format("{},{:.6g},{:.6g},{}\n", path, v["mean"].get<double>(), v["sd"].get<double>(),
+                         v["n"].get<std::size_t>());
+    ensure_directory(out.string());
+    write_file_atomic((out / (o.what + "_seeds.csv")).string(), csv);
+    write_file_atomic((out / (o.what + "_seeds.json")).string(), j.dump(2) + "\n");
+    return j;
+  }
   const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
   if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
   // Everything that can be checked is checked before a folder is created.
@@ -835,6 +1173,9 @@ nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const s
     else if (o.what == "synthetic") j = analyze_synthetic(o, stage);
     else {
       if (o.what == "months") j = analyze_months(L, stage, o.plot);
+      else if (o.what == "linear-probe") j = analyze_linear_probe(L, stage, o.ridge, o.plot);
+      else if (o.what == "frequency-split") j = analyze_frequency_split(L, stage, o.ridge, o.plot);
+      else if (o.what == "context") j = analyze_context(L, stage, o.plot);
       else if (o.what == "similarity") j = analyze_similarity(L, stage, o.pairs_top, o.plot);
       else {
         j = analyze_interference(L, stage, words, o.plot);

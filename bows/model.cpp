@@ -410,3 +410,33 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
 }
 
 }  // namespace superpose::bows
+
+namespace superpose::bows {
+
+std::vector<TrainResult> train_seeds(const TrainOptions& o, const std::vector<std::uint64_t>& seeds,
+                                     const std::function<void(std::uint64_t, const TrainProgress&)>& progress) {
+  if (seeds.empty()) throw OptionError("seeds", "no seed given (accepted: a comma-separated list such as 1,2,3)");
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    for (std::size_t k = i + 1; k < seeds.size(); ++k)
+      if (seeds[i] == seeds[k]) throw OptionError("seeds", fmt::format("seed {} is listed twice", seeds[i]));
+  std::vector<TrainOptions> runs;
+  for (auto s : seeds) {
+    TrainOptions r = o;
+    r.seed = s;
+    r.out = (fs::path(o.out) / fmt::format("seed{}", s)).string();
+    r.validate();
+    if (!o.resume && !o.force && !run_outputs(r.out).empty())
+      throw OptionError("out", fmt::format("'{}' already holds a run; pass --resume to continue the seeds or --force "
+                                           "to replace them",
+                                           r.out));
+    runs.push_back(std::move(r));
+  }
+  std::vector<TrainResult> out;
+  for (const auto& r : runs)
+    out.push_back(train(r, [&](const TrainProgress& p) {
+      if (progress) progress(r.seed, p);
+    }));
+  return out;
+}
+
+}  // namespace superpose::bows

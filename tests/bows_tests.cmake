@@ -3,3 +3,4 @@
 superpose_test(test_bows_data test_bows_data.cpp LIBS superpose_bows superpose_numerics)
 add_dependencies(test_bows_data superpose)
 superpose_test(test_bows_model test_bows_model.cpp LIBS superpose_bows superpose_numerics)
+superpose_test(test_bows_measures test_bows_measures.cpp LIBS superpose_bows superpose_numerics)

@@ -94,6 +94,20 @@ BOOST_AUTO_TEST_CASE(wikitext_reader_splits_articles_and_restores_raw_text) {
   BOOST_CHECK_THROW(load_corpus("text:"), superpose::InputError);
 }
 
+BOOST_AUTO_TEST_CASE(shipped_wikitext_is_the_reference_corpus) {
+  // `--corpus wikitext` with no path reads data/wikitext-2 of the source tree. Independent counts (grep, wc -l):
+  // 62 + 60 article titles " = T = " and 8,118 lines; each file opens with a blank line before its first title,
+  // which the reader keeps as a one-row fragment, so 122 + 2 = 124 documents.
+  const auto docs = load_corpus("wikitext");
+  BOOST_TEST(docs.size() == 124u);
+  std::size_t rows = 0;
+  for (const auto& d : docs) rows += d.rows.size();
+  BOOST_TEST(rows == 8118u);
+  BOOST_TEST(fs::exists(fs::path(shipped_wikitext_dir()) / "LICENSE"));
+  BOOST_TEST(fs::exists(fs::path(shipped_wikitext_dir()) / "SOURCE.md"));
+  BOOST_CHECK_THROW(load_corpus("wikitext:"), superpose::InputError);  // an explicit but empty path stays an error
+}
+
 BOOST_AUTO_TEST_CASE(vocabulary_forced_words_first_then_by_count_ties_by_byte_order) {
   const std::unordered_map<std::string, std::uint64_t> counts = {{"b", 3}, {"a", 3}, {"c", 5}, {"January", 1}, {"z", 1}};
   const auto forced = forced_words(false);
@@ -463,6 +477,71 @@ BOOST_AUTO_TEST_CASE(cli_run_folders_checkpoints_and_dataset_identity) {
   const Run moved = other.run("bows analyze moved/run --what interference --no-plot --word May");
   BOOST_TEST(moved.code == 0, moved.err);
   BOOST_TEST(moved.out.find("moved/data") != std::string::npos, moved.out);
+}
+
+BOOST_AUTO_TEST_CASE(cli_paper_measurements_run_end_to_end_and_refuse_a_bad_ridge) {
+  Sandbox sb("superpose_bows_paper_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  BOOST_TEST_REQUIRE(sb.run(train("--out run")).code == 0);
+  // A ridge penalty that is not finite and > 0 is refused up front, naming --ridge; nothing is written.
+  for (const char* bad : {"0", "-1", "nan", "inf"})
+    expect_refused(sb.run(std::string("bows analyze run --what linear-probe --ridge ") + bad), "--ridge", bad);
+  BOOST_TEST(!fs::exists(sb.dir / "run/analysis"));
+  expect_refused(sb.run("bows analyze run --what linear-prob"), "--what", "unknown analysis");
+  const Run lp = sb.run("bows analyze run --what linear-probe --no-plot");
+  BOOST_TEST_REQUIRE(lp.code == 0, lp.err);
+  const auto jl = nlohmann::json::parse(slurp(sb.dir / "run/analysis/linear-probe.json"));
+  BOOST_TEST(jl["months"]["pairs"] == 66);  // all 12 months are in the generated corpus's vocabulary
+  BOOST_TEST(jl["paper_comparison"][0]["paper"] == 0.98);
+  BOOST_TEST(fs::exists(sb.dir / "run/analysis/linear-probe_words.csv"));
+  const Run fsplit = sb.run("bows analyze run --what frequency-split");
+  BOOST_TEST_REQUIRE(fsplit.code == 0, fsplit.err);
+  const auto jf = nlohmann::json::parse(slurp(sb.dir / "run/analysis/frequency-split.json"));
+  // Both analyses score the same words with the same probe.
+  BOOST_TEST(jf["linear"].get<std::size_t>() + jf["nonlinear"].get<std::size_t>() == jl["words_scored"].get<std::size_t>());
+  BOOST_TEST(jf["paper_comparison"][0]["paper"] == 522);
+  BOOST_TEST(fs::file_size(sb.dir / "run/analysis/frequency-split.svg") > 0u);
+  const Run ctx = sb.run("bows analyze run --what context --no-plot");
+  BOOST_TEST_REQUIRE(ctx.code == 0, ctx.err);
+  const auto jc = nlohmann::json::parse(slurp(sb.dir / "run/analysis/context.json"));
+  BOOST_TEST(jc["words_negative_alone_scored"].get<std::size_t>() <= jc["words_negative_alone"].get<std::size_t>());
+  BOOST_TEST(jc["Beatles"] == "not in the vocabulary");
+  // The three analyses keep each other's outputs.
+  for (const char* f : {"linear-probe.json", "frequency-split.json", "context.json", "context_words.csv"})
+    BOOST_TEST(fs::exists(sb.dir / "run/analysis" / f), f);
+}
+
+BOOST_AUTO_TEST_CASE(cli_seeds_train_each_seed_and_analyze_reports_mean_and_sd) {
+  Sandbox sb("superpose_bows_seeds_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  // Refused before any training: a repeated seed, and a seed folder that already holds a run (seed1 is not made).
+  expect_refused(sb.run(train("--out runs --seeds 1,1")), "--seeds", "repeated seed");
+  BOOST_TEST(!fs::exists(sb.dir / "runs"));
+  BOOST_TEST_REQUIRE(sb.run(train("--out runs/seed2")).code == 0);
+  expect_refused(sb.run(train("--out runs --seeds 1,2")), "runs/seed2", "existing seed run");
+  BOOST_TEST(!fs::exists(sb.dir / "runs/seed1"));
+  const Run t = sb.run(train("--out runs --seeds 1,2 --force"));
+  BOOST_TEST_REQUIRE(t.code == 0, t.err);
+  // Each seed is the same configuration with its own seed.
+  for (int seed : {1, 2}) {
+    const auto cfg = nlohmann::json::parse(slurp(sb.dir / ("runs/seed" + std::to_string(seed)) / "config.json"));
+    BOOST_TEST(cfg.dump().find("\"seed\":" + std::to_string(seed)) != std::string::npos, cfg.dump());
+    BOOST_TEST(cfg["d"] == 4);
+  }
+  const Run a = sb.run("bows analyze runs --what linear-probe --no-plot");
+  BOOST_TEST_REQUIRE(a.code == 0, a.err);
+  const auto j = nlohmann::json::parse(slurp(sb.dir / "runs/analysis/linear-probe_seeds.json"));
+  const auto j1 = nlohmann::json::parse(slurp(sb.dir / "runs/seed1/analysis/linear-probe.json"));
+  const auto j2 = nlohmann::json::parse(slurp(sb.dir / "runs/seed2/analysis/linear-probe.json"));
+  const double x1 = j1["months"]["joint_r2_variance_weighted"], x2 = j2["months"]["joint_r2_variance_weighted"];
+  const auto& m = j["summary"]["months.joint_r2_variance_weighted"];
+  BOOST_TEST(std::abs(m["mean"].get<double>() - (x1 + x2) / 2) < 1e-12);
+  BOOST_TEST(std::abs(m["sd"].get<double>() - std::abs(x1 - x2) / std::sqrt(2.0)) < 1e-12);
+  BOOST_TEST(x1 != x2);  // the seeds differ
+  BOOST_TEST(fs::exists(sb.dir / "runs/analysis/linear-probe_seeds.csv"));
+  expect_refused(sb.run("bows analyze runs --what structure"), "--what", "structure on seeds");
 }
 
 BOOST_AUTO_TEST_CASE(cli_synthetic_validates_every_option_before_training) {
