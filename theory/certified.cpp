@@ -2,6 +2,7 @@
 // evaluated from their closed forms at a rational p. Formulas: docs/theory.md §3–§5 (the same as theory/bounds.cpp,
 // which evaluates them in floating point).
 #include "theory/theory.hpp"
+#include "theory/detail/engine_impl.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -25,16 +26,7 @@ F lift(const Rational& q) {
   else return interval_from_rational(q);
 }
 
-template <class F>
-F ipow(F x, long k) {  // k >= 0, by squaring
-  F r = lift<F>(Rational(1));
-  while (k > 0) {
-    if (k & 1) r *= x;
-    x *= x;
-    k >>= 1;
-  }
-  return r;
-}
+using detail::ipow;  // x^k, k >= 0, by squaring
 
 // E[min(d, N)], N ~ Binomial(n, p): n·p if d >= n, else d − Σ_{j<d} (d − j)·C(n,j)·p^j·(1−p)^(n−j).
 template <class F>
