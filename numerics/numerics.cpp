@@ -109,6 +109,40 @@ Interval interval_from_rational(const Rational& q) {
   return x;
 }
 
+std::string_view to_string(CertifiedOrder o) {
+  switch (o) {
+    case CertifiedOrder::less: return "less";
+    case CertifiedOrder::equal: return "equal";
+    case CertifiedOrder::greater: return "greater";
+    case CertifiedOrder::undecided: return "undecided";
+  }
+  return "?";
+}
+
+CertifiedOrder certified_compare(const CertifiedReal& a, const CertifiedReal& b) {
+  if (a.exact && b.exact)
+    return *a.exact < *b.exact ? CertifiedOrder::less : *a.exact > *b.exact ? CertifiedOrder::greater : CertifiedOrder::equal;
+  if (b.exact) {
+    const int c = interval_compare(a.enclosure, *b.exact);
+    return c > 0 ? CertifiedOrder::greater : c < 0 ? CertifiedOrder::less : CertifiedOrder::undecided;
+  }
+  if (a.exact) {
+    const int c = interval_compare(b.enclosure, *a.exact);
+    return c > 0 ? CertifiedOrder::less : c < 0 ? CertifiedOrder::greater : CertifiedOrder::undecided;
+  }
+  const mpfi_srcptr x = a.enclosure.backend().data(), y = b.enclosure.backend().data();
+  if (mpfr_cmp(&x->left, &y->right) > 0) return CertifiedOrder::greater;
+  if (mpfr_cmp(&x->right, &y->left) < 0) return CertifiedOrder::less;
+  return CertifiedOrder::undecided;
+}
+
+CertifiedReal certified_ratio(const CertifiedReal& a, const CertifiedReal& b) {
+  if (b.exact ? *b.exact == 0 : mpfi_has_zero(b.enclosure.backend().data()) != 0)
+    throw std::domain_error("certified_ratio: the denominator is 0 or its enclosure contains 0");
+  if (a.exact && b.exact) return CertifiedReal::of(Rational(*a.exact / *b.exact));
+  return CertifiedReal::of(Interval(a.enclosure / b.enclosure));
+}
+
 namespace {
 // x as a decimal with `digits` significant digits, rounded in direction `rnd`.
 std::string directed_decimal(mpfr_srcptr x, int digits, mpfr_rnd_t rnd) {
@@ -165,6 +199,16 @@ int interval_compare(const Interval& x, const Rational& q) {
   mpfr_clear(lo);
   mpfr_clear(hi);
   return above ? 1 : below ? -1 : 0;
+}
+
+std::string certified_to_decimal(const CertifiedReal& x, int digits) {
+  if (x.exact) return rational_to_decimal(*x.exact, digits);
+  const int shared = std::min(digits, interval_digits(x.enclosure) - 1);  // one digit of slack for the rounding
+  if (shared < 1) {
+    const auto [lo, hi] = interval_to_decimal(x.enclosure, digits);
+    return "[" + lo + ", " + hi + "]";
+  }
+  return to_decimal(Real50(mp::median(x.enclosure)), shared);
 }
 
 namespace {
@@ -231,6 +275,28 @@ std::string matrix_to_csv(const Matrix<T>& M, int digits) {
   }
   return out;
 }
+
+DecimalMatrix round_to_decimals(const Matrix<Real50>& M, int digits) {
+  DecimalMatrix out;
+  out.W.resize(M.rows(), M.cols());
+  out.text.assign(M.rows(), std::vector<std::string>(M.cols()));
+  for (Eigen::Index i = 0; i < M.rows(); ++i)
+    for (Eigen::Index j = 0; j < M.cols(); ++j) {
+      out.text[i][j] = to_decimal(M(i, j), digits);
+      out.W(i, j) = parse_rational(out.text[i][j], "round_to_decimals");
+    }
+  return out;
+}
+
+std::string DecimalMatrix::csv() const {
+  std::string out;
+  for (const auto& row : text) {
+    for (size_t j = 0; j < row.size(); ++j) out += (j ? "," : "") + row[j];
+    out += '\n';
+  }
+  return out;
+}
+
 template std::string matrix_to_csv<double>(const Matrix<double>&, int);
 template std::string matrix_to_csv<Real50>(const Matrix<Real50>&, int);
 template std::string matrix_to_csv<Real100>(const Matrix<Real100>&, int);

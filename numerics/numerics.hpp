@@ -28,6 +28,7 @@
 
 #include <stdexcept>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -94,6 +95,29 @@ int interval_digits(const Interval& x);
 /// 0 if q lies in x (undecided).
 int interval_compare(const Interval& x, const Rational& q);
 
+/// A real number known exactly (a rational) or only through a certified enclosure. `enclosure` always contains the
+/// value (for an exact value it is [q, q] rounded outward); `exact` is set exactly when the value is a known
+/// rational. Used by every certified verdict (`superpose check`).
+struct CertifiedReal {
+  std::optional<Rational> exact;
+  Interval enclosure;
+  static CertifiedReal of(const Rational& q) { return {q, interval_from_rational(q)}; }
+  static CertifiedReal of(const Interval& x) { return {std::nullopt, x}; }
+};
+/// The outcome of a certified comparison: decided (less, equal, greater) or undecided (the enclosures overlap).
+enum class CertifiedOrder { less, equal, greater, undecided };
+std::string_view to_string(CertifiedOrder o);  // "less", "equal", "greater", "undecided"
+/// Compares a with b: in exact rationals when both are exact, otherwise from the enclosures, which decides only
+/// when they are disjoint (an exact value is compared with the other's enclosure directly, interval_compare).
+CertifiedOrder certified_compare(const CertifiedReal& a, const CertifiedReal& b);
+/// a/b: exact when both are exact, else an enclosure (MPFI). Throws std::domain_error if b is 0 or its enclosure
+/// contains 0.
+CertifiedReal certified_ratio(const CertifiedReal& a, const CertifiedReal& b);
+/// A decimal correct to every digit shown: an exact value with `digits` significant digits (correctly rounded);
+/// an enclosure's midpoint with one digit fewer than all its points share (interval_digits − 1, at most
+/// `digits`), or "[lo, hi]" (outward, `digits` digits) when they share fewer than two.
+std::string certified_to_decimal(const CertifiedReal& x, int digits);
+
 /// Decimal approximation of a rational with `digits` significant digits (for tables that show exact values).
 std::string rational_to_decimal(const Rational& x, int digits);
 
@@ -128,6 +152,17 @@ std::string matrix_file_content(const std::string& path, const Matrix<T>& M, int
 /// Formats a matrix as CSV (one line per row) with `digits` significant digits (exact fractions for Rational).
 template <class T>
 std::string matrix_to_csv(const Matrix<T>& M, int digits);
+
+/// A matrix rounded to decimals: `text` holds each entry as the decimal string written (row by row), `W` the exact
+/// rational each string denotes, so a file of these strings read back by read_matrix_csv gives W exactly.
+struct DecimalMatrix {
+  Matrix<Rational> W;
+  std::vector<std::vector<std::string>> text;
+  std::string csv() const;  // one line per row, entries separated by commas, as matrix_to_csv writes them
+};
+/// Rounds every entry of M (any shape) to `digits` significant decimal digits (to_decimal) and reads each decimal
+/// back exactly. Cost: one MPFR formatting and one exact parse per entry.
+DecimalMatrix round_to_decimals(const Matrix<Real50>& M, int digits);
 
 // ---------------------------------------------------------------------------------------------------------
 // The p-grid grammar (every command that takes a list of feature probabilities: bounds, verify, sweep, report)

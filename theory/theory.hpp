@@ -359,6 +359,33 @@ struct BoundPosition {
 BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Real50& gain);
 
 // ---------------------------------------------------------------------------------------------------------
+// Certified values (theory/certified.cpp): what a verdict that can be cited rests on
+// ---------------------------------------------------------------------------------------------------------
+
+/// certified_gain evaluates in exact rationals when d·n²·m ≤ kExactGainBudget (20-digit entries, m = 3: 0.05 s of
+/// CPU at d = 4, n = 40; docs/performance.md "check"), and encloses the gain in MPFI otherwise.
+inline constexpr double kExactGainBudget = 20000;
+
+/// The gain of W (d×n, exact rationals) at rational p, certified: exact (evaluate<Rational>) when
+/// d·n²·m ≤ kExactGainBudget, else the enclosure of enclose_gain. Throws InputError as evaluate() does.
+CertifiedReal certified_gain(const Matrix<Rational>& W, int m, const Law& law, const Rational& p, int threads = 0);
+
+/// A proved upper bound on sup_W L̃ with a certified value at a rational p.
+struct CertifiedBound {
+  std::string name;  // as in closed_form_bounds
+  BoundStatus status;
+  std::string citation;
+  CertifiedReal value;
+};
+/// The proved upper bounds among closed_form_bounds(s, p) (status proved-in-paper or proved-here, side upper or
+/// exact; statuses decided there, per law, setting and p), each evaluated from its closed form at the rational p:
+/// exactly (every proved upper bound is rational at rational p), or in MPFI when the exact numbers would exceed
+/// about 10^6 digits (n·digits(p) > 10^6; split_upper and gaussian_stein_upper hold (1−p)^n). In the order of
+/// closed_form_bounds. Throws InputError for p ∉ (0,1] and std::logic_error for a proved bound without an
+/// exact form here (a bug: add it).
+std::vector<CertifiedBound> certified_upper_bounds(const Setting& s, const Rational& p);
+
+// ---------------------------------------------------------------------------------------------------------
 // Constructions (docs/theory.md §6; theory/constructions.cpp)
 // ---------------------------------------------------------------------------------------------------------
 // A construction is an explicit W ∈ R^{d×n}. Its gain, evaluated exactly by the engine at the best overall scale

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -219,5 +220,104 @@ SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int,
 /// the regime boundaries d^{−m}, d^{1−m}; bottom, the local slope. Returns the paths {svg, png}. Throws
 /// std::runtime_error if gnuplot is missing or fails (the CSV is still there).
 std::vector<std::string> plot_sweep(const SweepResult& result, const SweepConfig& cfg);
+
+// ---------------------------------------------------------------------------------------------------------
+// superpose check: a bound of the user's, checked with certified verdicts (issue 8, item 5; verify/check.cpp)
+// ---------------------------------------------------------------------------------------------------------
+
+/// The names a bound expression may use, as listed in every error message about one.
+inline constexpr const char* kBoundExpressionNames =
+    "p, n, d, m, c_mu, fstar (F*(d,m)), mu(k), binomial(a,b), min(a,b), max(a,b), sqrt(x), exp(x), log(x), numbers "
+    "(decimals are read exactly), + - * / ^ and parentheses";
+
+/// A bound on sup_W L̃ written by the user as an expression in p, n, d, m, c_mu = μ_{m+1}²/μ_{2m}, fstar = F*(d,m),
+/// mu(k) = μ_k, binomial(a,b), min, max, sqrt, exp, log, ^ (parsed by GiNaC; decimals such as 0.5 or 1e-3 are
+/// read as the exact rationals they denote before GiNaC sees them).
+class BoundExpression {
+ public:
+  /// Parses `text`. Throws InputError naming --bound, in one line that lists kBoundExpressionNames, for an unknown
+  /// name (symbol or function), a function used without arguments, an unexpected character, or bad syntax
+  /// (including a wrong number of arguments). Nothing is evaluated here.
+  static BoundExpression parse(const std::string& text);
+  /// The value in the setting at p, certified: exact while every step stays rational (+ − × ÷, integer powers,
+  /// mu, binomial, min, max, exact roots of rationals), otherwise an MPFI enclosure (60-digit endpoints, outward
+  /// rounding) from walking GiNaC's expression tree: exp, log, sqrt and fractional powers are evaluated on
+  /// intervals, so the result provably contains the exact value. Throws InputError naming --bound and p when the
+  /// value is undefined (division by 0, log or fractional power of a number ≤ 0 or of an interval reaching 0),
+  /// mu or binomial get arguments that are not nonnegative integers (mu(k) with k ≤ 400, binomial(a,b) with
+  /// a ≤ 10^6), an integer power exceeds 10^6, or the enclosure is not finite.
+  CertifiedReal at(const Setting& s, const Rational& p) const;
+  const std::string& text() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+struct CheckConfig {
+  std::string bound;                  // the expression (BoundExpression)
+  BoundSide side = BoundSide::upper;  // upper or lower (the CLI's --side)
+  int d = 2, n = 4, m = 3;
+  std::string law = "gaussian";
+  std::string p_spec = "1e-3";        // the one p-grid grammar (parse_p_grid)
+  int starts = 8;                     // side upper: optimize_weights starts per p
+  std::uint64_t seed = 1;
+  int max_evals = 20000;              // NLopt evaluations per start
+  std::string cert_dir = ".";         // side upper: folder (must exist) for the certificates of refutations
+};
+
+/// The verdict at one p. All values are gains per the model (not divided by p); every comparison is certified.
+struct CheckRow {
+  std::string p;          // the defining decimal (parse_p_grid)
+  CertifiedReal bound;    // the expression at p
+  std::string verdict;    // upper: "refuted", "not-beaten", "undecided"; lower: "refuted", "consistent", "undecided"
+  std::string basis;      // "exact rationals" or "interval arithmetic (MPFI, 60-digit endpoints)"
+  // Side upper: the best W found (optimize_weights, polished in MPFR-50) rounded to kCheckDigits significant
+  // decimals; its certified gain decides the verdict.
+  CertifiedReal gain;
+  std::string optimum_gain;         // MPFR-50 gain of the polished W before rounding, 20 digits (informative)
+  std::optional<DecimalMatrix> W;   // the rounded W (d×n)
+  std::string certificate;          // path of the certificate file ("" unless refuted)
+  // Side lower: the smallest proved upper bound (certified_upper_bounds) and the best certified construction
+  // (unsuperposed in closed form; the structured starts at their best scale, rounded, certified_gain).
+  std::string upper_name, construction_name;
+  CertifiedReal upper, construction;
+  bool established = false;  // the expression is ≤ the construction's certified gain: it holds at this p
+};
+
+/// Significant decimal digits of the entries of a certificate W.
+inline constexpr int kCheckDigits = 20;
+
+/// The parsed, validated inputs of a check (check_inputs) and its cert file name at each p.
+struct CheckPlan {
+  BoundExpression expr;
+  Setting setting;
+  std::vector<GridP> ps;
+  std::vector<CertifiedReal> values;      // the expression at each p
+  std::vector<std::string> cert_paths;    // side upper: cert_dir/check_d.._n.._m.._<law>_p<p>.csv
+};
+
+/// Validates everything before any work and evaluates the expression at every p (cheap). Throws InputError for
+/// bad sizes, law, power, p grid (--p), --starts < 1, --max-evals < 1, a side other than upper/lower, a bad
+/// expression (BoundExpression), a missing --cert-dir folder or a certificate path that is a special file.
+CheckPlan check_inputs(const CheckConfig& cfg);
+
+/// Checks the expression at every p of the grid. Side upper: optimize_weights (cfg.starts starts: the structured
+/// starts, then seeded random ones; MPFR-50 polish) maximises the gain; the best W is rounded to kCheckDigits
+/// decimals and its certified_gain compared with the expression's certified value: "refuted" (the gain is
+/// greater; the W is written to cert_paths[i] with its gain and the bound as comments), "not-beaten" (less or
+/// equal) or "undecided" (the enclosures overlap). Side lower: the expression is compared with every proved upper
+/// bound (certified_upper_bounds): "refuted" if it exceeds one, "undecided" if it cannot be separated from one,
+/// else "consistent". Rows are delivered to `on_row` in order; `progress(done, total)` counts optimizer starts
+/// (upper) or p values (lower). Cost per p (upper): cfg.starts NLopt runs, one MPFR-50 polish and one certified
+/// gain (docs/performance.md "check").
+std::vector<CheckRow> run_check(const CheckConfig& cfg, const std::function<void(const CheckRow&)>& on_row = {},
+                                const std::function<void(int, int)>& progress = {});
+
+/// Renders a finished check as "text" (a table, one loud REFUTED line per refutation, and a closing verdict) or
+/// "json" ({bound, side, d, n, m, law, starts, seed, rows: [...], verdict, refuted, undecided}; numbers as decimal
+/// strings; certified values as {exact, fraction (when exact: always in a certificate, elsewhere when at most 200
+/// characters), interval: [lo, hi] (40 digits, outward), decimal}; `certificate.W` as decimal strings). Throws InputError for another format (--format).
+std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& rows, const std::string& format);
 
 }  // namespace superpose
