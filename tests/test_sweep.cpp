@@ -77,8 +77,8 @@ BOOST_AUTO_TEST_CASE(self_check_records_optimize_gain_and_flags_a_weak_sweep) {
   BOOST_TEST(lines[2].back() == ',');  // the unchecked middle point: optimize_gain empty
   BOOST_TEST(lines[3].back() != ',');
 
-  // A crippled sweep (one structured start, no random one, 1 evaluation: it stays at its start, whose gain/p is at
-  // most 3.6, the best closed-form start) is caught: optimize finds 4.1467 there.
+  // A crippled sweep (one structured start, no random one, 1 evaluation: it stays at its start) is caught:
+  // optimize finds gain/p = 4.1467 there.
   SweepConfig weak = small(box, "weak");
   weak.points = 2;
   weak.structured_starts = 1;
