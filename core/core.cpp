@@ -1,9 +1,12 @@
 // Implementation of core/core.hpp.
 #include "core/core.hpp"
 
+#include <boost/crc.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +26,14 @@ namespace fs = std::filesystem;
 
 std::string_view version() { return SUPERPOSE_VERSION; }
 std::string version_string() { return "superpose " + std::string(version()); }
+
+std::string crc32_hex(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(crc.checksum()));
+  return buf;
+}
 
 std::vector<std::string> split(std::string_view text, char sep) {
   std::vector<std::string> out;

@@ -10,6 +10,7 @@
 //   rename. Symlinks are written through (the link stays a link, its final target gets the content); special files
 //   (directories, device nodes, FIFOs, sockets) are refused with InputError naming the path.
 // * Progress. `ProgressBar` draws on stderr only when stderr is a terminal (isatty), so logs and pipes stay clean.
+// * Checksums. `crc32_hex` is the one checksum of every checkpoint and data file (bows/, verify/ sweep).
 // * Determinism. Nothing here depends on time except the progress bar's ETA, which is never written to a file.
 // * Distributed runs. `MpiSession` and `mpi_farm` hide MPI (OpenMPI's C API, a build option, SUPERPOSE_MPI): a run
 //   started by `mpirun -np N` has ranks 0..N-1; anything else is rank 0 of 1 and never touches MPI.
@@ -54,6 +55,10 @@ void check_output_path(const std::string& path, std::string_view what = "output"
 /// file and a symlink at `path` stays a symlink. Throws InputError (naming the path) if the target is a special
 /// file (check_output_path) or the folder cannot be written; on failure nothing is left at `path`.
 void write_file_atomic(const std::string& path, const std::string& content);
+
+/// CRC-32 (Boost.CRC crc_32_type: the zlib/PNG polynomial 0x04C11DB7, reflected) of `bytes` as 8 lowercase hex
+/// digits; crc32_hex("123456789") = "cbf43926". The one checksum of every checkpoint (bows/, the sweep).
+std::string crc32_hex(std::string_view bytes);
 
 /// Creates a folder and its parents if missing. Throws InputError if that fails or `path` is not a folder.
 void ensure_directory(const std::string& path);

@@ -331,6 +331,7 @@ py::list py_sweep(int d, int n, int m, const std::string& law, double p_min_fact
   cfg.max_evals = max_evals;
   cfg.with_train = with_train;
   cfg.train_steps = train_steps;
+  cfg.force = true;  // out_dir is overwritten (a temporary folder by default)
   const SweepResult r = without_gil([&] { return run_sweep(cfg, [](int, int, double) { check_signals(); }); });
   py::list rows;
   for (const SweepPoint& x : r.points) {

@@ -114,39 +114,85 @@ PolishOutcome polish_columns(const Real50Objective& f, Matrix<Real50>& W50, cons
   return po;
 }
 
-/// Runs every start through NLopt on f, returning the best x and the per-start records.
-template <class Start>
-std::pair<Matrix<double>, double> multistart(const std::vector<Start>& starts, const Objective& f, Eigen::Index d,
-                                             Eigen::Index n, const OptimizeOptions& opt,
-                                             std::vector<StartResult>& records) {
+/// The one multi-start: runs NLopt from every start (d×n) on `objective(k)`, the objective of the start's k active
+/// columns (d×k, column-major), and returns the best end point (d×n, the first on ties) with the per-start records.
+/// Gradient-based local algorithms move only the nonzero columns (their gradient is zero at a zero column of the
+/// gain and of the first-order ratio); bobyqa and mlsl move all columns.
+template <class MakeObjective>
+MultiStartResult multistart(const std::vector<NamedStart>& starts, const MakeObjective& objective, Eigen::Index d,
+                            const OptimizeOptions& opt) {
+  if (starts.empty()) throw InputError("--starts: must be at least 1");
   MaximizeOptions mo;
   mo.algorithm = opt.algorithm;
   mo.max_evals = opt.max_evals;
+  const bool all_columns = opt.algorithm == Algorithm::bobyqa || opt.algorithm == Algorithm::mlsl;
   if (opt.algorithm == Algorithm::mlsl) {
     double mx = 0;
-    for (const auto& st : starts) mx = std::max(mx, st.second.cwiseAbs().maxCoeff());
+    for (const auto& st : starts) mx = std::max(mx, st.W.cwiseAbs().maxCoeff());
     mo.box = 2 * std::max(mx, 1.0);
     mo.max_evals = std::min(opt.max_evals, 5000);
   }
-  Matrix<double> best;
-  double best_value = -std::numeric_limits<double>::infinity();
+  MultiStartResult res;
+  res.value = -std::numeric_limits<double>::infinity();
   int done = 0;
-  for (const auto& [kind, W0] : starts) {
+  for (const NamedStart& st : starts) {
+    std::vector<Eigen::Index> active;
+    for (Eigen::Index c = 0; c < st.W.cols(); ++c)
+      if (all_columns || st.W.col(c).squaredNorm() > 0) active.push_back(c);
+    const Eigen::Index k = static_cast<Eigen::Index>(active.size());
+    Matrix<double> Wc(d, k);
+    for (Eigen::Index c = 0; c < k; ++c) Wc.col(c) = st.W.col(active[c]);
+    const Objective f = objective(k);
     Vec none;
-    const double v0 = f(as_vec(W0), none);
-    MaximizeResult r = maximize(f, as_vec(W0), mo);
-    records.push_back(StartResult{kind, v0, r.value, r.evals, r.status, r.ok});
-    if (r.value > best_value) {
-      best_value = r.value;
-      best = as_matrix(r.x, d, n);
+    // W = 0 (no active column) is a critical point of both objectives (value 0): nothing to run.
+    const double v0 = k > 0 ? f(as_vec(Wc), none) : 0.0;
+    const MaximizeResult r = k > 0 ? maximize(f, as_vec(Wc), mo) : MaximizeResult{{}, 0.0, 0, "ZERO_START", true};
+    res.starts.push_back(StartResult{st.kind, v0, r.value, r.evals, r.status, r.ok});
+    if (r.value > res.value) {
+      res.value = r.value;
+      res.W = Matrix<double>::Zero(d, st.W.cols());
+      for (Eigen::Index c = 0; c < k; ++c) res.W.col(active[c]) = as_matrix(r.x, d, k).col(c);
     }
     ++done;
-    if (opt.progress) opt.progress(done, static_cast<int>(starts.size()), best_value);
+    if (opt.progress) opt.progress(done, static_cast<int>(starts.size()), res.value);
   }
-  return {best, best_value};
+  return res;
 }
 
 }  // namespace
+
+std::vector<NamedStart> gain_starts(const Setting& s, double p, int total, std::uint64_t seed,
+                                    const std::optional<Matrix<double>>& init) {
+  const int d = s.d, n = s.n, m = s.m;
+  auto best_scale = [&](Matrix<double> W) {
+    ScaledGain<double> sg = best_scaled_gain(gain_terms(row_power_sums(W, m), s.law, p), m);
+    if (sg.scale > 0) W *= sg.scale;
+    return W;
+  };
+  std::vector<NamedStart> starts = structured_starts(d, n, m, seed);
+  for (NamedStart& st : starts) st.W = best_scale(std::move(st.W));
+  if (init) starts.push_back({"init", *init});
+  const double a0 = std::pow(static_cast<double>(s.law.moment(m + 1) / s.law.moment(2 * m)), 1.0 / m);
+  const int fill = std::max(1, total - static_cast<int>(starts.size()));
+  for (Matrix<double>& W : random_starts(d, n, fill, std::sqrt(a0 / d), seed))
+    starts.push_back({"random", best_scale(std::move(W))});
+  return starts;
+}
+
+MultiStartResult multistart_gain(const Setting& s, double p, const std::vector<NamedStart>& starts,
+                                 const OptimizeOptions& opt) {
+  const int d = s.d, m = s.m;
+  auto objective = [&](Eigen::Index k) -> Objective {
+    return [&s, p, d, m, k](const Vec& x, Vec& grad) -> double {
+      const Matrix<double> V = as_matrix(x, d, k);
+      if (grad.empty()) return evaluate(V, m, s.law, p).gain / p;
+      const Evaluation<double> ev = evaluate(V, m, s.law, p, true);
+      Eigen::Map<Matrix<double>>(grad.data(), d, k) = ev.grad / p;
+      return ev.gain / p;
+    };
+  };
+  return multistart(starts, objective, d, opt);
+}
 
 OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const OptimizeOptions& opt) {
   check_probability(p_exact);
@@ -164,23 +210,11 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
     Eigen::Map<Matrix<double>>(grad.data(), d, n) = ev.grad / p;
     return ev.gain / p;
   };
-  auto best_scale = [&](Matrix<double> W) {
-    ScaledGain<double> sg = best_scaled_gain(gain_terms(row_power_sums(W, m), s.law, p), m);
-    if (sg.scale > 0) W *= sg.scale;
-    return W;
-  };
-
-  std::vector<std::pair<std::string, Matrix<double>>> starts;
-  for (NamedStart& st : structured_starts(d, n, m, opt.seed)) starts.emplace_back(st.kind, best_scale(std::move(st.W)));
-  if (opt.init) starts.emplace_back("init", *opt.init);
-  const double a0 = std::pow(static_cast<double>(s.law.moment(m + 1) / s.law.moment(2 * m)), 1.0 / m);
-  const int fill = std::max(1, opt.starts - static_cast<int>(starts.size()));
-  for (Matrix<double>& W : random_starts(d, n, fill, std::sqrt(a0 / d), opt.seed))
-    starts.emplace_back("random", best_scale(std::move(W)));
 
   OptimizeResult res;
-  auto [W, best] = multistart(starts, f, d, n, opt, res.starts);
-  (void)best;
+  MultiStartResult ms = multistart_gain(s, p, gain_starts(s, p, opt.starts, opt.seed, opt.init), opt);
+  res.starts = std::move(ms.starts);
+  Matrix<double> W = std::move(ms.W);
   // Snap unrepresented columns to exactly 0 when that does not lower the gain (they sit on a flat direction).
   std::vector<int> rep = represented_columns(W);
   {
@@ -234,23 +268,25 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
 FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt) {
   check_sizes(d, n);
   check_power(m);
-  Objective f = [&](const Vec& x, Vec& grad) -> double {
-    Matrix<double> V = as_matrix(x, d, n);
-    if (grad.empty()) return first_order_ratio(V, m);
-    Matrix<double> G;
-    double v = first_order_ratio(V, m, &G);
-    Eigen::Map<Matrix<double>>(grad.data(), d, n) = G;
-    return v;
+  auto objective = [d, m](Eigen::Index k) -> Objective {
+    return [d, m, k](const Vec& x, Vec& grad) -> double {
+      const Matrix<double> V = as_matrix(x, d, k);
+      if (grad.empty()) return first_order_ratio(V, m);
+      Matrix<double> G;
+      const double v = first_order_ratio(V, m, &G);
+      Eigen::Map<Matrix<double>>(grad.data(), d, k) = G;
+      return v;
+    };
   };
-  std::vector<std::pair<std::string, Matrix<double>>> starts;
-  for (NamedStart& st : structured_starts(d, n, m, opt.seed)) starts.emplace_back(st.kind, std::move(st.W));
-  if (opt.init) starts.emplace_back("init", *opt.init);
+  std::vector<NamedStart> starts = structured_starts(d, n, m, opt.seed);
+  if (opt.init) starts.push_back({"init", *opt.init});
   const int fill = std::max(1, opt.starts - static_cast<int>(starts.size()));
-  for (Matrix<double>& W : random_starts(d, n, fill, 1.0, opt.seed)) starts.emplace_back("random", std::move(W));
+  for (Matrix<double>& W : random_starts(d, n, fill, 1.0, opt.seed)) starts.push_back({"random", std::move(W)});
 
   FirstOrderResult res;
-  auto [V, best] = multistart(starts, f, d, n, opt, res.starts);
-  (void)best;
+  MultiStartResult ms = multistart(starts, objective, d, opt);
+  res.starts = std::move(ms.starts);
+  Matrix<double> V = std::move(ms.W);
   V /= std::max(1e-300, V.colwise().norm().maxCoeff());
   std::vector<int> rep = represented_columns(V);
   Matrix<Real50> V50 = to_real50(V);

@@ -102,8 +102,35 @@ struct OptimizeResult {
   Geometry geometry;                // of W50 (in double)
 };
 
+/// The start list of optimize_weights at probability p (double, in (0, 1]): structured_starts(d, n, m, seed), then
+/// `init` ("init", used as given, d×n), then max(1, total − those) Gaussian starts ("random": random_starts(d, n, ·,
+/// sqrt(a₀/d), seed), a₀ = (μ_{m+1}/μ_{2m})^{1/m} the optimal ‖W_i‖² of an isolated feature). Structured and random
+/// starts are put at their optimal overall scale (best_scaled_gain, closed form). Every W is d×n. Throws
+/// InputError on bad sizes or m (the Setting's own checks).
+std::vector<NamedStart> gain_starts(const Setting& s, double p, int total, std::uint64_t seed,
+                                    const std::optional<Matrix<double>>& init = std::nullopt);
+
+/// Best of several local searches: W (d×n), its objective value (gain/p for the gain, double) and one record per
+/// start, in start order.
+struct MultiStartResult {
+  Matrix<double> W;
+  double value = 0;
+  std::vector<StartResult> starts;
+};
+
+/// The one multi-start of the gain (optimize_weights, the sweep): from every start (d×n), NLopt (opt.algorithm,
+/// at most opt.max_evals evaluations, analytic gradient) maximises gain/p at probability p (double, in (0, 1]),
+/// and the best end point wins (the first on ties). Gradient-based local algorithms (lbfgs, mma, slsqp) move only
+/// the start's nonzero columns: a zero column has zero gradient (every term of ∂L̃/∂W_i carries a factor A_ij^{r−1},
+/// r ≥ 2, or A_ii^{t−1}·W_i), so it would stay zero, and the cost falls with it; bobyqa and mlsl (in the box
+/// ±2·max(max|W0|, 1), at most 5000 evaluations) move all columns. opt.progress(done, total, best gain/p) after
+/// each start. A failing NLopt run is recorded, never fatal. Throws InputError if `starts` is empty.
+MultiStartResult multistart_gain(const Setting& s, double p, const std::vector<NamedStart>& starts,
+                                 const OptimizeOptions& opt);
+
 /// Maximises L̃(W) over W ∈ R^{d×n} at probability p (exact rational, so MPFR sees the decimal typed).
-/// Each start runs NLopt on gain/p with the analytic gradient; the best W then has its unrepresented columns set to
+/// The starts are gain_starts(s, p, opt.starts, opt.seed, opt.init), run by multistart_gain; the best W then has
+/// its unrepresented columns set to
 /// 0 and is polished by Newton steps in MPFR-50 (Hessian by central differences of the analytic gradient, pseudo-
 /// inverse over its nonzero eigenvalues, which removes the rotation gauge W → QW) until ‖∂gain/∂W‖ < 1e-30·p or
 /// 30 steps. A start whose NLopt run fails is recorded, never fatal. Throws InputError on bad arguments.

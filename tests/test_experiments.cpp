@@ -250,6 +250,7 @@ BOOST_AUTO_TEST_CASE(sweep_small_run_respects_bounds_and_slopes) {
   cfg.points = 6;
   cfg.p_min_factor = 0.01;
   cfg.max_evals = 200;
+  cfg.check_points = 0;  // the self-check is tested in test_sweep.cpp
   cfg.out_dir = box.path("sweep");
   SweepResult r = run_sweep(cfg);
   BOOST_REQUIRE_EQUAL(r.points.size(), 6u);

@@ -222,6 +222,12 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
     sc.points = cfg.sweep_points;
     sc.seed = cfg.seed;
     sc.out_dir = cfg.out_dir + "/sweep";
+    sc.force = true;  // the report rewrites its folder
+    // Cheaper than the `superpose sweep` defaults, to keep `make demo` short: the two best constructions besides
+    // the warm start at every point, no random start, no self-check.
+    sc.structured_starts = 2;
+    sc.random_starts = 0;
+    sc.check_points = 0;
     SweepResult sr = run_sweep(sc, [&](int done, int total, double) {
       if (progress) progress(done, total, "sweep");
     });

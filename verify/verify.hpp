@@ -175,15 +175,22 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
 // ---------------------------------------------------------------------------------------------------------
 
 struct SweepConfig {
-  int d = 10, n = 6000, m = 3;
+  int d = 10, n = 6000, m = 3;  // d ≥ 2 (the sweep is drawn in log_d)
   std::string law = "gaussian";
   double p_min_factor = 0.01;  // p runs from d^{−m}·p_min_factor to 1
   int points = 30;             // log-spaced, ≥ 2
   std::string out_dir = "out/sweep";
-  std::uint64_t seed = 1;
-  int max_evals = 250;         // L-BFGS evaluations per point (warm-started from the previous point)
+  std::uint64_t seed = 1;      // of the structured and random starts (gain_starts) and of with_train
+  int max_evals = 250;         // L-BFGS evaluations per start and point
+  int structured_starts = 3;   // at each point, also run the best this many structured starts (by start gain)...
+  int random_starts = 1;       // ... and this many seeded random starts (gain_starts' random ones, same seed)
+  int check_points = 3;        // self-check: optimize_weights at this many points (first, middle, last; 0: none)
+  int check_starts = 32;       // starts of each self-check optimize_weights (its default)
   bool with_train = false;     // also run Adam from a small random W at every point (second series)
   int train_steps = 300;       // Adam steps per point with with_train
+  bool resume = false;         // continue the checkpoint out_dir/sweep.checkpoint.json
+  bool force = false;          // overwrite an earlier sweep in out_dir (without it, one is refused)
+  int stop_after = 0;          // compute at most this many new points, then stop (0: all); resume later
 };
 
 /// One point of a sweep. Gains are per the model (not divided by p).
@@ -196,23 +203,42 @@ struct SweepPoint {
   double first_order_limit = 0;   // c_μ·F*(d,m)·p
   double tensor_rank_upper = 0;   // p·μ₂·min(n, C(d+m−1,m)), proved
   int represented = 0;
-  int evals = 0;
-  std::string start;        // "warm" or the construction that beat the warm start at this p
+  int evals = 0;            // gain evaluations at this point, all starts together
+  std::string start;        // the start whose end point won: "warm", a structured start's kind, or "random"
   double train_gain = 0;    // with_train only (0 otherwise)
-  double seconds = 0;
+  double optimize_gain = 0; // self-check points only: optimize_weights' gain in double (0 elsewhere)
+  double seconds = 0;       // wall time of this point (not written to sweep.csv, which is deterministic)
 };
 
 struct SweepResult {
   std::vector<SweepPoint> points;
   std::string csv_path;
-  double seconds = 0;
+  double seconds = 0;        // wall time of this run (resumed points cost nothing)
+  int resumed = 0;           // points taken from the checkpoint
+  bool complete = false;     // false when stop_after ended the run early
+  /// Self-check points where optimize_weights beat the sweep by more than 1e-6 relative (indices into points).
+  std::vector<int> check_failures;
 };
 
-/// Sweeps p log-spaced from d^{−m}·p_min_factor to 1 (smallest first). Each point starts L-BFGS (NLopt, analytic
-/// gradient of the exact gain/p, double) from the best of: the previous point's optimum and the constructions
-/// (unsuperposed, seeded tight frames with k = d, 2d, …, n), each at its optimal scale (closed form), and runs at most
-/// cfg.max_evals evaluations. out_dir/sweep.csv is rewritten atomically after every point. `progress(done, total,
-/// eta_seconds)`. Throws InputError on bad sizes, law, factor (--p-min-factor must make the first p < 1) or points.
+/// Sweeps p log-spaced from d^{−m}·p_min_factor to 1 (smallest first). At each point it runs multistart_gain
+/// (search/: L-BFGS on the exact gain/p, double, analytic gradient, at most cfg.max_evals evaluations per start,
+/// nonzero columns only) from the previous point's optimum at its optimal scale ("warm") and from fresh starts of
+/// gain_starts (optimize_weights' list, seed cfg.seed, each at its optimal closed-form scale): the
+/// cfg.structured_starts structured ones with the highest start gain and cfg.random_starts random ones, at every
+/// point. The best end point wins. (A warm start alone never leaves the unsuperposed saddle: its zero columns have
+/// zero gradient.) Cost: about 1 + structured_starts + random_starts runs per point. Self-check: at
+/// cfg.check_points points (first, middle, last, ...) it also runs optimize_weights (cfg.check_starts starts, its
+/// default evaluations, no polish) and records its gain; a point where that beats the sweep by more than 1e-6
+/// relative is listed in check_failures.
+/// Files: out_dir/sweep.csv (one row per point, no timings: deterministic) and the checkpoint
+/// out_dir/sweep.checkpoint.json (program version, config, every point with a CRC-32, the last W), both rewritten
+/// atomically after every point; stale sweep.svg/png from an earlier run are removed first. With cfg.resume the
+/// points of the checkpoint are kept and the sweep continues from the last one: the finished sweep.csv is
+/// byte-identical to an uninterrupted run's. `progress(done, total, eta_seconds)` after every point.
+/// Throws InputError, before any work or file is written, on bad sizes (d < 2: flag --d), law, factor (the first p
+/// must be < 1), points, starts or evals; when out_dir holds an earlier sweep and neither resume nor force is set
+/// (flag --out); and with resume when the checkpoint is missing, damaged, edited (a CRC-32 fails), or was written by
+/// another configuration or program version (flag --resume).
 SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress = {});
 
 /// Draws out_dir/sweep.svg and out_dir/sweep.png with gnuplot: top, log_d(gain) against log_d(p) with the lines of
