@@ -21,7 +21,54 @@ std::string g(const Real50& x, int digits = 6) { return to_decimal(x, digits); }
 
 }  // namespace
 
+namespace {
+
+// The reduced Figure 3 sweep of the report.
+SweepConfig sweep_config(const ReportConfig& cfg) {
+  SweepConfig sc;
+  sc.d = cfg.sweep_d;
+  sc.n = cfg.sweep_n;
+  sc.m = cfg.m;
+  sc.law = cfg.sweep_law;
+  sc.points = cfg.sweep_points;
+  sc.seed = cfg.seed;
+  sc.out_dir = cfg.out_dir + "/sweep";
+  return sc;
+}
+
+}  // namespace
+
+void ReportConfig::validate() const {
+  check_power(m);
+  if (d_values.empty() || laws.empty()) throw InputError("report: needs at least one d and one law");
+  if (n < 1) throw InputError("--n: the number of features must be an integer >= 1 (got " + std::to_string(n) + ")");
+  if (points < 2 || points > 200)
+    throw InputError("--points: the p values per table must be an integer in 2..200 (got " + std::to_string(points) + ")");
+  for (int d : d_values)
+    for (const std::string& law : laws) {
+      const Setting s(d, n, m, Law::parse(law));
+      check_size_memory(constructions_memory_bytes(s, 50), d, n,
+                        "the constructions of the report at d = " + std::to_string(d) + ", n = " + std::to_string(n),
+                        "lower --n", "--n");
+    }
+  if (with_sweep) {
+    if (sweep_n < 1)
+      throw InputError("--sweep-n: the number of features of the sweep must be an integer >= 1 (got " +
+                       std::to_string(sweep_n) + ")");
+    if (sweep_points < 2 || sweep_points > 200)
+      throw InputError("--sweep-points: the p values of the sweep must be an integer in 2..200 (got " +
+                       std::to_string(sweep_points) + ")");
+    const SweepConfig sc = sweep_config(*this);
+    check_size_memory(sweep_memory_bytes(sc), sc.d, sc.n,
+                      "the reduced sweep at d = " + std::to_string(sc.d) + ", n = " + std::to_string(sc.n),
+                      "lower --sweep-n", "--sweep-n");
+    sc.validate();
+  }
+  check_output_folder(out_dir, "--out");
+}
+
 std::string write_report(const ReportConfig& cfg, const std::function<void(int, int, const std::string&)>& progress) {
+  cfg.validate();  // before anything is written
   ensure_directory(cfg.out_dir);
   const auto t0 = std::chrono::steady_clock::now();
   std::ostringstream md;
@@ -104,14 +151,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       if (progress) progress(done, total, stem);
     }
   if (cfg.with_sweep) {
-    SweepConfig sc;
-    sc.d = cfg.sweep_d;
-    sc.n = cfg.sweep_n;
-    sc.m = cfg.m;
-    sc.law = cfg.sweep_law;
-    sc.points = cfg.sweep_points;
-    sc.seed = cfg.seed;
-    sc.out_dir = cfg.out_dir + "/sweep";
+    const SweepConfig sc = sweep_config(cfg);
     SweepResult sr = run_sweep(sc, [&](int done, int total, double) {
       if (progress) progress(done, total, "sweep");
     });

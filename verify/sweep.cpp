@@ -64,16 +64,34 @@ void update_slopes(std::vector<SweepPoint>& pts) {
 
 }  // namespace
 
+double sweep_memory_bytes(const SweepConfig& cfg) {
+  const double d = cfg.d, n = cfg.n, starts = std::log2(std::max(2.0, n / d)) + 3;
+  return sizeof(double) * (starts * (2 * d * n + n * (cfg.m + 1)) + 25 * d * n + n * n + 3 * d * d +
+                           (cfg.with_train ? 6 * d * n : 0)) +
+         evaluation_memory_bytes(d, n, cfg.m, 16, true);
+}
+
+void SweepConfig::validate() const {
+  const Setting s(d, n, m, Law::parse(law));
+  if (points < 2 || points > 1000) throw InputError("--points: must lie in 2..1000 (got " + std::to_string(points) + ")");
+  if (!(p_min_factor > 0) || !std::isfinite(p_min_factor))
+    throw InputError("--p-min-factor: must be a finite number > 0");
+  if (max_evals < 1) throw InputError("--max-evals: must be at least 1 (got " + std::to_string(max_evals) + ")");
+  if (with_train && train_steps < 1) throw InputError("--train-steps: must be at least 1");
+  const double pmin = std::pow(static_cast<double>(d), -m) * p_min_factor;
+  if (!(pmin < 1)) throw InputError("--p-min-factor: d^-m * factor must be below 1 (got " + to_decimal(pmin, 6) + ")");
+  check_double_range(s.law, m, parse_rational(to_decimal(pmin, 12), "--p-min-factor"));
+  (void)parse_p_grid(to_decimal(pmin, 12) + ":1:" + std::to_string(points), "--p-min-factor");
+  check_output_folder(out_dir, "--out");
+  check_size_memory(sweep_memory_bytes(*this), d, n, "sweep at d = " + std::to_string(d) + ", n = " + std::to_string(n),
+                    "lower n or d");
+}
+
 SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress) {
+  cfg.validate();  // before out_dir is created: bad input leaves no folder
   const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
-  if (cfg.points < 2 || cfg.points > 1000) throw InputError("--points: must lie in 2..1000");
-  if (!(cfg.p_min_factor > 0) || !std::isfinite(cfg.p_min_factor))
-    throw InputError("--p-min-factor: must be a positive number");
-  if (cfg.max_evals < 1) throw InputError("--max-evals: must be at least 1");
-  if (cfg.with_train && cfg.train_steps < 1) throw InputError("--train-steps: must be at least 1");
   const int d = cfg.d, n = cfg.n, m = cfg.m;
   const double pmin = std::pow(static_cast<double>(d), -m) * cfg.p_min_factor;
-  if (!(pmin < 1)) throw InputError("--p-min-factor: d^-m * factor must be below 1 (got " + to_decimal(pmin, 6) + ")");
   const std::vector<GridP> ps = parse_p_grid(to_decimal(pmin, 12) + ":1:" + std::to_string(cfg.points), "--p-min-factor");
   ensure_directory(cfg.out_dir);
   const double logd = std::log(static_cast<double>(d));
