@@ -56,7 +56,7 @@ inline void check_values_as_typed(CLI::App* cmd) {
     const std::string type = o->get_type_name();
     const bool is_int = type == "INT", is_uint = type == "UINT";
     const std::string help = o->get_description();
-    o->check(CLI::Validator(
+    o->transform(CLI::Validator(  // transform: check() would drop the rewritten value
         [is_int, is_uint, help](std::string& v) -> std::string {
           if (trim(v).empty()) return "empty value (expected: " + help + ")";
           if (!is_int && !is_uint) return {};

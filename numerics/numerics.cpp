@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 namespace superpose {
@@ -97,8 +98,9 @@ Rational parse_rational(std::string_view text, std::string_view what) {
 double scalar_bytes(int digits) {
   switch (digits) {
     case 16: return sizeof(double);
-    case 50: return sizeof(Real50);
-    case 100: return sizeof(Real100);
+    // The mpfr_t and its limbs, allocated on the heap (with malloc's overhead).
+    case 50: return sizeof(Real50) + 16 + sizeof(mp_limb_t) * ((std::numeric_limits<Real50>::digits + 63) / 64);
+    case 100: return sizeof(Real100) + 16 + sizeof(mp_limb_t) * ((std::numeric_limits<Real100>::digits + 63) / 64);
     default: return sizeof(Rational) + 2 * (sizeof(mp_limb_t) + 16);  // + two heap blocks with malloc overhead
   }
 }

@@ -68,9 +68,9 @@ constexpr int digits_of() {
   else return 0;
 }
 
-/// Bytes of one scalar of the type that `digits` selects (16: double, 50: Real50, 100: Real100, 0: Rational). For
-/// Rational it counts the mpq_t and two one-limb GMP integers on the heap, the least an exact value takes. For the
-/// memory estimates of the commands (an MPFR-50 matrix costs about 7 times a double one).
+/// Bytes of one scalar of the type that `digits` selects (16: double, 50: Real50, 100: Real100, 0: Rational), heap
+/// included: MPFR's limbs, Rational's two GMP integers (at one limb each, the least an exact value takes). For the
+/// memory estimates of the commands (an MPFR-50 matrix costs 9 times a double one).
 double scalar_bytes(int digits);
 
 /// Parses an exact rational from text: an integer ("-3"), a fraction ("3/7"), or a decimal with optional
