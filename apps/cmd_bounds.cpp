@@ -15,16 +15,33 @@ struct BoundsOptions {
   std::string law = "gaussian", p = "1e-6:1:25", format = "md", out;
   std::uint64_t seed = 1;
   bool no_constructions = false;
+
+  /// Every flag before any work or file: format, sizes, power and law (Setting), digits, the p grid, --out, and the
+  /// memory of the constructions (constructions_memory_bytes).
+  void validate() const {
+    check_format(format, {"md", "csv", "json", "tex"});
+    const Setting s(d, n, m, Law::parse(law));
+    check_digits(digits);
+    (void)parse_p_grid(p, "--p");
+    if (!out.empty()) check_output_path(out, "--out");
+    if (!no_constructions)
+      check_size_memory(constructions_memory_bytes(s, digits), d, n,
+                        "the constructions at d = " + std::to_string(d) + ", n = " + std::to_string(n),
+                        "lower n, or pass --no-constructions");
+  }
 };
 
 void run_bounds(const BoundsOptions& o) {
-  check_format(o.format, {"md", "csv", "json", "tex"});
+  o.validate();
   Setting s(o.d, o.n, o.m, Law::parse(o.law));
-  if (!o.out.empty()) check_output_path(o.out, "--out");
   std::string text = with_precision(o.digits, false, [&]<class T>() {
     std::vector<T> ps;
     for (const GridP& gp : parse_p_grid(o.p, "--p")) ps.push_back(from_rational<T>(gp.value));
-    return render_table(bound_table<T>(s, ps, !o.no_constructions, o.seed), s, o.format, o.digits);
+    ProgressBar bar("bounds: constructions", "M multiply-adds");
+    auto progress = [&bar](long long done, long long total) {
+      if (total >= 1000) bar.update(done, total);  // only runs of a second or more
+    };
+    return render_table(bound_table<T>(s, ps, !o.no_constructions, o.seed, progress), s, o.format, o.digits);
   });
   if (o.out.empty()) std::cout << text;
   else write_file_atomic(o.out, text);
@@ -54,6 +71,7 @@ void register_bounds(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "seed of the random tight frames")->capture_default_str();
   cmd->add_flag("--no-constructions", o->no_constructions, "closed-form bounds only");
   cmd->add_option("--out", o->out, "write to this file (atomically) instead of standard output");
+  check_values_as_typed(cmd);
   cmd->callback([o]() { run_bounds(*o); });
 }
 

@@ -18,6 +18,8 @@ namespace {
 std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
   std::vector<int> out;
   for (const std::string& item : split(text, ',')) {
+    if (trim(item).empty())
+      throw InputError(flag + ": empty value in '" + text + "' (expected a comma list of integers such as 2,3,4)");
     const Rational q = parse_rational(item, flag);
     if (denominator(q) != 1 || q < -1000000 || q > 1000000)
       throw InputError(flag + ": '" + item + "' is not an integer (expected a comma list such as 2,3,4)");
@@ -90,6 +92,7 @@ struct SweepCli {
 };
 
 void run_sweep_cli(SweepCli& c) {
+  c.cfg.validate();  // before the progress bar and the output folder
   ProgressBar bar("sweep", "points", c.quiet);
   auto progress = [&bar](int done, int total, double) { bar.update(done, total); };
   SweepResult r = run_sweep(c.cfg, progress);
@@ -140,17 +143,18 @@ void run_train_cli(TrainCli& c) {
   c.cfg.p = parse_rational(c.p, "--p");
   c.cfg.optimizer = parse_train_optimizer(c.optimizer);
   if (!(c.target_rel >= 0 && c.target_rel < 1)) throw InputError("--target-rel: must lie in [0, 1)");
-  // Validate everything train_gain checks before the (slower) reference optimum runs.
-  {
-    TrainConfig probe = c.cfg;
-    probe.steps = 1;
-    probe.n = std::min(probe.n, 1);
-    (void)train_gain(probe);
-  }
-  const Setting s(c.cfg.d, c.cfg.n, c.cfg.m, Law::parse(c.cfg.law));
+  // Everything train_gain and the reference optimum check, before the (slower) reference optimum runs.
+  c.cfg.validate();
   OptimizeOptions o;
   o.starts = c.ref_starts;
   o.seed = c.cfg.seed;
+  try {
+    o.validate(c.cfg.d, c.cfg.n, c.cfg.m);
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    throw InputError(what.rfind("--starts", 0) == 0 ? "--ref-starts" + what.substr(8) : what);
+  }
+  const Setting s(c.cfg.d, c.cfg.n, c.cfg.m, Law::parse(c.cfg.law));
   auto bar = std::make_shared<ProgressBar>("reference optimum", "starts", c.quiet);
   o.progress = [bar](int d, int tot, double) { bar->update(d, tot); };
   const auto t0 = std::chrono::steady_clock::now();
@@ -233,10 +237,11 @@ void register_experiments(CLI::App& app) {
       ->group("Self-test")
       ->capture_default_str();
   cmd->add_flag("--quiet", v->quiet, "no progress bar");
+  check_values_as_typed(cmd);
   cmd->callback([v]() {
     // Exit code 1 when a check fails (2 stays reserved for bad input).
     if (run_verify_cli(*v) != 0) {
-      std::cout.flush();
+      flush_stdout();
       std::exit(1);
     }
   });
@@ -280,6 +285,7 @@ void register_experiments(CLI::App& app) {
   sc->add_option("--train-steps", sw->cfg.train_steps, "Adam steps per point with --with-train")->capture_default_str();
   sc->add_flag("--no-plot", sw->no_plot, "write the CSV only");
   sc->add_flag("--quiet", sw->quiet, "no progress bar");
+  check_values_as_typed(sc);
   sc->callback([sw]() { run_sweep_cli(*sw); });
 
   auto tr = std::make_shared<TrainCli>();
@@ -299,7 +305,8 @@ void register_experiments(CLI::App& app) {
   tc->add_option("--steps", tr->cfg.steps, "training steps")->capture_default_str();
   tc->add_option("--lr", tr->cfg.lr, "step size on gain/p")->capture_default_str();
   tc->add_option("--optimizer", tr->optimizer, "sgd (plain gradient ascent) or adam")->capture_default_str();
-  tc->add_option("--init-scale", tr->cfg.init_scale, "initial scale relative to the optimal feature norm")
+  tc->add_option("--init-scale", tr->cfg.init_scale,
+                 "initial scale relative to the optimal feature norm, in (0, " + to_decimal(kMaxInitScale, 6) + "]")
       ->capture_default_str();
   tc->add_option("--seed", tr->cfg.seed, "random seed")->capture_default_str();
   tc->add_option("--ref-starts", tr->ref_starts, "starts of the NLopt reference optimum")->capture_default_str();
@@ -308,6 +315,7 @@ void register_experiments(CLI::App& app) {
                  "also report the first step and time at which the gain is within this relative distance of the "
                  "optimum (benchmarks)");
   tc->add_flag("--quiet", tr->quiet, "no progress bar");
+  check_values_as_typed(tc);
   tc->callback([tr]() { run_train_cli(*tr); });
 }
 

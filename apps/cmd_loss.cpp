@@ -19,12 +19,19 @@ struct LossOptions {
   std::string weights, law = "gaussian", p, grad_path, format = "text", layout = "dn";
   int m = 3, digits = 16;
   bool exact = false, poly = false, certify = false;
-};
 
-template <class T>
-double detail_u() {
-  return std::pow(10.0, 1 - digits_of<T>()) / 2;
-}
+  /// Every flag before W is read or a file is written: m, format, layout, digits, law, p, the --grad path.
+  void validate() const {
+    check_power(m);
+    check_format(format, {"json", "text"});
+    if (layout != "dn" && layout != "nd")
+      throw InputError("--layout: unknown layout '" + layout + "' (accepted: dn = d rows of n, nd = n rows of d, PyTorch's)");
+    if (!exact) check_digits(digits);
+    (void)Law::parse(law);
+    check_probability(parse_rational(p, "--p"));
+    if (!grad_path.empty()) check_output_path(grad_path, "--grad");
+  }
+};
 
 int digits_for(double rel_err, int cap) {
   if (!(rel_err > 0)) return cap;
@@ -32,19 +39,17 @@ int digits_for(double rel_err, int cap) {
 }
 
 void run_loss(const LossOptions& o) {
-  // Validate everything before any work.
-  check_power(o.m);
-  check_format(o.format, {"json", "text"});
-  if (o.layout != "dn" && o.layout != "nd")
-    throw InputError("--layout: unknown layout '" + o.layout + "' (accepted: dn = d rows of n, nd = n rows of d, PyTorch's)");
-  if (!o.exact) check_digits(o.digits);
+  o.validate();  // everything before any work
   const Law law = Law::parse(o.law);
   const Rational p_exact = parse_rational(o.p, "--p");
-  check_probability(p_exact);
-  if (!o.grad_path.empty()) check_output_path(o.grad_path, "--grad");
   Matrix<Rational> Wq = read_matrix(o.weights);
   if (o.layout == "nd") Wq = Matrix<Rational>(Wq.transpose());
   const int d = static_cast<int>(Wq.rows()), n = static_cast<int>(Wq.cols());
+  // The engine's memory at the first rung of the ladder (the file itself may be small: 1 x 100000 needs n^2 staging).
+  check_size_memory(evaluation_memory_bytes(d, n, o.m, o.exact ? 0 : o.digits, !o.grad_path.empty()), d, n,
+                    "evaluating W at d = " + std::to_string(d) + ", n = " + std::to_string(n) + " in " +
+                        precision_name(o.exact ? 0 : o.digits),
+                    "use a smaller W (or --digits 16)", "--weights");
   if (d > n)
     std::cerr << "superpose: warning: W has d = " << d << " rows and n = " << n
               << " columns (more hidden dimensions than features); if the file holds n rows of d (PyTorch's layout), "
@@ -67,15 +72,8 @@ void run_loss(const LossOptions& o) {
         int dg = 0, dcd = 0, dloss = 0;
         if constexpr (!is_exact_v<T>) {
           dg = ev.gain_digits();
-          using std::abs;
           dcd = digits_for(ev.rel_error, cap);
-          // Ratios in T: the values may lie outside double's range.
-          if (abs(ev.loss) > T(0)) {
-            const double scale_over_loss = static_cast<double>(T((abs(T(2) * ev.C) + abs(ev.D)) / abs(ev.loss)));
-            dloss = digits_for(std::max(ev.rel_error * scale_over_loss, detail_u<T>()), cap);
-          } else {
-            dloss = dg;
-          }
+          dloss = ev.loss_digits();
         }
         // Exact values: as fractions when --exact was asked for, else as 50-digit decimals of the exact value.
         auto num = [&](const T& x, int k) {
@@ -186,6 +184,7 @@ void register_loss(CLI::App& app) {
   cmd->add_flag("--poly", o->poly, "also print the gain as an exact polynomial in p (coefficients of p^1..p^m)");
   cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n) to this file: CSV with the digits of C and D, or float64 .npy if it ends in .npy");
   cmd->add_option("--format", o->format, "output: text or json")->capture_default_str();
+  check_values_as_typed(cmd);
   cmd->callback([o]() { run_loss(*o); });
 }
 

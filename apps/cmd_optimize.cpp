@@ -37,6 +37,20 @@ struct OptimizeCli {
   std::string law = "gaussian", p = "1e-4", init, out, format = "text", algorithm = "lbfgs";
   OptimizeOptions opt;
   bool quiet = false;
+
+  /// Every flag before any work or file: format, sizes, power and law (Setting), p, algorithm, --out, and the
+  /// search options with their memory (OptimizeOptions::validate; the --init shape is checked once it is read).
+  void validate() const {
+    check_format(format, {"json", "text"});
+    const Setting s(d, n, m, Law::parse(law));
+    check_probability(parse_rational(p, "--p"));
+    check_double_range(s.law, m, parse_rational(p, "--p"));
+    (void)parse_algorithm(algorithm);
+    if (!out.empty()) check_output_path(out, "--out");
+    OptimizeOptions o = opt;
+    o.init.reset();
+    o.validate(d, n, m);
+  }
 };
 
 std::function<void(int, int, double)> start_bar(const char* what, bool quiet) {
@@ -45,17 +59,16 @@ std::function<void(int, int, double)> start_bar(const char* what, bool quiet) {
 }
 
 void run_optimize(OptimizeCli& c) {
-  check_format(c.format, {"json", "text"});
+  c.validate();
   Setting s(c.d, c.n, c.m, Law::parse(c.law));
   const Rational p = parse_rational(c.p, "--p");
-  check_probability(p);
   c.opt.algorithm = parse_algorithm(c.algorithm);
-  if (!c.out.empty()) check_output_path(c.out, "--out");
   if (!c.init.empty()) {
     Matrix<Rational> Wq = read_matrix(c.init);
     Matrix<double> W(Wq.rows(), Wq.cols());
     for (Eigen::Index k = 0; k < W.size(); ++k) W.data()[k] = from_rational<double>(Wq.data()[k]);
     c.opt.init = W;
+    c.opt.validate(c.d, c.n, c.m);  // the shape of --init
   }
   c.opt.progress = start_bar("optimize", c.quiet);
   OptimizeResult r = optimize_weights(s, p, c.opt);
@@ -69,9 +82,13 @@ void run_optimize(OptimizeCli& c) {
   for (const auto& b : bounds)
     jb.push_back({{"name", b.name}, {"value", d50(b.value)}, {"status", std::string(to_string(b.status))},
                   {"side", std::string(to_string(b.side))}, {"citation", b.citation}});
+  // Each MPFR-50 value with the digits the engine's error estimate vouches for (as `superpose loss` prints them).
+  const int dg = r.gain_digits, dl = r.loss_digits;
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"law", s.law.name()}, {"p", c.p}, {"digits", 50},
-                      {"gain", d50(r.gain)}, {"gain_over_p", d50(r.gain / p50)}, {"loss", d50(r.loss)},
-                      {"zero_loss", d50(r.zero_loss)}, {"grad_norm", to_decimal(r.grad_norm, 6)},
+                      {"correct_digits", {{"gain", dg}, {"loss", dl}}},
+                      {"gain", to_decimal(r.gain, dg)}, {"gain_over_p", to_decimal(Real50(r.gain / p50), dg)},
+                      {"loss", to_decimal(r.loss, dl)},
+                      {"zero_loss", to_decimal(r.zero_loss, 49)}, {"grad_norm", to_decimal(r.grad_norm, 6)},
                       {"polished", r.polished}, {"newton_steps", r.newton_steps}, {"polish_note", r.polish_note},
                       {"double", {{"gain", to_decimal(r.gain_double, 17)}, {"grad_norm", r.grad_norm_double}}},
                       {"bounds", jb}, {"best_lower", d50(best_lower)}, {"proved_upper", d50(proved_upper)},
@@ -86,9 +103,10 @@ void run_optimize(OptimizeCli& c) {
   for (const auto& st : r.starts) failed += !st.ok;
   std::cout << "optimum of the tied power autoencoder: d = " << c.d << ", n = " << c.n << ", m = " << c.m
             << ", law = " << s.law.name() << ", p = " << c.p << "\n"
-            << "  gain        " << d50(r.gain) << "   (MPFR-50)\n"
-            << "  gain/p      " << d50(r.gain / p50) << "\n"
-            << "  loss        " << d50(r.loss) << "\n"
+            << "  gain        " << j["gain"].get<std::string>() << "   (MPFR-50; " << dg
+            << " correct digits, engine's estimate)\n"
+            << "  gain/p      " << j["gain_over_p"].get<std::string>() << "\n"
+            << "  loss        " << j["loss"].get<std::string>() << "   (" << dl << " correct digits)\n"
             << "  |grad|      " << to_decimal(r.grad_norm, 3) << " after " << r.newton_steps << " Newton steps ("
             << r.polish_note << ")\n"
             << "  double      gain " << to_decimal(r.gain_double, 17) << ", |grad| " << to_decimal(r.grad_norm_double, 3)
@@ -107,22 +125,32 @@ void run_optimize(OptimizeCli& c) {
 }
 
 struct FirstOrderCli {
-  int d = 3, n = 20, m = 3, min_n = 0;
+  int d = 3, n = 20, m = 3, min_n = 0;  // min_n 0: no scan (--min-n not given)
   std::string format = "text", algorithm = "lbfgs", out;
   OptimizeOptions opt;
   bool quiet = false;
+  bool scan = false;  // --min-n given
+
+  /// Every flag before any work or file: format, algorithm, --out, --min-n >= 1 when given, and the search options
+  /// with their memory at n and at the largest n scanned (OptimizeOptions::validate).
+  void validate() const {
+    check_format(format, {"json", "text"});
+    (void)parse_algorithm(algorithm);
+    if (!out.empty()) check_output_path(out, "--out");
+    if (scan && min_n < 1)
+      throw InputError("--min-n: the largest n to scan must be an integer >= 1 (got " + std::to_string(min_n) + ")");
+    opt.validate(d, n, m, true);
+    if (scan) opt.validate(d, min_n, m, true);
+  }
 };
 
 void run_first_order(FirstOrderCli& c) {
-  check_format(c.format, {"json", "text"});
-  check_sizes(c.d, c.n);
-  check_power(c.m);
+  c.validate();
   c.opt.algorithm = parse_algorithm(c.algorithm);
-  if (!c.out.empty()) check_output_path(c.out, "--out");
   const Rational fstar = f_star(c.d, c.m);
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"f_star", fstar.str()},
                       {"f_star_decimal", rational_to_decimal(fstar, 50)}};
-  if (c.min_n > 0) {
+  if (c.scan) {
     int found = min_n_for_fstar(c.d, c.m, c.min_n, c.opt, [&](int n, double ratio) {
       if (!c.quiet) std::cerr << "first-order: n = " << n << ", best F/F* = " << to_decimal(ratio, 12) << "\n";
       j["scan"].push_back({{"n", n}, {"ratio_to_f_star", ratio}});
@@ -152,19 +180,20 @@ void run_first_order(FirstOrderCli& c) {
             << "  represented " << r.geometry.represented << " of " << c.n << " vectors\n  design defects";
   for (double x : r.geometry.design_defects) std::cout << " " << to_decimal(x, 3);
   std::cout << "\n";
-  if (c.min_n > 0)
+  if (c.scan)
     std::cout << "  smallest n reaching F* (1e-9): "
               << (j["min_n"].get<int>() ? std::to_string(j["min_n"].get<int>()) : "none up to " + std::to_string(c.min_n))
               << "\n";
 }
 
 void add_search_options(CLI::App* cmd, OptimizeOptions& opt, std::string& algorithm, bool& quiet) {
-  cmd->add_option("--starts", opt.starts, "number of starts (structured starts first, random fill up)")
+  cmd->add_option("--starts", opt.starts, "number of starts, 1.." + std::to_string(kMaxStarts) +
+                                              " (structured starts first, random fill up)")
       ->capture_default_str();
-  cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
+  cmd->add_option("--seed", opt.seed, "random seed, 0..2^64-1")->capture_default_str();
   cmd->add_option("--algorithm", algorithm, "NLopt algorithm: lbfgs, mma, slsqp, bobyqa (no gradient), mlsl (global)")
       ->capture_default_str();
-  cmd->add_option("--max-evals", opt.max_evals, "objective evaluations per start")->capture_default_str();
+  cmd->add_option("--max-evals", opt.max_evals, "objective evaluations per start, >= 1")->capture_default_str();
   cmd->add_flag("--no-polish", [&opt](std::int64_t) { opt.polish = false; }, "skip the MPFR-50 Newton polish");
   cmd->add_flag("--quiet", quiet, "no progress bar");
 }
@@ -188,6 +217,7 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--out", c->out, "write the polished W to this file: CSV (50 digits), or float64 .npy if it ends in .npy");
   cmd->add_option("--format", c->format, "text or json")->capture_default_str();
   add_search_options(cmd, c->opt, c->algorithm, c->quiet);
+  check_values_as_typed(cmd);
   cmd->callback([c]() { run_optimize(*c); });
 
   auto f = std::make_shared<FirstOrderCli>();
@@ -200,11 +230,16 @@ void register_optimize(CLI::App& app) {
   fo->add_option("--d", f->d, "dimension")->capture_default_str();
   fo->add_option("--n", f->n, "number of vectors")->capture_default_str();
   fo->add_option("--m", f->m, "activation power: odd 1..7")->capture_default_str();
-  fo->add_option("--min-n", f->min_n, "also find the smallest n <= this value that reaches F*(d,m)");
+  CLI::Option* min_n = fo->add_option("--min-n", f->min_n,
+                                      "also find the smallest n <= this value (>= 1) that reaches F*(d,m)");
   fo->add_option("--out", f->out, "write the optimal vectors (d x n, 50 digits) to this CSV file");
   fo->add_option("--format", f->format, "text or json")->capture_default_str();
   add_search_options(fo, f->opt, f->algorithm, f->quiet);
-  fo->callback([f]() { run_first_order(*f); });
+  check_values_as_typed(fo);
+  fo->callback([f, min_n]() {
+    f->scan = min_n->count() > 0;
+    run_first_order(*f);
+  });
 }
 
 }  // namespace superpose::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
 #endif
   try {
     app.parse(argc, argv);
+    superpose::flush_stdout();  // a failed write (`> /dev/full`) is an error, not exit code 0
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -59,12 +59,9 @@ struct OptionError : InputError {
   std::string field, problem;
 };
 
-/// Bytes of memory this process may use: the physical memory (sysconf), lowered by the soft RLIMIT_AS and
-/// RLIMIT_DATA limits when they are set.
-std::uint64_t memory_limit_bytes();
-
-/// Throws OptionError(field, "<what> needs X GB of memory, more than the Y GB this process may use (...); <advice>")
-/// when need_bytes exceeds memory_limit_bytes(). need_bytes is a double so that products of sizes cannot overflow.
+/// Throws OptionError(field, memory_shortfall(need_bytes, what, advice)) (core/core.hpp: "<what> needs X GB of
+/// memory; this machine has Y GB for this process (...); <advice>") when need_bytes exceeds memory_limit_bytes().
+/// need_bytes is a double so that products of sizes cannot overflow.
 void check_memory(double need_bytes, const std::string& field, const std::string& what, const std::string& advice);
 
 /// Memory of bows::train in bytes (float32): W, its gradient and two AdamW moments (4·d·V), the decoder

@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #ifndef SUPERPOSE_VERSION
 #define SUPERPOSE_VERSION "unknown"
@@ -23,53 +21,16 @@ OptionError::OptionError(std::string f, std::string p)
 
 std::string producer() { return std::string("superpose ") + SUPERPOSE_VERSION; }
 
-std::uint64_t memory_limit_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  std::uint64_t limit = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
-                                              : ~std::uint64_t{0};
-  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
-    rlimit rl{};
-    if (::getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-      limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(rl.rlim_cur));
-  }
-  return limit;
-}
-
-namespace {
-std::string gigabytes(double bytes) {
-  if (bytes >= 1e11) return fmt::format("{:.0f} GB", bytes / 1e9);
-  return bytes >= 1e9 ? fmt::format("{:.3g} GB", bytes / 1e9) : fmt::format("{:.3g} MB", bytes / 1e6);
-}
-}  // namespace
-
 void check_memory(double need, const std::string& field, const std::string& what, const std::string& advice) {
-  const double limit = static_cast<double>(memory_limit_bytes());
-  if (!(need <= limit))
-    throw OptionError(field, fmt::format("{} needs {} of memory, more than the {} this process may use (physical "
-                                         "memory, lowered by ulimit -v/-d); {}",
-                                         what, gigabytes(need), gigabytes(limit), advice));
+  const std::string why = memory_shortfall(need, what, advice);  // core/: the one memory check
+  if (!why.empty()) throw OptionError(field, why);
 }
 
 double train_memory_bytes(double d, double V, double B) { return 4.0 * (4.0 * d * V + 2.0 * V * B + 3.0 * d * B + 6.0 * V); }
 
 void check_output_folder(const std::string& path, const std::string& field) {
-  if (path.empty()) throw OptionError(field, "an output folder is required");
-  std::error_code ec;
-  const fs::path p(path);
-  if (fs::exists(p, ec)) {
-    if (!fs::is_directory(p, ec))
-      throw OptionError(field, fmt::format("'{}' exists and is not a folder (pass a folder path)", path));
-    if (::access(p.c_str(), W_OK | X_OK) != 0)
-      throw OptionError(field, fmt::format("folder '{}' is not writable", path));
-    return;
-  }
-  // The nearest existing ancestor must be a writable folder; nothing is created here.
-  fs::path a = fs::absolute(p, ec).lexically_normal();
-  while (a.has_parent_path() && a != a.parent_path() && !fs::exists(a, ec)) a = a.parent_path();
-  if (!fs::is_directory(a, ec))
-    throw OptionError(field, fmt::format("cannot create folder '{}': '{}' is not a folder", path, a.string()));
-  if (::access(a.c_str(), W_OK | X_OK) != 0)
-    throw OptionError(field, fmt::format("cannot create folder '{}': '{}' is not writable", path, a.string()));
+  const std::string problem = output_folder_problem(path);  // core/: the one folder check
+  if (!problem.empty()) throw OptionError(field, problem);
 }
 
 std::vector<std::string> remove_stale_tmp(const std::string& dir, const std::vector<std::string>& names) {

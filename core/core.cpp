@@ -4,6 +4,8 @@
 #include <boost/crc.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +55,67 @@ std::string trim(std::string_view t) {
   while (a < b && std::isspace(static_cast<unsigned char>(t[a]))) ++a;
   while (b > a && std::isspace(static_cast<unsigned char>(t[b - 1]))) --b;
   return std::string(t.substr(a, b - a));
+}
+
+std::string escape_excerpt(std::string_view bytes, std::size_t max_chars) {
+  std::string out;
+  const std::size_t k = std::min(bytes.size(), max_chars);
+  for (std::size_t i = 0; i < k; ++i) {
+    const auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (k < bytes.size()) out += "...";
+  return out;
+}
+
+std::uint64_t memory_limit_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  std::uint64_t limit = pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                                              : ~std::uint64_t{0};
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    rlimit rl{};
+    if (::getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(rl.rlim_cur));
+  }
+  return limit;
+}
+
+std::string format_bytes(double bytes) {
+  char buf[64];
+  if (!(bytes < 1e30)) return "more than 1e30 bytes";
+  if (bytes >= 1e11) std::snprintf(buf, sizeof buf, "%.0f GB", bytes / 1e9);
+  else if (bytes >= 1e9) std::snprintf(buf, sizeof buf, "%.3g GB", bytes / 1e9);
+  else std::snprintf(buf, sizeof buf, "%.3g MB", bytes / 1e6);
+  return buf;
+}
+
+std::string memory_shortfall(double need, std::string_view what, std::string_view advice) {
+  const double limit = static_cast<double>(memory_limit_bytes());
+  if (need <= limit) return {};
+  return std::string(what) + " needs " + format_bytes(need) + " of memory; this machine has " + format_bytes(limit) +
+         " for this process (physical memory, lowered by ulimit -v/-d); " + std::string(advice);
+}
+
+void check_memory(double need, std::string_view flags, std::string_view what, std::string_view advice) {
+  const std::string why = memory_shortfall(need, what, advice);
+  if (!why.empty()) throw InputError(std::string(flags) + ": " + why);
+}
+
+void flush_stdout() {
+  errno = 0;
+  std::cout.flush();
+  const int err = errno;
+  if (!std::cout.good()) {
+    std::cout.clear();  // so that nothing else is attempted on a broken stream
+    throw InputError(std::string("cannot write to standard output: ") +
+                     (err != 0 ? std::strerror(err) : "write error") + " (check the redirection or the free space)");
+  }
 }
 
 namespace {
@@ -98,6 +162,29 @@ void check_output_path(const std::string& path, std::string_view what) {
   const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, ec))
     throw InputError(std::string(what) + ": the folder of '" + path + "' does not exist");
+}
+
+std::string output_folder_problem(const std::string& path) {
+  if (path.empty()) return "an output folder is required";
+  std::error_code ec;
+  const fs::path p(path);
+  if (fs::exists(p, ec)) {
+    if (!fs::is_directory(p, ec)) return "'" + path + "' exists and is not a folder (pass a folder path)";
+    if (::access(p.c_str(), W_OK | X_OK) != 0) return "folder '" + path + "' is not writable";
+    return {};
+  }
+  // The nearest existing ancestor must be a writable folder; nothing is created here.
+  fs::path a = fs::absolute(p, ec).lexically_normal();
+  while (a.has_parent_path() && a != a.parent_path() && !fs::exists(a, ec)) a = a.parent_path();
+  if (!fs::is_directory(a, ec)) return "cannot create folder '" + path + "': '" + a.string() + "' is not a folder";
+  if (::access(a.c_str(), W_OK | X_OK) != 0)
+    return "cannot create folder '" + path + "': '" + a.string() + "' is not writable";
+  return {};
+}
+
+void check_output_folder(const std::string& path, std::string_view what) {
+  const std::string problem = output_folder_problem(path);
+  if (!problem.empty()) throw InputError(std::string(what) + ": " + problem);
 }
 
 void write_file_atomic(const std::string& path, const std::string& content) {

@@ -9,6 +9,8 @@
 // * Files. Every output file is written by `write_file_atomic`: temporary name in the target's folder, flush,
 //   rename. Symlinks are written through (the link stays a link, its final target gets the content); special files
 //   (directories, device nodes, FIFOs, sockets) are refused with InputError naming the path.
+// * Memory. Commands estimate the memory a run needs from its sizes and refuse it up front (check_memory) when it
+//   exceeds what this process may use, instead of dying in std::bad_alloc halfway.
 // * Progress. `ProgressBar` draws on stderr only when stderr is a terminal (isatty), so logs and pipes stay clean.
 // * Checksums. `crc32_hex` is the one checksum of every checkpoint and data file (bows/, verify/ sweep).
 // * Determinism. Nothing here depends on time except the progress bar's ETA, which is never written to a file.
@@ -18,6 +20,7 @@
 
 #include <chrono>
 #include <functional>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -45,10 +48,38 @@ std::vector<std::string> split(std::string_view text, char sep);
 /// `text` without leading and trailing white space (std::isspace).
 std::string trim(std::string_view text);
 
+/// `bytes` for a one-line message: printable ASCII kept, every other byte (control characters, UTF-8, binary) as
+/// \xNN, cut after `max_chars` input bytes with "..." appended. A file's garbage never reaches the terminal raw.
+std::string escape_excerpt(std::string_view bytes, std::size_t max_chars = 40);
+
+/// Bytes of memory this process may use: the physical memory (sysconf(_SC_PHYS_PAGES) × page size), lowered by the
+/// soft RLIMIT_AS and RLIMIT_DATA limits (ulimit -v, ulimit -d) when they are set.
+std::uint64_t memory_limit_bytes();
+/// A size in decimal units for messages: "3.2 MB", "80 GB" (3 significant digits; whole GB from 100 GB on).
+std::string format_bytes(double bytes);
+/// "" when `need_bytes` ≤ memory_limit_bytes(); otherwise the reason, one line: "<what> needs X of memory; this
+/// machine has Y for this process (physical memory, lowered by ulimit -v/-d); <advice>". need_bytes is a double so
+/// that products of sizes cannot overflow (NaN counts as too much).
+std::string memory_shortfall(double need_bytes, std::string_view what, std::string_view advice);
+/// Throws InputError("<flags>: " + memory_shortfall(...)) when the memory is not there. Call it before allocating.
+void check_memory(double need_bytes, std::string_view flags, std::string_view what, std::string_view advice);
+
+/// Flushes standard output and throws InputError ("cannot write to standard output: <reason>", e.g. "No space
+/// left on device" for `> /dev/full`) if any write to it failed. main() calls it after every command, so a failed
+/// write never ends with exit code 0.
+void flush_stdout();
+
 /// Checks that `path` can be an output file: it does not exist, or it (or the final target of the symlinks it
 /// names) is a regular file. Throws InputError naming `what` (e.g. "--out") and the path for a directory, a device
 /// node, a FIFO or a socket. Call it before any work, so bad input costs nothing.
 void check_output_path(const std::string& path, std::string_view what = "output");
+
+/// Checks, without creating anything, that `path` is a writable folder or can be created as one (its nearest
+/// existing ancestor is a writable folder). Returns "" if so, else the problem in one line naming the path, e.g.
+/// "'runs/x' exists and is not a folder (pass a folder path)". Call it before any work; ensure_directory creates.
+std::string output_folder_problem(const std::string& path);
+/// Throws InputError("<what>: " + output_folder_problem(path)) when there is a problem.
+void check_output_folder(const std::string& path, std::string_view what);
 
 /// Writes `content` to `path` atomically: to "<target>.tmp" next to the final target (symlinks resolved with
 /// read_symlink/weakly_canonical), flushed, then renamed over the target, so a reader never sees a half-written

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 namespace superpose {
@@ -16,8 +17,18 @@ namespace superpose {
 namespace {
 
 [[noreturn]] void bad_number(std::string_view text, std::string_view what) {
-  throw InputError(std::string(what) + ": '" + std::string(text) +
+  if (trim(text).empty())
+    throw InputError(std::string(what) +
+                     ": empty value (accepted: integers, decimals such as 0.25 or 1e-6, fractions such as 3/7)");
+  throw InputError(std::string(what) + ": '" + escape_excerpt(text) +
                    "' is not a number (accepted: integers, decimals such as 0.25 or 1e-6, fractions such as 3/7)");
+}
+
+// A folder opens as an empty stream on Linux: name it instead of calling it empty.
+void refuse_directory(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError("weights: '" + path + "' is a directory (expected a CSV or .npy file holding W)");
 }
 
 bool all_digits(const std::string& s) {
@@ -78,10 +89,20 @@ Rational parse_rational(std::string_view text, std::string_view what) {
     Rational a = parse_decimal(trim(s.substr(0, slash)), text, what);
     Rational b = parse_decimal(trim(s.substr(slash + 1)), text, what);
     if (b == 0)
-      throw InputError(std::string(what) + ": '" + std::string(text) + "' has a zero denominator");
+      throw InputError(std::string(what) + ": '" + escape_excerpt(text) + "' has a zero denominator");
     return a / b;
   }
   return parse_decimal(s, text, what);
+}
+
+double scalar_bytes(int digits) {
+  switch (digits) {
+    case 16: return sizeof(double);
+    // The mpfr_t and its limbs, allocated on the heap (with malloc's overhead).
+    case 50: return sizeof(Real50) + 16 + sizeof(mp_limb_t) * ((std::numeric_limits<Real50>::digits + 63) / 64);
+    case 100: return sizeof(Real100) + 16 + sizeof(mp_limb_t) * ((std::numeric_limits<Real100>::digits + 63) / 64);
+    default: return sizeof(Rational) + 2 * (sizeof(mp_limb_t) + 16);  // + two heap blocks with malloc overhead
+  }
 }
 
 template <>
@@ -235,6 +256,7 @@ std::string rational_to_decimal(const Rational& x, int digits) {
 }
 
 Matrix<Rational> read_matrix_csv(const std::string& path) {
+  refuse_directory(path);
   std::ifstream in(path);
   if (!in) throw InputError("weights: cannot open '" + path + "' (expected a CSV file of d lines with n numbers)");
   std::vector<std::vector<Rational>> rows;
@@ -242,6 +264,7 @@ Matrix<Rational> read_matrix_csv(const std::string& path) {
   int lineno = 0;
   while (std::getline(in, line)) {
     ++lineno;
+    if (lineno == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);  // UTF-8 byte-order mark
     std::string t = trim(line);
     if (t.empty() || t[0] == '#') continue;
     std::vector<Rational> row;
@@ -368,6 +391,7 @@ std::string npy_field(const std::string& header, const std::string& key, const s
 }  // namespace
 
 Matrix<Rational> read_matrix_npy(const std::string& path) {
+  refuse_directory(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("weights: cannot open '" + path + "' (expected a .npy file holding a 2-D float64 array)");
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

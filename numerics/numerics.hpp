@@ -69,9 +69,15 @@ constexpr int digits_of() {
   else return 0;
 }
 
+/// Bytes of one scalar of the type that `digits` selects (16: double, 50: Real50, 100: Real100, 0: Rational), heap
+/// included: MPFR's limbs, Rational's two GMP integers (at one limb each, the least an exact value takes). For the
+/// memory estimates of the commands (an MPFR-50 matrix costs 9 times a double one).
+double scalar_bytes(int digits);
+
 /// Parses an exact rational from text: an integer ("-3"), a fraction ("3/7"), or a decimal with optional
 /// exponent ("0.125", "1e-6", "-2.5E+3"). Leading/trailing blanks are ignored.
-/// Throws InputError (naming `what`, e.g. "--p") on anything else: NaN, inf, empty, letters, a zero denominator.
+/// Throws InputError (naming `what`, e.g. "--p") on anything else: "empty value" for empty or blank text; NaN, inf,
+/// letters, a zero denominator (the text shown as an escaped excerpt, core/ escape_excerpt).
 Rational parse_rational(std::string_view text, std::string_view what);
 
 /// Converts an exact rational to T, correctly rounded for Real50/Real100 (MPFR), to nearest for double.
@@ -122,18 +128,19 @@ std::string certified_to_decimal(const CertifiedReal& x, int digits);
 std::string rational_to_decimal(const Rational& x, int digits);
 
 /// Reads a weight file: d lines of n comma-separated numbers (blank lines and lines starting with '#' are
-/// skipped), each parsed exactly by parse_rational. Returns W as a d×n exact matrix. Throws InputError naming the
-/// file, line and column for: a missing/unreadable file, an empty file, a non-number (text, nan, inf), or rows of
-/// unequal length.
+/// skipped; a UTF-8 byte-order mark at the start is ignored), each parsed exactly by parse_rational. Returns W as a
+/// d×n exact matrix. Throws InputError naming the file, line and column for: a missing/unreadable file, a directory,
+/// an empty file, a non-number (text, nan, inf; shown as an escaped excerpt, so binary bytes never reach the
+/// terminal), or rows of unequal length.
 Matrix<Rational> read_matrix_csv(const std::string& path);
 
 /// Reads a weight matrix stored by numpy.save: the .npy format (numpy's format documentation, "NEP 1"), versions
 /// 1.0, 2.0 and 3.0, a 2-D array of little-endian float64 ('<f8') or float32 ('<f4'), C or Fortran order. Each
 /// entry is taken at its exact binary value (so 0.1 stored as a double is 3602879701896397/2^55, not 1/10; write a
 /// CSV file to give decimals exactly). Returns W (rows × columns of the array) as exact rationals. Throws
-/// InputError naming the file for: a missing file, a bad magic string or version, a header that is not a numpy
-/// dict, another dtype (big-endian, integers, objects), a shape that is not 2-D or has a zero extent, a truncated
-/// payload or trailing bytes, and a non-finite entry (naming its row and column).
+/// InputError naming the file for: a missing file or a directory, a bad magic string or version, a header that is
+/// not a numpy dict, another dtype (big-endian, integers, objects), a shape that is not 2-D or has a zero extent, a
+/// truncated payload or trailing bytes, and a non-finite entry (naming its row and column).
 Matrix<Rational> read_matrix_npy(const std::string& path);
 
 /// Reads a weight file by its extension: ".npy" (read_matrix_npy), anything else CSV (read_matrix_csv).

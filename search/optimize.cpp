@@ -194,12 +194,58 @@ MultiStartResult multistart_gain(const Setting& s, double p, const std::vector<N
   return multistart(starts, objective, d, opt);
 }
 
+namespace {
+
+// Doubles held by every search: the stored starts (structured ones: about log2(n/d) + 3), NLopt's L-BFGS history,
+// the engine's copies, and geometry()'s n×n Gram matrix with its d×d eigensolver.
+double search_doubles(double d, double n, int starts) {
+  return d * n * (starts + std::log2(std::max(2.0, n / d)) + 3 + 25) + n * n + 3 * d * d;
+}
+
+}  // namespace
+
+double optimize_memory_bytes(int d, int n, int m, int starts) {
+  const double dd = d, nn = n;
+  return sizeof(double) * search_doubles(dd, nn, starts) + evaluation_memory_bytes(dd, nn, m, 16, true) +
+         evaluation_memory_bytes(dd, nn, m, 50, true) + scalar_bytes(50) * (dd * nn + 400.0 * 400.0);
+}
+
+double first_order_memory_bytes(int d, int n, int starts) {
+  const double dd = d, nn = n;
+  return sizeof(double) * (search_doubles(dd, nn, starts) + 2 * nn * nn) +
+         scalar_bytes(50) * (3 * dd * nn + 2 * nn * nn + 400.0 * 400.0);
+}
+
+void OptimizeOptions::validate(int d, int n, int m, bool first_order) const {
+  check_sizes(d, n);
+  check_power(m);
+  if (starts < 1 || starts > kMaxStarts)
+    throw InputError("--starts: the number of starts must be an integer in 1.." + std::to_string(kMaxStarts) +
+                     " (got " + std::to_string(starts) + ")");
+  if (max_evals < 1)
+    throw InputError("--max-evals: the objective evaluations per start must be at least 1 (got " +
+                     std::to_string(max_evals) + ")");
+  if (polish_max_params < 0) throw InputError("polish_max_params: must be >= 0 (0: never polish)");
+  if (init) {
+    if (init->rows() != d || init->cols() != n)
+      throw InputError("--init: W must be d x n = " + std::to_string(d) + " x " + std::to_string(n) + " (got " +
+                       std::to_string(init->rows()) + " x " + std::to_string(init->cols()) + ")");
+    if (!init->allFinite()) throw InputError("--init: W has an entry outside double's range (inf or nan)");
+  }
+  const std::string where = " at d = " + std::to_string(d) + ", n = " + std::to_string(n) + " with " +
+                            std::to_string(starts) + " starts";
+  if (first_order)
+    check_size_memory(first_order_memory_bytes(d, n, starts), d, n, "first-order" + where,
+                      "lower n (the n x n Gram matrices dominate)");
+  else
+    check_size_memory(optimize_memory_bytes(d, n, m, starts), d, n, "optimize" + where,
+                      "lower n or d (or --starts)");
+}
+
 OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const OptimizeOptions& opt) {
   check_probability(p_exact);
-  if (opt.starts < 1) throw InputError("--starts: must be at least 1");
-  if (opt.init && (opt.init->rows() != s.d || opt.init->cols() != s.n))
-    throw InputError("--init: W must be d x n = " + std::to_string(s.d) + " x " + std::to_string(s.n) + " (got " +
-                     std::to_string(opt.init->rows()) + " x " + std::to_string(opt.init->cols()) + ")");
+  check_double_range(s.law, s.m, p_exact);
+  opt.validate(s.d, s.n, s.m);
   const double p = from_rational<double>(p_exact);
   const int d = s.d, n = s.n, m = s.m;
 
@@ -261,13 +307,14 @@ OptimizeResult optimize_weights(const Setting& s, const Rational& p_exact, const
   res.loss = ev.loss;
   res.zero_loss = ev.zero_loss;
   res.grad_norm = ev.grad.norm();
+  res.gain_digits = ev.gain_digits();
+  res.loss_digits = ev.loss_digits();
   res.geometry = geometry(W50.cast<double>(), m);
   return res;
 }
 
 FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt) {
-  check_sizes(d, n);
-  check_power(m);
+  opt.validate(d, n, m, true);
   auto objective = [d, m](Eigen::Index k) -> Objective {
     return [d, m, k](const Vec& x, Vec& grad) -> double {
       const Matrix<double> V = as_matrix(x, d, k);
@@ -311,6 +358,9 @@ FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions
 }
 
 int min_n_for_fstar(int d, int m, int n_max, const OptimizeOptions& opt, const std::function<void(int, double)>& per_n) {
+  if (n_max < 1)
+    throw InputError("--min-n: the largest n to scan must be an integer >= 1 (got " + std::to_string(n_max) + ")");
+  opt.validate(d, n_max, m, true);
   OptimizeOptions o = opt;
   o.polish = false;
   o.progress = nullptr;

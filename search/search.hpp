@@ -9,7 +9,10 @@
 //   seeded tight frames with k = d, 2d, 4d, ... < n and k = n, frame k seeded by seed + k); random starts draw from
 //   mt19937_64(seed). Every search (optimize, first-order, sweep, train) uses these.
 // * Represented features: ‖W_i‖² > kRepresentedThreshold·max_j ‖W_j‖² everywhere (geometry, polish, sweep).
-// * Errors: InputError for bad arguments, before any work. NLopt failures are recorded per start, never fatal.
+// * Errors: InputError for bad arguments, before any work: every options struct has a validate() (Ceres' IsValid
+//   pattern) that its entry point calls first and the CLI calls before it opens any file; it also checks the memory
+//   the run needs against what this process may use (core/ check_memory). NLopt failures are recorded per start,
+//   never fatal.
 // * Determinism: reproducible for a given seed on one platform (mt19937_64, libstdc++ normal_distribution).
 #pragma once
 
@@ -85,7 +88,26 @@ struct OptimizeOptions {
   bool polish = true;                 // Newton polish in MPFR-50
   int polish_max_params = 400;        // skip the polish above d·(represented features) parameters
   std::function<void(int done, int total, double best)> progress;
+
+  /// Checks the options of a search over d×n weights with power m, before any work: starts in 1..kMaxStarts,
+  /// max_evals ≥ 1 (NLopt would read 0 as "no limit"), polish_max_params ≥ 0, an init of shape d×n with finite
+  /// entries, and the memory the search needs (first_order_memory_bytes when `first_order`, else
+  /// optimize_memory_bytes). Throws InputError naming the flag: --starts, --max-evals, --init, or --d, --n with the
+  /// memory needed and available. optimize_weights and optimize_first_order call it first.
+  void validate(int d, int n, int m, bool first_order = false) const;
 };
+
+/// Largest number of starts accepted (OptimizeOptions::starts).
+inline constexpr int kMaxStarts = 1000000;
+
+/// Bytes optimize_weights needs at d, n, m with `starts` starts (an estimate, right within a factor of about 2):
+/// every start stored (d·n doubles each, structured ones included), NLopt's L-BFGS history (about 25·d·n doubles),
+/// the engine in double with the gradient (evaluation_memory_bytes), geometry()'s n×n Gram matrix and d×d
+/// eigensolver, and the MPFR-50 evaluation of the polished W with its gradient.
+double optimize_memory_bytes(int d, int n, int m, int starts);
+/// Bytes optimize_first_order needs: as optimize_memory_bytes, but first_order_ratio forms A = WᵀW and ∂F/∂A
+/// (n×n each) in double, and once more in MPFR-50 for the polished V.
+double first_order_memory_bytes(int d, int n, int starts);
 
 /// The certified optimum. Gains are per the model (not divided by p) unless named *_over_p.
 struct OptimizeResult {
@@ -95,6 +117,8 @@ struct OptimizeResult {
   Matrix<Real50> W50;               // polished weights (equal to W, converted exactly, when not polished)
   Real50 gain, loss, zero_loss;     // exact gain of W50, evaluated in MPFR-50
   Real50 grad_norm;                 // ‖∂gain/∂W‖_F at W50, MPFR-50
+  int gain_digits = 0;              // correct significant digits of gain (and gain/p), the engine's estimate
+  int loss_digits = 0;              // correct significant digits of loss (Evaluation::gain_digits, loss_digits)
   bool polished = false;
   int newton_steps = 0;
   std::string polish_note;          // why the polish stopped or was skipped
@@ -151,7 +175,8 @@ struct FirstOrderResult {
 FirstOrderResult optimize_first_order(int d, int n, int m, const OptimizeOptions& opt);
 
 /// Smallest n ≤ n_max whose first-order optimum reaches F*(d,m) to relative 1e-9; 0 if none does.
-/// `per_n` receives (n, best ratio to F*) as the search proceeds.
+/// `per_n` receives (n, best ratio to F*) as the search proceeds. Throws InputError (--min-n) unless n_max ≥ 1, and
+/// as optimize_first_order at n = n_max (opt.validate) before the scan starts.
 int min_n_for_fstar(int d, int m, int n_max, const OptimizeOptions& opt,
                     const std::function<void(int, double)>& per_n = {});
 
@@ -176,7 +201,17 @@ struct TrainConfig {
   std::uint64_t seed = 1;
   int trace_every = 0;        // record (step, seconds, gain) every k steps (0: only the end)
   double target = 0;          // > 0: record when the gain first reaches this value (benchmarks)
+
+  /// Checks every field before any work: sizes, power and law (Setting), p ∈ (0,1], steps ≥ 1, lr finite and > 0,
+  /// init_scale finite in (0, kMaxInitScale], trace_every ≥ 0, target finite, and the memory of the run (W, its
+  /// gradient and two Adam moments, the engine in double, geometry()'s n×n Gram matrix). Throws InputError naming
+  /// the flag (--steps, --lr, --init-scale, ...). train_gain calls it first.
+  void validate() const;
 };
+
+/// Largest TrainConfig::init_scale: a start 1000 times the optimal feature norm is far outside the basin already,
+/// and the gain, of degree 4m in W, stays inside double's range up to m = kMaxPower at this scale.
+inline constexpr double kMaxInitScale = 1000;
 
 struct TrainResult {
   Matrix<double> W;           // final weights (d×n)
@@ -191,8 +226,8 @@ struct TrainResult {
 };
 
 /// Runs cfg.steps steps of plain gradient ascent (W += lr·∇(gain/p)) or Adam on the exact gain, from a seeded
-/// Gaussian W. The gain and its gradient come from evaluate<double> (the one engine). Throws InputError for bad sizes, law, p,
-/// steps < 1, lr ≤ 0 (--lr).
+/// Gaussian W. The gain and its gradient come from evaluate<double> (the one engine). Calls cfg.validate() first;
+/// throws InputError (--lr) when the weights stop being finite (the step size is too large).
 TrainResult train_gain(const TrainConfig& cfg);
 
 }  // namespace superpose

@@ -37,12 +37,26 @@ TrainOptimizer parse_train_optimizer(std::string_view name, std::string_view fla
   throw InputError(std::string(flag) + ": unknown optimizer '" + std::string(name) + "' (accepted: sgd, adam)");
 }
 
+void TrainConfig::validate() const {
+  const Setting s(d, n, m, Law::parse(law));
+  check_probability(p);
+  check_double_range(s.law, m, p);
+  if (steps < 1) throw InputError("--steps: the number of training steps must be at least 1 (got " + std::to_string(steps) + ")");
+  if (!(lr > 0) || !std::isfinite(lr))
+    throw InputError("--lr: the step size must be a finite number > 0 (got " + to_decimal(lr, 6) + ")");
+  if (!(init_scale > 0 && init_scale <= kMaxInitScale))
+    throw InputError("--init-scale: the initial scale must be a finite number in (0, " + to_decimal(kMaxInitScale, 6) +
+                     "] (got " + to_decimal(init_scale, 6) + "; 1 is the optimal feature norm)");
+  if (trace_every < 0) throw InputError("trace_every: must be >= 0 (0: only the end)");
+  if (!std::isfinite(target)) throw InputError("--target-rel: the target gain must be finite");
+  const double dd = d, nn = n;
+  check_size_memory(sizeof(double) * (6 * dd * nn + nn * nn + 3 * dd * dd) + evaluation_memory_bytes(dd, nn, m, 16, true),
+                    dd, nn, "train at d = " + std::to_string(d) + ", n = " + std::to_string(n), "lower n or d");
+}
+
 TrainResult train_gain(const TrainConfig& cfg) {
+  cfg.validate();
   const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
-  check_probability(cfg.p);
-  if (cfg.steps < 1) throw InputError("--steps: must be at least 1");
-  if (!(cfg.lr > 0) || !std::isfinite(cfg.lr)) throw InputError("--lr: must be a positive number");
-  if (!(cfg.init_scale > 0) || !std::isfinite(cfg.init_scale)) throw InputError("--init-scale: must be a positive number");
   const int d = cfg.d, n = cfg.n, m = cfg.m;
   const double p = from_rational<double>(cfg.p);
   const double a0 = std::pow(static_cast<double>(s.law.moment(m + 1) / s.law.moment(2 * m)), 1.0 / m);

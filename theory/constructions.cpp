@@ -67,8 +67,20 @@ Matrix<T> cast_to(const Matrix<double>& W) {
 }
 }  // namespace
 
+double constructions_memory_bytes(const Setting& s, int digits, double exact_budget) {
+  const double d = s.d, n = s.n;
+  const int used = d * n * n <= exact_budget ? digits : 16;
+  return scalar_bytes(used) * (2 * n * (d + s.m + 1)) + evaluation_memory_bytes(d, n, s.m, used, false) +
+         sizeof(double) * (3 * d * n + 2 * d * d);
+}
+
 template <class T>
-Constructions<T>::Constructions(const Setting& s, std::uint64_t seed, double exact_budget) : setting_(s) {
+Constructions<T>::Constructions(const Setting& s, std::uint64_t seed, double exact_budget,
+                                const ConstructionProgress& progress)
+    : setting_(s) {
+  check_size_memory(constructions_memory_bytes(s, digits_of<T>(), exact_budget), s.d, s.n,
+                    "the constructions at d = " + std::to_string(s.d) + ", n = " + std::to_string(s.n),
+                    "lower n, or skip the constructions (bounds --no-constructions)");
   const bool in_t = static_cast<double>(s.d) * s.n * s.n <= exact_budget || std::is_same_v<T, double>;
   auto add = [&](std::string name, std::string detail, int features, const auto& W) {
     Member mem{std::move(name), std::move(detail), features, std::nullopt, std::nullopt};
@@ -84,10 +96,14 @@ Constructions<T>::Constructions(const Setting& s, std::uint64_t seed, double exa
   std::vector<int> ks;
   for (long k = s.d; k < s.n; k *= 2) ks.push_back(static_cast<int>(k));
   ks.push_back(s.n);
+  auto work = [&](double k) { return std::max(1LL, std::llround(k * k * (s.d + s.m) / 2e6)); };
+  long long total = 0, done = 0;
+  for (int k : ks) total += work(k);
   for (int k : ks) {
     // Zero columns contribute nothing to the gain, so the first k columns are evaluated alone.
     add("random_tight_frame", "k=" + std::to_string(k) + ", seed=" + std::to_string(seed), k,
         random_tight_frame(s.d, k, k, seed));
+    if (progress) progress(done += work(k), total);
   }
   if (s.d == 2 && s.n >= s.m + 1)
     add("projective_design", std::to_string(s.m + 1) + " lines at angles j*pi/" + std::to_string(s.m + 1),

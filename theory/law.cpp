@@ -2,6 +2,8 @@
 #include "theory/theory.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 
 namespace superpose {
@@ -126,6 +128,21 @@ template void check_probability<double>(const double&);
 template void check_probability<Real50>(const Real50&);
 template void check_probability<Real100>(const Real100&);
 template void check_probability<Rational>(const Rational&);
+
+void check_double_range(const Law& law, int m, const Rational& p) {
+  for (int k = 2; k <= 2 * m; k += 2) {
+    const double mu = from_rational<double>(law.moment(k));
+    if (!(std::isfinite(mu) && mu >= std::numeric_limits<double>::min()))
+      throw PrecisionError("--law " + law.name() + ": the moment mu_" + std::to_string(k) + " = " +
+                           rational_to_decimal(law.moment(k), 6) +
+                           " lies outside double's range, in which the optimiser works (accepted: laws whose moments "
+                           "up to mu_2m lie in 2.3e-308..1.8e308; `superpose loss` evaluates any law)");
+  }
+  if (from_rational<double>(p) < std::numeric_limits<double>::min())
+    throw PrecisionError("--p " + rational_to_decimal(p, 6) +
+                         ": underflows double, in which the optimiser works (accepted: p >= 2.3e-308; `superpose "
+                         "loss` evaluates any p)");
+}
 
 void check_sizes(int d, int n) {
   if (d < 1) throw InputError("--d " + std::to_string(d) + ": the hidden width must be an integer >= 1");

@@ -1,7 +1,9 @@
 // The precision ladder (theory.hpp, evaluate_with_ladder): double, MPFR-50, MPFR-100, exact rationals.
 #include "theory/theory.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace superpose {
@@ -10,6 +12,20 @@ int min_gain_digits(int digits) { return digits == 16 ? 8 : digits == 50 ? 30 : 
 
 std::string precision_name(int digits) {
   return digits == 16 ? "double" : digits == 0 ? "exact rationals" : "MPFR-" + std::to_string(digits);
+}
+
+double evaluation_memory_bytes(double d, double n, int m, int digits, bool with_gradient) {
+  const double sz = scalar_bytes(digits), wide = digits == 16 ? sizeof(long double) : sz, tile = kEngineTile;
+  double bytes = sz * (d * n * (with_gradient ? 2 : 1) + n * (m + 1) + n * n * m / (2 * tile)) + wide * n * (m + 4);
+  if (with_gradient) bytes += std::min(sz * d * n * n / (2 * tile), 256e6 + 2 * sz * n * tile);
+  return bytes;
+}
+
+void check_size_memory(double need, double d, double n, std::string_view what, std::string_view advice,
+                       std::string_view flags) {
+  char dn[32];
+  std::snprintf(dn, sizeof dn, "%.3g", d * n);
+  check_memory(need, flags, std::string(what) + " (d*n = " + dn + " weights)", advice);
 }
 
 namespace {

@@ -24,6 +24,7 @@
 #include "numerics/numerics.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -92,6 +93,24 @@ template <class T>
 void check_probability(const T& p);
 /// Validates sizes: throws InputError unless d ≥ 1 and n ≥ 1.
 void check_sizes(int d, int n);
+
+/// Throws PrecisionError unless the law's even moments μ_2..μ_2m and p are normal doubles (neither overflow nor
+/// underflow): the optimiser, sweep and train work in double, so such a law or p cannot be searched (`loss`
+/// evaluates it in a wider type instead). Naming --law or --p. Called by the search entry points before any work.
+void check_double_range(const Law& law, int m, const Rational& p);
+
+/// Bytes that evaluate() needs for a d×n W with power m in the scalar type of `digits` (16, 50, 100, 0 = exact;
+/// scalar_bytes), from the memory statement of the engine below: W and the gradient (d·n each), the power sums
+/// (n·(m+1)), the staging of pass 1 (n²·m/(2·kEngineTile)), the per-row stage in the wide type (n·(m+4)) and the
+/// staging of the gradient pass (at most 256 MB, or column blocks of n·kEngineTile per thread). A double so that
+/// products of sizes cannot overflow; an estimate (exact rationals grow beyond it as the arithmetic proceeds).
+double evaluation_memory_bytes(double d, double n, int m, int digits, bool with_gradient);
+
+/// Throws InputError("<flags>: <what> needs X GB of memory; this machine has Y GB ...; <advice>", core/
+/// check_memory) when `need_bytes` exceeds what this process may use. `what` describes the run, e.g.
+/// "bounds at d = 10, n = 100000000 (constructions in double)"; the message adds d*n and the figure.
+void check_size_memory(double need_bytes, double d, double n, std::string_view what, std::string_view advice,
+                       std::string_view flags = "--d, --n");
 
 /// Thrown by the engine when a result cannot be computed to its contract in the requested scalar type: values that
 /// overflow or underflow double (W entries near 1e308, laws with atoms of 1e200 or 1e-400, p below 1e-300), or a
@@ -179,6 +198,10 @@ struct Evaluation {
   /// Estimated number of correct significant digits of the gain (capped at the type's digits; 0 for Rational
   /// means exact: check is_exact_v).
   int gain_digits() const;
+  /// Estimated number of correct significant digits of the loss (its absolute error is that of the gain,
+  /// rel_error·(2C + D), plus half a unit in the last digit of T), at least 1 and capped at the type's digits; the
+  /// gain's digits when the loss is 0; 0 for Rational (exact). `superpose loss` and `optimize` print the loss so.
+  int loss_digits() const;
 };
 
 /// Exact gain, loss and (optionally) gradient ∂gain/∂W of W (d×n) for power m, law μ and probability p, computed
@@ -421,14 +444,25 @@ struct ConstructionValue {
   std::string detail;     // e.g. "k=640, seed=1"
 };
 
+/// Bytes that Constructions<T>(s, seed, exact_budget) needs, T of `digits` (16, 50, 100): the stored power sums and
+/// weights of every k (about 2n columns in all: d + m + 1 scalars each), the engine's staging at k = n, the d×n
+/// tight frame in double with its d×d eigensolver, all in T when d·n² ≤ exact_budget and in double otherwise.
+double constructions_memory_bytes(const Setting& s, int digits, double exact_budget = 2e7);
+
 /// A family of constructions whose p-independent power sums are precomputed, so that many p are cheap.
 /// `random_tight_frame` is tried for k ∈ {d, 2d, 4d, ...} ∪ {n} (k = n alone when n < d) and the best k is kept
 /// at each p. (The unsuperposed construction is the closed-form bound `unsuperposed`.)
 /// Evaluation is in T when d·n² ≤ `exact_budget`, else in double (the precision field says which).
+/// Throws InputError (check_size_memory) before anything is allocated when constructions_memory_bytes exceeds
+/// what this process may use.
+/// `progress(done, total)` is called after each member, in millions of multiply-adds of its power sums
+/// (k²·(d + m)/2 for k columns), so that a long run (d = 2000, n = 20000: about 7·10⁵ of them) shows it moves.
+using ConstructionProgress = std::function<void(long long done, long long total)>;
 template <class T>
 class Constructions {
  public:
-  Constructions(const Setting& s, std::uint64_t seed, double exact_budget = 2e7);
+  Constructions(const Setting& s, std::uint64_t seed, double exact_budget = 2e7,
+                const ConstructionProgress& progress = {});
   /// All constructions at p (p ∈ (0,1]; throws InputError otherwise).
   std::vector<ConstructionValue<T>> at(const T& p) const;
 

@@ -99,7 +99,60 @@ void plot_headline(const std::string& dir, const std::string& stem, const std::s
 
 }  // namespace
 
+namespace {
+
+// The reduced Figure 3 sweep of the report.
+SweepConfig sweep_config(const ReportConfig& cfg) {
+  SweepConfig sc;
+  sc.d = cfg.sweep_d;
+  sc.n = cfg.sweep_n;
+  sc.m = cfg.m;
+  sc.law = cfg.sweep_law;
+  sc.points = cfg.sweep_points;
+  sc.seed = cfg.seed;
+  sc.out_dir = cfg.out_dir + "/sweep";
+  sc.force = true;  // the report rewrites its folder
+  // Cheaper than the `superpose sweep` defaults, to keep `make demo` short: the best construction besides the warm
+  // start at every point, no random start, no self-check.
+  sc.structured_starts = 1;
+  sc.random_starts = 0;
+  sc.check_points = 0;
+  return sc;
+}
+
+}  // namespace
+
+void ReportConfig::validate() const {
+  check_power(m);
+  if (d_values.empty() || laws.empty()) throw InputError("report: needs at least one d and one law");
+  if (n < 1) throw InputError("--n: the number of features must be an integer >= 1 (got " + std::to_string(n) + ")");
+  if (points < 2 || points > 200)
+    throw InputError("--points: the p values per table must be an integer in 2..200 (got " + std::to_string(points) + ")");
+  for (int d : d_values)
+    for (const std::string& law : laws) {
+      const Setting s(d, n, m, Law::parse(law));
+      check_size_memory(constructions_memory_bytes(s, 50), d, n,
+                        "the constructions of the report at d = " + std::to_string(d) + ", n = " + std::to_string(n),
+                        "lower --n", "--n");
+    }
+  if (with_sweep) {
+    if (sweep_n < 1)
+      throw InputError("--sweep-n: the number of features of the sweep must be an integer >= 1 (got " +
+                       std::to_string(sweep_n) + ")");
+    if (sweep_points < 2 || sweep_points > 200)
+      throw InputError("--sweep-points: the p values of the sweep must be an integer in 2..200 (got " +
+                       std::to_string(sweep_points) + ")");
+    const SweepConfig sc = sweep_config(*this);
+    check_size_memory(sweep_memory_bytes(sc), sc.d, sc.n,
+                      "the reduced sweep at d = " + std::to_string(sc.d) + ", n = " + std::to_string(sc.n),
+                      "lower --sweep-n", "--sweep-n");
+    sc.validate();
+  }
+  check_output_folder(out_dir, "--out");
+}
+
 std::string write_report(const ReportConfig& cfg, const std::function<void(int, int, const std::string&)>& progress) {
+  cfg.validate();  // before anything is written
   ensure_directory(cfg.out_dir);
   const auto t0 = std::chrono::steady_clock::now();
   std::ostringstream intro, head, md;  // the report is intro, then the headline tables, then the details
@@ -214,20 +267,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       if (progress) progress(done, total, stem);
     }
   if (cfg.with_sweep) {
-    SweepConfig sc;
-    sc.d = cfg.sweep_d;
-    sc.n = cfg.sweep_n;
-    sc.m = cfg.m;
-    sc.law = cfg.sweep_law;
-    sc.points = cfg.sweep_points;
-    sc.seed = cfg.seed;
-    sc.out_dir = cfg.out_dir + "/sweep";
-    sc.force = true;  // the report rewrites its folder
-    // Cheaper than the `superpose sweep` defaults, to keep `make demo` short: the two best constructions besides
-    // the warm start at every point, no random start, no self-check.
-    sc.structured_starts = 2;
-    sc.random_starts = 0;
-    sc.check_points = 0;
+    const SweepConfig sc = sweep_config(cfg);
     SweepResult sr = run_sweep(sc, [&](int done, int total, double) {
       if (progress) progress(done, total, "sweep");
     });

@@ -210,25 +210,42 @@ std::vector<int> check_indices(int k, int count) {
 
 }  // namespace
 
-SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress) {
-  if (cfg.d < 2)
+double sweep_memory_bytes(const SweepConfig& cfg) {
+  const double d = cfg.d, n = cfg.n, starts = std::log2(std::max(2.0, n / d)) + 3;
+  return sizeof(double) * (starts * (2 * d * n + n * (cfg.m + 1)) + 25 * d * n + n * n + 3 * d * d +
+                           (cfg.with_train ? 6 * d * n : 0)) +
+         evaluation_memory_bytes(d, n, cfg.m, 16, true);
+}
+
+void SweepConfig::validate() const {
+  if (d < 2)
     throw InputError("--d: the sweep needs d >= 2 (it is drawn in log_d p and log_d gain; got d = " +
-                     std::to_string(cfg.d) + ")");
+                     std::to_string(d) + ")");
+  const Setting s(d, n, m, Law::parse(law));
+  if (structured_starts < 0 || structured_starts > 1000) throw InputError("--structured-starts: must lie in 0..1000");
+  if (random_starts < 0 || random_starts > 1000) throw InputError("--random-starts: must lie in 0..1000");
+  if (check_points < 0) throw InputError("--check-points: must be 0 (no self-check) or more");
+  if (check_starts < 1) throw InputError("--check-starts: must be at least 1");
+  if (stop_after < 0) throw InputError("--stop-after: must be 0 (all points) or more");
+  if (points < 2 || points > 1000) throw InputError("--points: must lie in 2..1000 (got " + std::to_string(points) + ")");
+  if (!(p_min_factor > 0) || !std::isfinite(p_min_factor))
+    throw InputError("--p-min-factor: must be a finite number > 0");
+  if (max_evals < 1) throw InputError("--max-evals: must be at least 1 (got " + std::to_string(max_evals) + ")");
+  if (with_train && train_steps < 1) throw InputError("--train-steps: must be at least 1");
+  const double pmin = std::pow(static_cast<double>(d), -m) * p_min_factor;
+  if (!(pmin < 1)) throw InputError("--p-min-factor: d^-m * factor must be below 1 (got " + to_decimal(pmin, 6) + ")");
+  check_double_range(s.law, m, parse_rational(to_decimal(pmin, 12), "--p-min-factor"));
+  (void)parse_p_grid(to_decimal(pmin, 12) + ":1:" + std::to_string(points), "--p-min-factor");
+  check_output_folder(out_dir, "--out");
+  check_size_memory(sweep_memory_bytes(*this), d, n, "sweep at d = " + std::to_string(d) + ", n = " + std::to_string(n),
+                    "lower n or d");
+}
+
+SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress) {
+  cfg.validate();  // before out_dir is created: bad input leaves no folder
   const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
-  if (cfg.points < 2 || cfg.points > 1000) throw InputError("--points: must lie in 2..1000");
-  if (!(cfg.p_min_factor > 0) || !std::isfinite(cfg.p_min_factor))
-    throw InputError("--p-min-factor: must be a positive number");
-  if (cfg.max_evals < 1) throw InputError("--max-evals: must be at least 1");
-  if (cfg.structured_starts < 0 || cfg.structured_starts > 1000)
-    throw InputError("--structured-starts: must lie in 0..1000");
-  if (cfg.random_starts < 0 || cfg.random_starts > 1000) throw InputError("--random-starts: must lie in 0..1000");
-  if (cfg.check_points < 0) throw InputError("--check-points: must be 0 (no self-check) or more");
-  if (cfg.check_starts < 1) throw InputError("--check-starts: must be at least 1");
-  if (cfg.with_train && cfg.train_steps < 1) throw InputError("--train-steps: must be at least 1");
-  if (cfg.stop_after < 0) throw InputError("--stop-after: must be 0 (all points) or more");
   const int d = cfg.d, n = cfg.n, m = cfg.m;
   const double pmin = std::pow(static_cast<double>(d), -m) * cfg.p_min_factor;
-  if (!(pmin < 1)) throw InputError("--p-min-factor: d^-m * factor must be below 1 (got " + to_decimal(pmin, 6) + ")");
   const std::vector<GridP> ps = parse_p_grid(to_decimal(pmin, 12) + ":1:" + std::to_string(cfg.points), "--p-min-factor");
 
   // The output folder: an earlier sweep is continued (resume), replaced (force) or refused, before any work.

@@ -10,9 +10,9 @@ namespace superpose {
 
 template <class T>
 std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
-                                     std::uint64_t seed) {
+                                     std::uint64_t seed, const ConstructionProgress& progress) {
   std::optional<Constructions<T>> cons;
-  if (with_constructions) cons.emplace(s, seed);
+  if (with_constructions) cons.emplace(s, seed, 2e7, progress);
   std::vector<BoundRow<T>> rows;
   for (const T& p : ps) {
     BoundRow<T> row{p, regime(s.d, s.m, p), closed_form_bounds(s, p)};
@@ -25,9 +25,12 @@ std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps,
   return rows;
 }
 
-template std::vector<BoundRow<double>> bound_table<double>(const Setting&, const std::vector<double>&, bool, std::uint64_t);
-template std::vector<BoundRow<Real50>> bound_table<Real50>(const Setting&, const std::vector<Real50>&, bool, std::uint64_t);
-template std::vector<BoundRow<Real100>> bound_table<Real100>(const Setting&, const std::vector<Real100>&, bool, std::uint64_t);
+template std::vector<BoundRow<double>> bound_table<double>(const Setting&, const std::vector<double>&, bool, std::uint64_t,
+                                                      const ConstructionProgress&);
+template std::vector<BoundRow<Real50>> bound_table<Real50>(const Setting&, const std::vector<Real50>&, bool, std::uint64_t,
+                                                      const ConstructionProgress&);
+template std::vector<BoundRow<Real100>> bound_table<Real100>(const Setting&, const std::vector<Real100>&, bool, std::uint64_t,
+                                                      const ConstructionProgress&);
 
 namespace {
 

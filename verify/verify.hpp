@@ -40,7 +40,7 @@ struct BoundRow {
 /// The table: closed-form bounds at every p, plus constructions if `with_constructions`.
 template <class T>
 std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
-                                     std::uint64_t seed = 1);
+                                     std::uint64_t seed = 1, const ConstructionProgress& progress = {});
 
 /// Renders a table as Markdown, CSV, JSON or LaTeX with `digits` significant digits. JSON: a list of rows
 /// {p, regime, bounds: [{name, value, status, side, citation, precision}]}; numbers are decimal strings.
@@ -64,12 +64,18 @@ struct ReportConfig {
   bool with_sweep = true;    // also run a reduced Figure 3 sweep (run_sweep) and embed its figure
   int sweep_d = 10, sweep_n = 1000, sweep_points = 20;
   std::string sweep_law = "gaussian";
+
+  /// Checks every field before any file is written (write_report calls it first): m, every d and law (Setting),
+  /// n ≥ 1, points in 2..200, and with with_sweep: sweep_n ≥ 1 and sweep_points in 2..200 (named --sweep-n,
+  /// --sweep-points), the reduced sweep's SweepConfig::validate(); out_dir a folder that exists or can be created;
+  /// the memory of the constructions (constructions_memory_bytes) at every d. Throws InputError naming the flag.
+  void validate() const;
 };
 
 /// Writes out_dir/report.md and one CSV per table (bounds at 50 digits; constructions in double at n = 6000,
 /// each column's precision stated); with `with_sweep`, also out_dir/sweep/ (run_sweep + plot_sweep at
 /// d = sweep_d, n = sweep_n) and the figure in the report. `progress(done, total, what)` is called after each table. Files are written
-/// atomically. Returns the path of report.md. Throws InputError if out_dir cannot be written.
+/// atomically. Returns the path of report.md. Calls cfg.validate() before anything is written.
 std::string write_report(const ReportConfig& cfg,
                          const std::function<void(int, int, const std::string&)>& progress = {});
 
@@ -96,6 +102,14 @@ struct VerifyConfig {
   // second-order term is still above 1% for rademacher inputs (d = 2, m = 3, p = 1e-3: the certified optimum, a
   // projective 6-design, has gain/(c_μ·F*·p) = 0.9853; docs/performance.md "verify").
   Rational sparse_factor = 1000;
+
+  /// Checks every field and every cell of the grid before any row is computed or any file written (verify_grid and
+  /// run_verify call it first): d in 1..64, n in 1..2000, m odd in 1..kMaxPower, every law, the p grid, starts,
+  /// jobs, max_evals ≥ 1, the factors, stop_after ≥ 0; then each (d, n, m, law) cell as optimize_weights and the
+  /// bounds would see it (Setting, OptimizeOptions::validate, the structured starts, closed_form_bounds at every
+  /// p); and cert_dir, when given, a folder that exists or can be created. Throws InputError naming the flag and,
+  /// for a cell, its values.
+  void validate() const;
 };
 
 /// One check of one grid point. status: "pass", "fail" or "skip"; `ratio` is the tested quotient (gain/bound for
@@ -138,8 +152,7 @@ struct VerifySummary {
   bool complete = false;  // false when stop_after ended the run early
 };
 
-/// The grid of a config in its fixed order (d, n, m, law, p; p fastest). Throws InputError for bad sizes, powers,
-/// laws (flags --d, --n, --m, --law) or p values (--p).
+/// The grid of a config in its fixed order (d, n, m, law, p; p fastest). Calls cfg.validate() first.
 struct VerifyPoint {
   int index, d, n, m;
   std::string law;
@@ -191,7 +204,19 @@ struct SweepConfig {
   bool resume = false;         // continue the checkpoint out_dir/sweep.checkpoint.json
   bool force = false;          // overwrite an earlier sweep in out_dir (without it, one is refused)
   int stop_after = 0;          // compute at most this many new points, then stop (0: all); resume later
+
+  /// Checks every field before anything is written (run_sweep calls it first, before it creates out_dir): sizes,
+  /// power and law (Setting), points in 2..1000, p_min_factor finite and > 0 with d^−m·p_min_factor < 1,
+  /// max_evals ≥ 1, train_steps ≥ 1 with with_train, out_dir a folder that exists or can be created, and the memory
+  /// of the sweep (sweep_memory_bytes). Throws InputError naming the flag.
+  void validate() const;
 };
+
+/// Bytes run_sweep needs (an estimate, right within a factor of about 2): the candidate starts with their power
+/// sums (about log2(n/d) + 3 of d·n + n·(m+1) doubles each), NLopt's L-BFGS history (about 25·d·n doubles), the
+/// engine in double with the gradient, geometry()'s n×n Gram matrix; with_train adds W, its gradient and two Adam
+/// moments.
+double sweep_memory_bytes(const SweepConfig& cfg);
 
 /// One point of a sweep. Gains are per the model (not divided by p).
 struct SweepPoint {
@@ -239,6 +264,7 @@ struct SweepResult {
 /// must be < 1), points, starts or evals; when out_dir holds an earlier sweep and neither resume nor force is set
 /// (flag --out); and with resume when the checkpoint is missing, damaged, edited (a CRC-32 fails), or was written by
 /// another configuration or program version (flag --resume).
+/// Calls cfg.validate() first, before it creates out_dir, so bad input leaves no folder behind.
 SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress = {});
 
 /// Draws out_dir/sweep.svg and out_dir/sweep.png with gnuplot: top, log_d(gain) against log_d(p) with the lines of

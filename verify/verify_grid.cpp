@@ -61,24 +61,52 @@ std::string file_safe(std::string s) {
 // verify
 // ---------------------------------------------------------------------------------------------------------
 
-std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg) {
+void VerifyConfig::validate() const {
   auto need = [](bool ok, const std::string& msg) {
     if (!ok) throw InputError(msg);
   };
-  need(!cfg.d_values.empty() && !cfg.n_values.empty() && !cfg.m_values.empty() && !cfg.laws.empty(),
+  need(!d_values.empty() && !n_values.empty() && !m_values.empty() && !laws.empty(),
        "--d, --n, --m, --law: each needs at least one value");
-  for (int d : cfg.d_values) need(d >= 1 && d <= 64, "--d: hidden widths must lie in 1..64 (got " + std::to_string(d) + ")");
-  for (int n : cfg.n_values) need(n >= 1 && n <= 2000, "--n: feature counts must lie in 1..2000 (got " + std::to_string(n) + ")");
-  for (int m : cfg.m_values) {
-    need(m >= 1 && m <= 21 && m % 2 == 1, "--m: activation powers must be odd, 1..21 (got " + std::to_string(m) + ")");
-  }
-  for (const auto& l : cfg.laws) (void)Law::parse(l);
-  need(cfg.starts >= 1, "--starts: must be at least 1");
-  need(cfg.jobs >= 1 && cfg.jobs <= 64, "--jobs: must lie in 1..64");
-  need(cfg.max_evals >= 1, "--max-evals: must be at least 1");
-  need(cfg.plant_upper_factor > 0, "--plant-upper-factor: must be > 0 (1 = off)");
-  need(cfg.sparse_factor >= 1, "--sparse-factor: must be >= 1");
-  need(cfg.stop_after >= 0, "--stop-after: must be >= 0 (0 = no limit)");
+  for (int d : d_values) need(d >= 1 && d <= 64, "--d: hidden widths must lie in 1..64 (got " + std::to_string(d) + ")");
+  for (int n : n_values) need(n >= 1 && n <= 2000, "--n: feature counts must lie in 1..2000 (got " + std::to_string(n) + ")");
+  for (int m : m_values)
+    need(m >= 1 && m <= kMaxPower && m % 2 == 1, "--m: activation powers must be odd, 1.." + std::to_string(kMaxPower) +
+                                                     " (got " + std::to_string(m) + ")");
+  for (const auto& l : laws) (void)Law::parse(l);
+  need(starts >= 1, "--starts: must be at least 1");
+  need(jobs >= 1 && jobs <= 64, "--jobs: must lie in 1..64");
+  need(max_evals >= 1, "--max-evals: must be at least 1");
+  need(plant_upper_factor > 0, "--plant-upper-factor: must be > 0 (1 = off)");
+  need(sparse_factor >= 1, "--sparse-factor: must be >= 1");
+  need(stop_after >= 0, "--stop-after: must be >= 0 (0 = no limit)");
+  const std::vector<GridP> ps = parse_p_grid(p_spec, "--p");
+  if (!cert_dir.empty()) check_output_folder(cert_dir, "--cert-dir");
+  // Every cell as verify_point will see it, so that no row is computed before a later cell is found bad.
+  OptimizeOptions opt;
+  opt.starts = starts;
+  opt.seed = seed;
+  opt.max_evals = max_evals;
+  for (int d : d_values)
+    for (int n : n_values)
+      for (int m : m_values)
+        for (const auto& law : laws) {
+          try {
+            const Setting s(d, n, m, Law::parse(law));
+            opt.validate(d, n, m);
+            (void)structured_starts(d, n, m, seed);
+            for (const GridP& p : ps) {
+              check_double_range(s.law, m, p.value);
+              (void)closed_form_bounds(s, from_rational<Real50>(p.value));
+            }
+          } catch (const InputError& e) {
+            throw InputError("grid point d = " + std::to_string(d) + ", n = " + std::to_string(n) + ", m = " +
+                             std::to_string(m) + ", law = " + law + ": " + e.what());
+          }
+        }
+}
+
+std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg) {
+  cfg.validate();
   const std::vector<GridP> ps = parse_p_grid(cfg.p_spec, "--p");
   std::vector<VerifyPoint> grid;
   for (int d : cfg.d_values)

@@ -573,6 +573,19 @@ int Evaluation<T>::gain_digits() const {
 }
 
 template <class T>
+int Evaluation<T>::loss_digits() const {
+  if constexpr (is_exact_v<T>) return 0;
+  else {
+    using std::abs;
+    if (!(abs(loss) > T(0))) return gain_digits();
+    const int cap = digits_of<T>();
+    const double scale_over_loss = static_cast<double>(T((abs(T(2) * C) + abs(D)) / abs(loss)));
+    const double rel = std::max(rel_error * scale_over_loss, std::pow(10.0, 1 - cap) / 2);
+    return static_cast<int>(std::max(1.0, std::min<double>(cap, std::floor(-std::log10(rel)))));
+  }
+}
+
+template <class T>
 RowPowerSums<T> row_power_sums(const Matrix<T>& W, int m, int threads) {
   check_power(m);
   detail::check_weights(W);
@@ -675,5 +688,6 @@ T first_order_ratio(const Matrix<T>& W, int m, Matrix<T>* grad) {
   template superpose::Evaluation<T> superpose::evaluate<T>(const superpose::Matrix<T>&, int,                \
                                                            const superpose::Law&, const T&, bool, int);     \
   template int superpose::Evaluation<T>::gain_digits() const;                                               \
+  template int superpose::Evaluation<T>::loss_digits() const;                                               \
   template superpose::ScaledGain<T> superpose::best_scaled_gain<T>(const superpose::GainTerms<T>&, int);    \
   template T superpose::first_order_ratio<T>(const superpose::Matrix<T>&, int, superpose::Matrix<T>*);
