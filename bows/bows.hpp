@@ -71,8 +71,8 @@ void check_memory(double need_bytes, const std::string& field, const std::string
 /// pre-activations of a batch (V·B, twice: Z and its gradient) and the d×B encoder buffers.
 double train_memory_bytes(double d, double V, double B);
 
-/// CRC-32 (Boost.CRC crc_32_type: the zlib/PNG polynomial 0x04C11DB7, reflected) of `bytes` as 8 lowercase hex digits.
-std::string crc32_hex(std::string_view bytes);
+/// CRC-32 of `bytes` as 8 lowercase hex digits (core/core.hpp).
+using superpose::crc32_hex;
 
 /// Checks, without creating anything, that `path` is a writable folder or can be created as one (its nearest
 /// existing ancestor is a writable folder). Throws OptionError(field, ...) naming the path otherwise, e.g. when a

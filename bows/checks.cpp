@@ -2,7 +2,6 @@
 #include "bows/bows.hpp"
 #include "numerics/numerics.hpp"
 
-#include <boost/crc.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
@@ -51,12 +50,6 @@ void check_memory(double need, const std::string& field, const std::string& what
 }
 
 double train_memory_bytes(double d, double V, double B) { return 4.0 * (4.0 * d * V + 2.0 * V * B + 3.0 * d * B + 6.0 * V); }
-
-std::string crc32_hex(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return fmt::format("{:08x}", crc.checksum());
-}
 
 void check_output_folder(const std::string& path, const std::string& field) {
   if (path.empty()) throw OptionError(field, "an output folder is required");

@@ -1,9 +1,12 @@
 // Implementation of core/core.hpp.
 #include "core/core.hpp"
 
+#include <boost/crc.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -41,6 +44,21 @@ std::string trim(std::string_view t) {
   while (a < b && std::isspace(static_cast<unsigned char>(t[a]))) ++a;
   while (b > a && std::isspace(static_cast<unsigned char>(t[b - 1]))) --b;
   return std::string(t.substr(a, b - a));
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string crc32_hex(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(crc.checksum()));
+  return hex;
 }
 
 namespace {

@@ -41,6 +41,14 @@ std::vector<std::string> split(std::string_view text, char sep);
 /// `text` without leading and trailing white space (std::isspace).
 std::string trim(std::string_view text);
 
+/// `text` as one CSV field (RFC 4180): unchanged unless it holds a comma, a double quote or a line break; then in
+/// double quotes, with each double quote doubled.
+std::string csv_field(std::string_view text);
+
+/// CRC-32 (Boost.CRC crc_32_type: the zlib/PNG polynomial 0x04C11DB7, reflected) of `bytes` as 8 lowercase hex
+/// digits; crc32_hex("123456789") = "cbf43926". Detects accidental edits and corruption, not deliberate forgery.
+std::string crc32_hex(std::string_view bytes);
+
 /// Checks that `path` can be an output file: it does not exist, or it (or the final target of the symlinks it
 /// names) is a regular file. Throws InputError naming `what` (e.g. "--out") and the path for a directory, a device
 /// node, a FIFO or a socket. Call it before any work, so bad input costs nothing.
