@@ -405,7 +405,7 @@ struct Checkpoint {
 Checkpoint parse_checkpoint(const std::string& path, const std::string& text, const std::string& what,
                             const ojson* expected, const std::string& expected_name, bool with_shard) {
   auto fail = [&](const std::string& why) { throw InputError(what + ": '" + path + "' " + why); };
-  const std::string fresh = "start a new --out file";
+  const std::string fresh = what == "merge" ? "rerun the shard that wrote it" : "start a new --out file";
   if (text.rfind("\xEF\xBB\xBF", 0) == 0)
     fail("starts with a UTF-8 byte-order mark (EF BB BF): an editor rewrote it; superpose writes none (remove those "
          "3 bytes, or " + fresh + ")");
