@@ -5,6 +5,10 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
+  // MPI starts only when mpirun started this process (core/core.hpp); ranks other than 0 print no errors, so a bad
+  // flag gives one line, not one per rank.
+  superpose::MpiSession mpi(&argc, &argv);
+  const bool quiet_rank = superpose::mpi_rank() != 0;
   CLI::App app{
       "superpose: the mathematics of superposition in neural networks.\n"
       "Exact losses and bounds for the tied power autoencoder x -> (W^T W x)^m (Basu Roy Chowdhury & Weiner,\n"
@@ -30,16 +34,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "superpose: error: " << e.what() << " (see --help)\n";
+    if (!quiet_rank) std::cerr << "superpose: error: " << e.what() << " (see --help)\n";
     return 2;
   } catch (const superpose::InputError& e) {
-    std::cerr << "superpose: error: " << e.what() << "\n";
+    if (!quiet_rank) std::cerr << "superpose: error: " << e.what() << "\n";
     return 2;
   } catch (const superpose::ToolError& e) {
-    std::cerr << "superpose: error: " << e.what() << "\n";
+    if (!quiet_rank) std::cerr << "superpose: error: " << e.what() << "\n";
     return 3;
   } catch (const std::exception& e) {
-    std::cerr << "superpose: internal error: " << e.what() << "\n";
+    if (!quiet_rank) std::cerr << "superpose: internal error: " << e.what() << "\n";
     return 1;
   }
   return 0;

@@ -11,9 +11,12 @@
 //   (directories, device nodes, FIFOs, sockets) are refused with InputError naming the path.
 // * Progress. `ProgressBar` draws on stderr only when stderr is a terminal (isatty), so logs and pipes stay clean.
 // * Determinism. Nothing here depends on time except the progress bar's ETA, which is never written to a file.
+// * Distributed runs. `MpiSession` and `mpi_farm` hide MPI (OpenMPI's C API, a build option, SUPERPOSE_MPI): a run
+//   started by `mpirun -np N` has ranks 0..N-1; anything else is rank 0 of 1 and never touches MPI.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -87,5 +90,37 @@ class ProgressBar {
   long long first_done_ = -1;
   std::chrono::steady_clock::time_point t0_, last_;
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// Distributed runs: one coordinator hands independent tasks to workers (MPI)
+// ---------------------------------------------------------------------------------------------------------
+
+/// Initialises MPI for the life of the object when the binary was built with MPI (SUPERPOSE_MPI) and started by
+/// mpirun (OpenMPI's OMPI_COMM_WORLD_SIZE, or PMI_SIZE/PMIX_RANK, in the environment); otherwise does nothing, so a
+/// plain run never loads an MPI runtime. Create one in main() before parsing; at most one per process.
+class MpiSession {
+ public:
+  MpiSession(int* argc, char*** argv);
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
+/// This process's rank and the number of ranks: 0 and 1 outside an mpirun start (or without MPI in the build).
+int mpi_rank();
+int mpi_size();
+/// Whether this binary was built with MPI.
+bool mpi_built();
+
+/// A task farm over MPI ranks (dynamic load balancing). Rank 0 is the coordinator: it hands the task ids of
+/// `order` (most expensive first is best) one at a time to ranks 1..N-1 as they become free and calls
+/// `on_result(id, text)` on rank 0 for each finished task, in completion order. Ranks ≥ 1 call `compute(id)` and
+/// send back the string it returns. Call it on every rank with the same `order`; it returns on every rank when all
+/// tasks are done. A task that throws on a worker stops the farm: the coordinator tells every worker to stop and
+/// rethrows it (InputError stays InputError, anything else becomes std::runtime_error, the worker's message kept).
+/// `on_result` throwing on the coordinator likewise stops the workers before it propagates. With one rank (no
+/// MPI) it runs every task in order on rank 0. Cost: two messages per task; the coordinator computes nothing.
+void mpi_farm(const std::vector<int>& order, const std::function<std::string(int)>& compute,
+              const std::function<void(int, std::string)>& on_result);
 
 }  // namespace superpose

@@ -17,7 +17,12 @@ PKGS=(
 )
 # Python module (python/) and its tests and examples, for Debian's /usr/bin/python3. Installed one at a time below:
 # apt's resolver, asked for them in one call together with libboost1.81-dev, proposes libboost1.74-dev and fails.
-PY_PKGS=(python3-numpy python3-mpmath python3-pytest python3-matplotlib)
+# python3-fonttools comes before python3-matplotlib: it depends on "python3-scipy | python3-sympy", and when apt meets
+# it as a dependency of matplotlib it tries scipy (-> pythran -> libboost-dev 1.74, which conflicts with 1.81) and
+# gives up; asked for alone, it takes sympy. Tested on a fresh Debian 12 machine.
+PY_PKGS=(python3-numpy python3-mpmath python3-pytest python3-fonttools python3-matplotlib)
+# MPI for `mpirun -np N superpose verify` (issue 10), also one at a time.
+PY_PKGS+=(libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${PKGS[@]}"; do

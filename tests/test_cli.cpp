@@ -206,4 +206,38 @@ BOOST_AUTO_TEST_CASE(report_writes_every_table) {
   std::string line, last;
   while (std::getline(in, line)) last = line;
   BOOST_TEST(last.rfind("1,dense,300,", 0) == 0);
+
+  // The headline table (issue 8 item 4) opens the report; its CSV keeps 50 digits. Independent values, gaussian,
+  // m = 3, d = 10, n = 300: c_mu = mu4^2/mu6 = 9/15, so the unsuperposed closed form is p*10*3/5 = 6p (Eq. 9); at
+  // p = 1 the Stein bound c_mu*E[min(d, N)] = 6 meets it (ratio 1); at p = 1e-5 the proved upper bound is at most
+  // tensor_rank_upper = p*mu2*min(n, C(12,3)) = 220p and at least the best construction found.
+  std::ifstream hin(box.dir / "rep" / "headline_d10_gaussian.csv");
+  std::vector<std::vector<std::string>> rows;
+  for (std::string l; std::getline(hin, l);) {
+    std::vector<std::string> cells;
+    bool quoted = false;
+    cells.emplace_back();
+    for (char c : l) {
+      if (c == '"') quoted = !quoted;
+      else if (c == ',' && !quoted) cells.emplace_back();
+      else cells.back() += c;
+    }
+    rows.push_back(cells);
+  }
+  BOOST_REQUIRE(rows.size() == 4);  // header + 3 values of p
+  BOOST_TEST(rows[0][1] == "certified_lower");
+  const auto& first = rows[1];
+  const auto& lastrow = rows[3];
+  BOOST_TEST(test::rel_err(Real50(first[1]), Rational(6, 100000)) < 1e-45);
+  BOOST_TEST(first[2] == "unsuperposed");
+  BOOST_TEST(Real50(first[6]) <= Real50(220) * Real50(first[0]));
+  BOOST_TEST(Real50(first[6]) >= Real50(first[3]));
+  BOOST_TEST(test::rel_err(Real50(lastrow[1]), Rational(6)) < 1e-45);
+  BOOST_TEST(test::rel_err(Real50(lastrow[6]), Rational(6)) < 1e-45);
+  BOOST_TEST(lastrow[7] == "gaussian_stein_upper");
+  BOOST_TEST(test::rel_err(Real50(lastrow[8]), Rational(1)) < 1e-45);
+  std::ifstream rin(box.dir / "rep" / "report.md");
+  std::stringstream md;
+  md << rin.rdbuf();
+  BOOST_TEST(md.str().find("## How far the question is from closed") < md.str().find("### Closed-form bounds"));
 }

@@ -14,3 +14,6 @@ endforeach()
 add_test(NAME reference_table_current
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/make_reference.py
                  --check ${CMAKE_CURRENT_SOURCE_DIR}/data/gain_reference.ipp)
+# docs/cli-reference.md is the verbatim --help of every command, and every option docs/cli.md names exists.
+add_test(NAME cli_doc
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_cli_doc.py --check $<TARGET_FILE:superpose>)

@@ -19,13 +19,91 @@ const Bound<Real50>& find(const BoundRow<Real50>& r, const std::string& name) {
 
 std::string g(const Real50& x, int digits = 6) { return to_decimal(x, digits); }
 
+bool proved(BoundStatus st) { return st == BoundStatus::proved_here || st == BoundStatus::proved_in_paper; }
+
+/// One line of a headline table: the bracket [certified lower, proved upper] on sup L̃ at one p.
+struct Headline {
+  Real50 p;
+  std::string regime;
+  Real50 lower;              // best certified lower bound: a proved lower bound or a construction in closed form
+  std::string lower_name;
+  Real50 found;              // best construction evaluated by the engine (its precision stated, not certified)
+  std::string found_name, found_precision;
+  Real50 upper;              // best (smallest) proved upper bound
+  std::string upper_name;
+  Real50 first_order;        // c_μ·F*(d,m)·p, with its status in this setting
+  std::string first_order_status;
+};
+
+/// The headline of one row of a bound table. Lower side: bounds with status proved-in-paper, proved-here, or
+/// construction in closed form (precision "exact"/MPFR of a closed formula: `unsuperposed`, paper Eq. 9); the
+/// constructions evaluated by the engine (random tight frames, in double at n = 6000) are reported beside it as
+/// "best found", since their value carries the engine's floating-point error. Upper side: the smallest bound with
+/// status proved-in-paper or proved-here and side upper or exact.
+Headline headline(const BoundRow<Real50>& row, const std::vector<ConstructionValue<Real50>>& engine_constructions) {
+  Headline h{row.p, row.regime, Real50(0), "", Real50(0), "", "", Real50(0), "", Real50(0), ""};
+  bool have_upper = false;
+  for (const auto& b : row.bounds) {
+    const bool lower_side = b.side == BoundSide::lower || b.side == BoundSide::exact;
+    const bool upper_side = b.side == BoundSide::upper || b.side == BoundSide::exact;
+    if (lower_side && (proved(b.status) || (b.status == BoundStatus::construction && b.detail.empty())) &&
+        (h.lower_name.empty() || b.value > h.lower)) {
+      h.lower = b.value;
+      h.lower_name = b.name;
+    }
+    if (upper_side && proved(b.status) && (!have_upper || b.value < h.upper)) {
+      h.upper = b.value;
+      h.upper_name = b.name;
+      have_upper = true;
+    }
+    if (b.name == "first_order_limit") {
+      h.first_order = b.value;
+      h.first_order_status = std::string(to_string(b.status));
+    }
+  }
+  if (!have_upper) throw std::logic_error("report: no proved upper bound at p = " + g(row.p));
+  h.found = h.lower;
+  h.found_name = h.lower_name;
+  h.found_precision = "closed form";
+  for (const auto& c : engine_constructions)
+    if (c.gain > h.found) {
+      h.found = c.gain;
+      h.found_name = c.name + (c.detail.empty() ? "" : " (" + c.detail + ")");
+      h.found_precision = c.precision;
+    }
+  return h;
+}
+
+/// Writes dir/headline_<stem>.{svg,png}: the bracket against p on log-log axes (gnuplot; ToolError if missing).
+void plot_headline(const std::string& dir, const std::string& stem, const std::string& title) {
+  std::ostringstream gp;
+  const std::string csv = "headline_" + stem + ".csv";
+  auto one = [&](const std::string& terminal, const std::string& file) {
+    gp << "set terminal " << terminal << "\nset output '" << file << "'\n"
+       << "set datafile separator ','\nset logscale xy\nset format x '10^{%L}'\nset format y '10^{%L}'\n"
+       << "set grid lc rgb '#dddddd'\nset key top left box opaque font ',10'\n"
+       << "set xlabel 'feature probability p'\nset ylabel 'gain'\nset title '" << title << "'\n"
+       << "plot '" << csv << "' skip 1 using 1:7 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#d62728' "
+          "title 'best proved upper bound', \\\n"
+       << "  '' skip 1 using 1:4 with linespoints pt 5 ps 0.5 lw 1.5 lc rgb '#1f77b4' "
+          "title 'best construction found (engine, not certified)', \\\n"
+       << "  '' skip 1 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#2ca02c' "
+          "title 'best certified lower bound', \\\n"
+       << "  '' skip 1 using 1:10 with lines dt 2 lw 1.2 lc rgb '#7f7f7f' title 'c_{/Symbol m} F^*(d,m) p'\n"
+       << "unset output\n";
+  };
+  one("svg size 800,560 dynamic enhanced font 'DejaVu Sans,12' background rgb 'white'", "headline_" + stem + ".svg");
+  one("pngcairo size 900,630 enhanced font 'DejaVu Sans,11' background rgb 'white'", "headline_" + stem + ".png");
+  run_gnuplot(dir, "headline_" + stem, gp.str());
+}
+
 }  // namespace
 
 std::string write_report(const ReportConfig& cfg, const std::function<void(int, int, const std::string&)>& progress) {
   ensure_directory(cfg.out_dir);
   const auto t0 = std::chrono::steady_clock::now();
-  std::ostringstream md;
-  md << "# superpose report: bounds on the optimal gain in the setting of Figure 3\n\n"
+  std::ostringstream intro, head, md;  // the report is intro, then the headline tables, then the details
+  intro << "# superpose report: bounds on the optimal gain in the setting of Figure 3\n\n"
      << "Model: tied power autoencoder x -> (WᵀWx)^m, m = " << cfg.m << ", n = " << cfg.n
      << " features, no bias (Basu Roy Chowdhury & Weiner, arXiv 2606.18538, Figure 3: m = 3, d = 10 and 15, "
         "n = 6000). The gain L̃(W) = 2E<x,φ(Ax)> − E‖φ(Ax)‖² (paper Eq. 7) is the loss saved against W = 0; "
@@ -33,10 +111,18 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
      << "Statuses: `proved-in-paper`, `proved-here` (docs/theory.md), `conjecture`, `unreviewed-claim`, "
         "`construction` (exact gain of an explicit W, so a true lower bound on sup L̃), `order` (an asymptotic "
         "shape with unknown constants, never a guarantee).\n\n"
-     << "Precision: closed-form bounds are computed and printed at 50 significant digits (MPFR). Constructions at "
-        "n = " << cfg.n << " are evaluated by the exact engine in double (16 digits; the engine's double path is "
-        "tested to relative error 1e-13 against exact rationals), as the precision column says.\n\n"
+     << "Precision: closed-form bounds are computed at 50 significant digits (MPFR) and shown here with 6; the CSV "
+        "files keep all 50. Constructions at n = " << cfg.n << " are evaluated by the exact engine in double (16 "
+        "digits; the engine's double path is tested to relative error 1e-13 against exact rationals), as the "
+        "precision column says.\n\n"
      << "Regenerate with `superpose report --out " << cfg.out_dir << "`.\n\n";
+  head << "## How far the question is from closed\n\n"
+       << "For each setting and p: the best **certified** lower bound on sup L̃ (a proved lower bound, or a "
+          "construction whose gain is a closed formula), the best **proved** upper bound (status proved-in-paper or "
+          "proved-here), their ratio, and which bound is active on each side. `best found` is the best explicit "
+          "construction evaluated by the engine (random tight frames at their optimal scale; in double at this n, "
+          "so it is an estimate, not a certificate). Cells show 6 significant digits; `headline_*.csv` keeps 50. "
+          "The figures plot the same bracket against p.\n\n";
   const int total = static_cast<int>(cfg.d_values.size() * cfg.laws.size());
   int done = 0;
   for (int d : cfg.d_values)
@@ -61,10 +147,15 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
          << "c_μ = μ_{m+1}²/μ_{2m} = " << s.law.c_mu(s.m).str() << ", F*(d,m) = " << f_star(d, s.m).str()
          << ", C(d+m−1,m) = " << sym_dim(d, s.m).str() << "; regime boundaries p = d^−m = " << g(Real50(1) / dm)
          << " and p = d^(1−m) = " << g(Real50(d) / dm) << ".\n\n"
-         << "### Closed-form bounds (50 significant digits; also `bounds_" << stem << ".csv`)\n\n"
-         << render_table(closed, s, "md", 50) << "\n";
+         << "### Closed-form bounds (6 significant digits; 50 in `bounds_" << stem << ".csv`)\n\n"
+         << render_table(closed, s, "md", 6) << "\n";
 
-      std::ostringstream csv;
+      std::ostringstream csv, hcsv;
+      hcsv << "p,certified_lower,certified_lower_bound,best_found,best_found_construction,best_found_precision,"
+              "proved_upper,proved_upper_bound,ratio_upper_over_lower,first_order_limit,first_order_limit_status\n";
+      head << "### d = " << d << ", law = " << law_name << " (m = " << cfg.m << ", n = " << cfg.n << ")\n\n"
+           << "| p | regime | certified lower | active lower | best found | proved upper | active upper | "
+              "upper ÷ lower | c_μF*p (status) |\n|---|---|---|---|---|---|---|---|---|\n";
       csv << "p,regime,construction,features,gain,gain_over_p,ratio_to_tensor_rank_upper,"
              "ratio_to_first_order_limit,position,precision,detail\n";
       md << "### Constructions and where they sit (also `constructions_" << stem << ".csv`)\n\n"
@@ -83,6 +174,15 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
             best_upper = b.value;
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
+        const Headline h = headline(row, values);
+        head << "| " << g(h.p) << " | " << h.regime << " | " << g(h.lower) << " | " << h.lower_name << " | "
+             << g(h.found) << " | " << g(h.upper) << " | " << h.upper_name << " | " << g(h.upper / h.lower) << " | "
+             << g(h.first_order) << " (" << h.first_order_status << ") |\n";
+        hcsv << to_decimal(h.p, 50) << "," << to_decimal(h.lower, 50) << "," << h.lower_name << ","
+             << to_decimal(h.found, h.found_precision == "double" ? 17 : 50) << ",\"" << h.found_name << "\","
+             << h.found_precision << "," << to_decimal(h.upper, 50) << "," << h.upper_name << ","
+             << to_decimal(Real50(h.upper / h.lower), 50) << "," << to_decimal(h.first_order, 50) << ","
+             << h.first_order_status << "\n";
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
                                                                  "50 digits", "closed form, paper Eq. (9)"});
         for (const auto& c : values) {
@@ -100,6 +200,16 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       }
       md << "\n";
       write_file_atomic(cfg.out_dir + "/constructions_" + stem + ".csv", csv.str());
+      write_file_atomic(cfg.out_dir + "/headline_" + stem + ".csv", hcsv.str());
+      head << "\n";
+      try {
+        plot_headline(cfg.out_dir, stem,
+                      fmt::format("Bracket on sup gain: d = {}, n = {}, m = {}, {} inputs", d, cfg.n, cfg.m, law_name));
+        head << "![bracket on sup gain against p, d = " << d << ", " << law_name << "](headline_" << stem
+             << ".png)\n\n";
+      } catch (const std::exception& e) {
+        head << "(figure not drawn: " << e.what() << ")\n\n";
+      }
       ++done;
       if (progress) progress(done, total, stem);
     }
@@ -137,7 +247,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   md << "---\nGenerated by superpose in " << fmt::format("{:.1f}", secs) << " s.\n";
   const std::string path = cfg.out_dir + "/report.md";
-  write_file_atomic(path, md.str());
+  write_file_atomic(path, intro.str() + head.str() + md.str());
   return path;
 }
 
