@@ -41,10 +41,29 @@ std::vector<std::string> parse_law_list(const std::string& text) {
   return out;
 }
 
+/// "K/N" of --shard (Slurm: $SLURM_ARRAY_TASK_ID/N) into cfg; the range 0 <= K < N is checked by verify_grid.
+void parse_shard(const std::string& text, VerifyConfig& cfg) {
+  const std::vector<std::string> kn = split(text, '/');
+  const InputError bad("--shard: '" + text + "' is not K/N with whole numbers 0 <= K < N (e.g. 3/8)");
+  auto whole = [&](const std::string& s) {
+    if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) throw bad;
+    return std::stoi(s);
+  };
+  if (kn.size() != 2) throw bad;
+  cfg.shard_index = whole(kn[0]);
+  cfg.shard_count = whole(kn[1]);
+}
+
+/// The last line of verify and merge: on stdout for md (it ends the table), on stderr for csv and json so that
+/// stdout stays one parseable document.
+void print_summary(const VerifySummary& s, const std::string& format) {
+  (format == "md" ? std::cout : std::cerr) << s.passed << " passed, " << s.failed << " failed\n";
+}
+
 // ------------------------------------------------------------------------------------------------ verify
 struct VerifyCli {
   std::string d = "2,3,4", n = "8,20", m = "3,5", law = "rademacher,gaussian", p = "1e-6:1e-1:6";
-  std::string format = "md", out, plant = "1", sparse = "1000";
+  std::string format = "md", out, plant = "1", sparse = "1000", shard = "0/1";
   VerifyConfig cfg;
   bool quiet = false;
 };
@@ -59,6 +78,7 @@ int run_verify_cli(VerifyCli& c) {
   c.cfg.out_jsonl = c.out;
   c.cfg.plant_upper_factor = parse_rational(c.plant, "--plant-upper-factor");
   c.cfg.sparse_factor = parse_rational(c.sparse, "--sparse-factor");
+  parse_shard(c.shard, c.cfg);
   (void)verify_grid(c.cfg);  // validate everything before any output
   if (c.cfg.resume && c.out.empty()) throw InputError("--resume: needs --out FILE.jsonl (the checkpoint to resume)");
   if (c.cfg.plant_upper_factor != 1)
@@ -81,7 +101,23 @@ int run_verify_cli(VerifyCli& c) {
   if (!s.complete)
     std::cerr << "verify: stopped after " << s.computed << " new points (--stop-after); "
               << s.total - s.resumed - s.computed << " remain: rerun with --resume\n";
-  std::cout << s.passed << " passed, " << s.failed << " failed\n";
+  print_summary(s, c.format);
+  return s.failed > 0 ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------------------ merge
+struct MergeCli {
+  std::string out, format = "md";
+  std::vector<std::string> parts;
+};
+
+int run_merge_cli(const MergeCli& c) {
+  check_format(c.format, {"md", "csv", "json"});
+  std::vector<VerifyRow> rows;
+  const VerifySummary s = merge_verify_parts(c.parts, c.out, [&](const VerifyRow& r) { rows.push_back(r); });
+  std::cerr << "merge: " << c.parts.size() << " parts, " << s.total << " cells -> " << c.out << "\n";
+  std::cout << render_verify(rows, c.format);
+  print_summary(s, c.format);
   return s.failed > 0 ? 1 : 0;
 }
 
@@ -210,8 +246,10 @@ void register_experiments(CLI::App& app) {
       "or proved-here, side upper or exact) is exceeded - a violation saves W as a certificate and is confirmed in\n"
       "exact rationals; (2) if p <= d^-m/1000 and n >= C(d+2m-1,2m), gain/(c_mu F* p) >= 0.99; (3) gain >= the best\n"
       "construction. Informative: gain/first_order_limit (>1 would refute a conjecture), /followup_upper.\n"
-      "Prints one row per point and 'N passed, N failed'; exit code 1 if any check fails. With --out, rows go to a\n"
-      "JSON-lines checkpoint as they finish; --resume continues an interrupted run (same final file).\n"
+      "Prints one row per point and 'N passed, N failed' (on stderr for csv and json); exit code 1 if any check\n"
+      "fails. With --out, rows go to a locked JSON-lines checkpoint with a checksum per row as they finish; --resume\n"
+      "checks it and continues an interrupted run (same final file). --shard K/N computes one part of the grid for\n"
+      "a job array (scripts/slurm/verify-array.sbatch); `superpose merge` joins the parts.\n"
       "The default grid (144 points) takes about 30 s with --jobs 2 on 2 idle cores (docs/performance.md).\n"
       "Example: superpose verify --d 2,3 --n 8 --m 3 --law rademacher --p 1e-6:1e-2:3 --jobs 2 --out v.jsonl");
   cmd->add_option("--d", v->d, "hidden widths, comma list")->capture_default_str();
@@ -231,6 +269,10 @@ void register_experiments(CLI::App& app) {
                   "rademacher d = 2 optima are 1.5% below c_mu F* p, see docs/performance.md)")
       ->capture_default_str();
   cmd->add_option("--stop-after", v->cfg.stop_after, "compute at most this many new points, then stop (resume later)");
+  cmd->add_option("--shard", v->shard,
+                  "K/N: compute only the cells whose index mod N is K (job arrays: K = $SLURM_ARRAY_TASK_ID); "
+                  "join the parts with `superpose merge`")
+      ->capture_default_str();
   cmd->add_option("--plant-upper-factor", v->plant,
                   "SELF-TEST: multiply every proved upper bound by this factor (< 1 plants a wrong bound that the "
                   "checks must catch; 1 = off)")
@@ -242,6 +284,25 @@ void register_experiments(CLI::App& app) {
     // Exit code 1 when a check fails (2 stays reserved for bad input).
     if (run_verify_cli(*v) != 0) {
       flush_stdout();
+      std::exit(1);
+    }
+  });
+
+  auto mg = std::make_shared<MergeCli>();
+  CLI::App* mc = app.add_subcommand(
+      "merge",
+      "Joins the part files of `superpose verify --shard K/N --out PART` (K = 0..N-1, e.g. a Slurm job array) into\n"
+      "the file one `superpose verify --out FILE` run writes, byte for byte. Checks that every part has the same\n"
+      "configuration and version, that every row's checksum holds, and that every cell is in exactly one part\n"
+      "(else exit 2 naming the cells and the shards to rerun, writing nothing). Prints the rows and 'N passed,\n"
+      "N failed' as verify does; exit code 1 if a check failed in any row.\n"
+      "Example: superpose merge --out verify.jsonl part-*.jsonl");
+  mc->add_option("--out", mg->out, "the merged JSON-lines file (must not exist; written atomically)")->required();
+  mc->add_option("--format", mg->format, "rows printed: md, csv or json")->capture_default_str();
+  mc->add_option("parts", mg->parts, "part files written by verify --shard")->required();
+  mc->callback([mg]() {
+    if (run_merge_cli(*mg) != 0) {
+      std::cout.flush();
       std::exit(1);
     }
   });

@@ -57,6 +57,13 @@ std::string trim(std::string_view t) {
   return std::string(t.substr(a, b - a));
 }
 
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::string escape_excerpt(std::string_view bytes, std::size_t max_chars) {
   std::string out;
   const std::size_t k = std::min(bytes.size(), max_chars);

@@ -69,6 +69,10 @@ void check_memory(double need_bytes, std::string_view flags, std::string_view wh
 /// write never ends with exit code 0.
 void flush_stdout();
 
+/// `text` as one CSV field (RFC 4180): unchanged unless it holds a comma, a double quote or a line break; then in
+/// double quotes, with each double quote doubled.
+std::string csv_field(std::string_view text);
+
 /// Checks that `path` can be an output file: it does not exist, or it (or the final target of the symlinks it
 /// names) is a regular file. Throws InputError naming `what` (e.g. "--out") and the path for a directory, a device
 /// node, a FIFO or a socket. Call it before any work, so bad input costs nothing.

@@ -74,6 +74,17 @@ BOOST_AUTO_TEST_CASE(cli_refuses_special_outputs_before_work) {
   BOOST_TEST(fs::is_directory(box.dir / "folder"));
 }
 
+BOOST_AUTO_TEST_CASE(csv_fields_are_quoted_only_when_needed_and_crc32_matches_its_check_value) {
+  BOOST_TEST(csv_field("rademacher") == "rademacher");
+  BOOST_TEST(csv_field("discrete:1,2:1,1") == "\"discrete:1,2:1,1\"");
+  BOOST_TEST(csv_field("a\"b") == "\"a\"\"b\"");
+  BOOST_TEST(csv_field("two\nlines") == "\"two\nlines\"");
+  BOOST_TEST(csv_field("") == "");
+  // The CRC-32 check value of the catalogue (zlib/PNG polynomial): "123456789" -> cbf43926.
+  BOOST_TEST(crc32_hex("123456789") == "cbf43926");
+  BOOST_TEST(crc32_hex("") == "00000000");
+}
+
 BOOST_AUTO_TEST_CASE(version_flag_prints_the_cmake_version) {
   Sandbox box;
   const test::Run r = box.run("--version");

@@ -16,6 +16,8 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,7 +86,7 @@ BOOST_AUTO_TEST_CASE(verify_small_grid_passes_with_independent_values) {
                   "--out v.jsonl --format csv");
   BOOST_TEST_INFO("stderr: " << r.err);
   BOOST_TEST(r.code == 0);
-  BOOST_TEST(last_line(r.out) == "8 passed, 0 failed");
+  BOOST_TEST(last_line(r.err) == "8 passed, 0 failed");  // csv: the summary goes to stderr
   std::vector<nlohmann::json> rows = jsonl_rows(slurp(box.dir / "v.jsonl"));
   BOOST_REQUIRE_EQUAL(rows.size(), 8u);
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -121,7 +123,8 @@ BOOST_AUTO_TEST_CASE(planted_wrong_upper_bound_is_caught_and_certified) {
                   "--format json");
   BOOST_TEST_INFO("stderr: " << r.err);
   BOOST_TEST(r.code == 1);
-  BOOST_TEST(last_line(r.out) == "0 passed, 1 failed");
+  BOOST_TEST(last_line(r.err) == "0 passed, 1 failed");  // json: the summary goes to stderr
+  BOOST_TEST(nlohmann::json::parse(r.out).size() == 1u);
   std::vector<nlohmann::json> rows = jsonl_rows(slurp(box.dir / "v.jsonl"));
   BOOST_REQUIRE_EQUAL(rows.size(), 1u);
   BOOST_TEST(rows[0]["result"] == "fail");
@@ -175,6 +178,8 @@ BOOST_AUTO_TEST_CASE(resume_gives_the_same_file) {
   Run c2 = box.run("verify --d 2,3 --n 4 --m 3 --law rademacher,gaussian --p 1e-4,1e-2 --quiet --seed 7 "
                    "--out full.jsonl --resume");
   BOOST_TEST(c2.code == 2);
+  BOOST_TEST(c2.err.find("another verify configuration (--seed 1 in the file, 7 in this run)") != std::string::npos,
+             c2.err);
   BOOST_TEST(slurp(box.dir / "full.jsonl") == reference);
 }
 
@@ -200,6 +205,10 @@ BOOST_AUTO_TEST_CASE(resume_after_sigkill_gives_the_same_file) {
   const auto t0 = std::chrono::steady_clock::now();
   while (count_lines(box.dir / "k.jsonl") < 2 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // A second process on the same file while the first runs is refused (the first holds its lock).
+  Run second = box.run(grid + " --jobs 1 --out k.jsonl --resume");
+  BOOST_TEST(second.code == 2);
+  BOOST_TEST(second.err.find("'k.jsonl' is in use") != std::string::npos, second.err);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -209,6 +218,258 @@ BOOST_AUTO_TEST_CASE(resume_after_sigkill_gives_the_same_file) {
   Run r = box.run(grid + " --jobs 1 --out k.jsonl --resume");
   BOOST_TEST(r.code == 0);
   BOOST_TEST(slurp(box.dir / "k.jsonl") == reference);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trusting the checkpoint: parseable stdout, the lock, row checksums, damaged files, --out DIR, versions.
+// ---------------------------------------------------------------------------------------------------------
+namespace {
+
+// Three cells of a fraction of a second each.
+const std::string kTinyGrid = "--d 2 --n 3 --m 3 --law rademacher --p 1e-4,1e-2,1/3 --starts 2";
+const std::string kTiny = "verify " + kTinyGrid + " --quiet";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const size_t at = s.find(from);
+  BOOST_REQUIRE_MESSAGE(at != std::string::npos, "'" << from << "' not found");
+  return s.replace(at, from.size(), to);
+}
+
+void write_binary(const fs::path& f, const std::string& bytes) { std::ofstream(f, std::ios::binary) << bytes; }
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+/// Runs a shell command in the sandbox folder (for scripts); returns the exit code.
+int shell(const Sandbox& box, const std::string& cmd) {
+  const int status = std::system(("cd '" + box.dir.string() + "' && " + cmd).c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(verify_json_and_csv_stdout_parse_and_the_summary_goes_to_stderr) {
+  Sandbox box;
+  Run j = box.run(kTiny + " --format json");
+  BOOST_TEST_INFO("stderr: " << j.err);
+  BOOST_TEST(j.code == 0);
+  BOOST_TEST(nlohmann::json::parse(j.out).size() == 3u);  // throws on a trailing summary line
+  BOOST_TEST(last_line(j.err) == "3 passed, 0 failed");
+
+  Run c = box.run(kTiny + " --format csv");
+  BOOST_TEST(c.code == 0);
+  BOOST_TEST(last_line(c.err) == "3 passed, 0 failed");
+  std::vector<std::vector<std::string>> table;
+  for (const auto& line : lines_of(c.out)) table.push_back(split(line, ','));
+  BOOST_REQUIRE_EQUAL(table.size(), 4u);  // header + 3 rows, no summary row
+  BOOST_TEST(table[0][4] == "law");
+  BOOST_TEST(table[0][5] == "p");
+  BOOST_TEST(table[0][6] == "p_exact");
+  for (size_t i = 1; i < table.size(); ++i) {
+    BOOST_TEST(table[i].size() == table[0].size());
+    BOOST_TEST(table[i][4] == "rademacher");  // not quoted
+  }
+  BOOST_TEST(std::stod(table[1][5]) == 1e-4);
+  BOOST_TEST(table[3][5] == "0.33333333333333333");  // 1/3 to 17 digits
+  BOOST_TEST(table[3][6] == "1/3");
+
+  Run m = box.run(kTiny);  // md: the summary still ends stdout, after the table
+  BOOST_TEST(m.code == 0);
+  BOOST_TEST(last_line(m.out) == "3 passed, 0 failed");
+}
+
+BOOST_AUTO_TEST_CASE(verify_and_merge_refuse_a_checkpoint_locked_by_another_process) {
+  Sandbox box;
+  Run a = box.run(kTiny + " --out v.jsonl --stop-after 1");
+  BOOST_REQUIRE(a.code == 0);
+  const std::string before = slurp(box.dir / "v.jsonl");
+  // This test process takes the lock a running verify holds.
+  const int fd = ::open(box.path("v.jsonl").c_str(), O_RDONLY);
+  BOOST_REQUIRE(fd >= 0);
+  BOOST_REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  for (const std::string extra : {" --resume", ""}) {
+    Run b = box.run(kTiny + " --out v.jsonl" + extra);
+    BOOST_TEST(b.code == 2);
+    BOOST_TEST(has(b.err, "--out: 'v.jsonl' is in use: another superpose verify is writing it"), b.err);
+    BOOST_TEST(slurp(box.dir / "v.jsonl") == before);
+  }
+  Run m = box.run("merge --out all.jsonl v.jsonl");
+  BOOST_TEST(m.code == 2);
+  BOOST_TEST(has(m.err, "merge: 'v.jsonl' is in use"), m.err);
+  BOOST_TEST(!fs::exists(box.dir / "all.jsonl"));
+  ::close(fd);
+  Run c = box.run(kTiny + " --out v.jsonl --resume");
+  BOOST_TEST(c.code == 0, c.err);
+  BOOST_TEST(count_lines(box.dir / "v.jsonl") == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(verify_resume_refuses_edited_and_damaged_checkpoints) {
+  Sandbox box;
+  Run a = box.run(kTiny + " --out ref.jsonl");
+  BOOST_REQUIRE(a.code == 0);
+  const std::string ref = slurp(box.dir / "ref.jsonl");
+  const std::vector<std::string> lines = lines_of(ref);
+  BOOST_REQUIRE_EQUAL(lines.size(), 4u);
+  BOOST_TEST(has(lines[0], "\"version\":\"" + std::string(version()) + "\",\"precision\":\"MPFR-50\""));
+  const size_t g = lines[2].find("\"gain\":\"") + 8;
+  std::vector<std::string> gain_edit = lines, fake_fail = lines, no_crc = lines, blank = lines, dup = lines;
+  gain_edit[2] = lines[2].substr(0, g) + "999" + lines[2].substr(lines[2].find('"', g));
+  fake_fail[1] = replaced(lines[1], "\"result\":\"pass\"", "\"result\":\"fail\"");
+  no_crc[3] = lines[3].substr(0, lines[3].rfind(",\"crc32\"")) + "}";
+  blank.insert(blank.begin() + 2, "");
+  dup[2] = lines[1];
+  std::string crlf;
+  for (const auto& l : lines) crlf += l + "\r\n";
+  const std::string other_version = replaced(ref, "\"version\":\"" + std::string(version()), "\"version\":\"0.0.1");
+  const std::string old_format = replaced(ref, "\"superpose_verify\":2", "\"superpose_verify\":1");
+  const std::string edited_header = replaced(ref, "\"max_evals\":20000", "\"max_evals\":20001");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {join_lines(gain_edit), "line 3 fails its checksum: the row was edited or is corrupt; delete line 3 and the "
+                              "lines after it to recompute them"},
+      {join_lines(fake_fail), "line 2 fails its checksum"},
+      {join_lines(no_crc), "line 4 has no row checksum"},
+      {join_lines(blank), "line 3 is empty"},
+      {join_lines(dup), "line 3 holds cell 0 where cell 1 belongs"},
+      {crlf, "has CRLF line endings (from line 1)"},
+      {"\xEF\xBB\xBF" + ref, "starts with a UTF-8 byte-order mark"},
+      {ref.substr(ref.find('\n') + 1), "line 1 is not a verify header"},
+      {ref.substr(0, 100) + std::string("\0\x01\xff", 3) + ref.substr(100), "holds binary data at byte 100 (0x00)"},
+      {other_version, "was written by superpose 0.0.1; this is superpose " + std::string(version())},
+      {old_format, "is a checkpoint of format 1"},
+      {edited_header, "line 1: the verify header was edited"},
+  };
+  for (const auto& [text, message] : cases) {
+    write_binary(box.dir / "t.jsonl", text);
+    Run r = box.run(kTiny + " --out t.jsonl --resume");
+    BOOST_TEST_INFO("expected: " << message);
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(has(r.err, "--resume: 't.jsonl' " + message), r.err);
+    BOOST_TEST(r.err.find('\n') == r.err.size() - 1);  // one line
+    BOOST_TEST(slurp(box.dir / "t.jsonl") == text);     // untouched
+  }
+  // Only a torn last line (a kill during its write) is dropped silently, and recomputed.
+  write_binary(box.dir / "t.jsonl", ref.substr(0, ref.size() - 30));
+  Run torn = box.run(kTiny + " --out t.jsonl --resume");
+  BOOST_TEST(torn.code == 0, torn.err);
+  BOOST_TEST(slurp(box.dir / "t.jsonl") == ref);
+}
+
+BOOST_AUTO_TEST_CASE(verify_out_directory_is_named_as_such) {
+  Sandbox box;
+  fs::create_directory(box.dir / "certs");
+  for (const std::string extra : {"", " --resume"}) {
+    Run r = box.run(kTiny + " --out certs" + extra);
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(has(r.err, "--out: 'certs' is a directory"), r.err);
+    BOOST_TEST(fs::is_empty(box.dir / "certs"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Job arrays: verify --shard K/N, merge, scripts/slurm/verify-array.sbatch
+// ---------------------------------------------------------------------------------------------------------
+BOOST_AUTO_TEST_CASE(shards_merged_are_byte_identical_to_one_process) {
+  Sandbox box;
+  const std::string grid = "verify --d 2 --n 3,4 --m 3 --law rademacher --p 1e-4,1e-2,1/3 --starts 2 --quiet";
+  Run one = box.run(grid + " --out one.jsonl");
+  BOOST_REQUIRE(one.code == 0);
+  const std::string ref = slurp(box.dir / "one.jsonl");
+  const std::vector<std::string> ref_lines = lines_of(ref);
+  BOOST_REQUIRE_EQUAL(ref_lines.size(), 7u);  // header + 6 cells
+  // N = 4: shards of 2, 2, 1, 1 cells; shard 1 in two chunks (--stop-after, then --resume of a part file).
+  for (int k = 0; k < 4; ++k) {
+    const std::string part = " --shard " + std::to_string(k) + "/4 --out part-" + std::to_string(k) + ".jsonl";
+    if (k == 1) BOOST_REQUIRE(box.run(grid + part + " --stop-after 1").code == 0);
+    Run r = box.run(grid + part + (k == 1 ? " --resume" : "") + " --format csv");
+    BOOST_REQUIRE_MESSAGE(r.code == 0, r.err);
+    const std::vector<std::string> part_lines = lines_of(slurp(box.dir / ("part-" + std::to_string(k) + ".jsonl")));
+    BOOST_TEST(has(part_lines[0], ",\"shard\":\"" + std::to_string(k) + "/4\"}"));
+    BOOST_REQUIRE_EQUAL(part_lines.size(), k < 2 ? 3u : 2u);
+    for (size_t i = 1; i < part_lines.size(); ++i)  // cell k + 4(i-1): the very line of the one-process file
+      BOOST_TEST(part_lines[i] == ref_lines[static_cast<size_t>(k) + 4 * (i - 1) + 1]);
+  }
+  Run m = box.run("merge --out merged.jsonl part-0.jsonl part-1.jsonl part-2.jsonl part-3.jsonl");
+  BOOST_TEST_INFO("stderr: " << m.err);
+  BOOST_TEST(m.code == 0);
+  BOOST_TEST(last_line(m.out) == "6 passed, 0 failed");
+  BOOST_TEST(slurp(box.dir / "merged.jsonl") == ref);
+  // The parts of N = 2 (computed with --jobs 2), given in any order, merge to the same file.
+  for (int k = 0; k < 2; ++k)
+    BOOST_REQUIRE(box.run(grid + " --jobs 2 --shard " + std::to_string(k) + "/2 --out half-" + std::to_string(k) +
+                          ".jsonl").code == 0);
+  Run m2 = box.run("merge --out merged2.jsonl half-1.jsonl half-0.jsonl --format json");
+  BOOST_TEST(m2.code == 0, m2.err);
+  BOOST_TEST(nlohmann::json::parse(m2.out).size() == 6u);
+  BOOST_TEST(slurp(box.dir / "merged2.jsonl") == ref);
+  // The merged file is a finished checkpoint: --resume accepts it and computes nothing.
+  Run again = box.run(grid + " --out merged.jsonl --resume");
+  BOOST_TEST(again.code == 0);
+  BOOST_TEST(has(again.err, "6 rows resumed"));
+  BOOST_TEST(slurp(box.dir / "merged.jsonl") == ref);
+}
+
+BOOST_AUTO_TEST_CASE(merge_refuses_mismatched_missing_duplicated_and_edited_parts) {
+  Sandbox box;
+  for (int k = 0; k < 3; ++k)
+    BOOST_REQUIRE(box.run(kTiny + " --shard " + std::to_string(k) + "/3 --out part-" + std::to_string(k) + ".jsonl")
+                      .code == 0);
+  BOOST_REQUIRE(box.run(kTiny + " --seed 2 --shard 2/3 --out other.jsonl").code == 0);
+  const std::string part1 = slurp(box.dir / "part-1.jsonl");
+  write_binary(box.dir / "edited.jsonl", replaced(part1, "\"represented\":", "\"represented\":1"));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"part-0.jsonl part-1.jsonl", "merge: cell 2 is in no part (the grid's cells are 0-2; run or resume --shard 2/3); "
+                                    "nothing written"},
+      {"part-0.jsonl part-1.jsonl part-2.jsonl part-1.jsonl",
+       "merge: cell 1 is in more than one part (cell 1 in 'part-1.jsonl' and 'part-1.jsonl'"},
+      {"part-0.jsonl part-1.jsonl other.jsonl",
+       "merge: 'other.jsonl' was written by another verify configuration (--seed 2 in the file, 1 in "
+       "'part-0.jsonl')"},
+      {"part-0.jsonl edited.jsonl part-2.jsonl", "merge: 'edited.jsonl' line 2 fails its checksum"},
+      {"part-0.jsonl part-1.jsonl missing.jsonl", "merge: cannot open 'missing.jsonl'"},
+  };
+  for (const auto& [parts, message] : cases) {
+    Run r = box.run("merge --out all.jsonl " + parts);
+    BOOST_TEST_INFO("parts: " << parts);
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(has(r.err, message), r.err);
+    BOOST_TEST(!fs::exists(box.dir / "all.jsonl"));
+  }
+  Run over = box.run("merge --out part-0.jsonl part-0.jsonl part-1.jsonl part-2.jsonl");
+  BOOST_TEST(over.code == 2);
+  BOOST_TEST(has(over.err, "--out: 'part-0.jsonl' exists"), over.err);
+  Run bad = box.run(kTiny + " --shard 3/3 --out x.jsonl");
+  BOOST_TEST(bad.code == 2);
+  BOOST_TEST(has(bad.err, "--shard: 3/3 is not K/N with 0 <= K < N"), bad.err);
+  BOOST_TEST(!fs::exists(box.dir / "x.jsonl"));
+}
+
+BOOST_AUTO_TEST_CASE(slurm_array_script_runs_every_shard_and_merges_to_the_one_process_file) {
+  Sandbox box;
+  Run one = box.run(kTiny + " --out one.jsonl");
+  BOOST_REQUIRE(one.code == 0);
+  const std::string script = SUPERPOSE_TEST_DATA "/../../scripts/slurm/verify-array.sbatch";
+  const std::string env = "SUPERPOSE='" SUPERPOSE_CLI "' SHARDS=3 OUT=merged.jsonl VERIFY_ARGS='" + kTinyGrid + "' ";
+  for (int k = 0; k < 3; ++k)  // what Slurm runs for --array=0-2
+    BOOST_TEST(shell(box, env + "SLURM_ARRAY_TASK_ID=" + std::to_string(k) + " bash '" + script + "' > task-" +
+                              std::to_string(k) + ".log 2>&1") == 0);
+  BOOST_TEST(shell(box, env + "bash '" + script + "' merge > merge.log 2>&1") == 0, slurp(box.dir / "merge.log"));
+  BOOST_TEST(slurp(box.dir / "merged.jsonl") == slurp(box.dir / "one.jsonl"));
+  // A rerun task resumes its finished part (nothing recomputed); a task outside 0..SHARDS-1 is refused.
+  BOOST_TEST(shell(box, env + "SLURM_ARRAY_TASK_ID=1 bash '" + script + "' > rerun.log 2>&1") == 0);
+  BOOST_TEST(has(slurp(box.dir / "rerun.log"), "1 rows resumed from part-1.jsonl"), slurp(box.dir / "rerun.log"));
+  BOOST_TEST(shell(box, env + "SLURM_ARRAY_TASK_ID=3 bash '" + script + "' > bad.log 2>&1") == 2);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -110,6 +110,10 @@ struct VerifyConfig {
   /// p); and cert_dir, when given, a folder that exists or can be created. Throws InputError naming the flag and,
   /// for a cell, its values.
   void validate() const;
+  // Job arrays (--shard K/N): this process computes only the cells whose grid index i has i mod shard_count ==
+  // shard_index, into a part file that merge_verify_parts joins. shard_count = 1: the whole grid.
+  int shard_index = 0;
+  int shard_count = 1;
 };
 
 /// One check of one grid point. status: "pass", "fail" or "skip"; `ratio` is the tested quotient (gain/bound for
@@ -152,7 +156,8 @@ struct VerifySummary {
   bool complete = false;  // false when stop_after ended the run early
 };
 
-/// The grid of a config in its fixed order (d, n, m, law, p; p fastest). Calls cfg.validate() first.
+/// The grid of a config in its fixed order (d, n, m, law, p; p fastest), all cells (whatever the shard). Calls
+/// cfg.validate() first (InputError naming the flag, also for a bad --shard).
 struct VerifyPoint {
   int index, d, n, m;
   std::string law;
@@ -169,17 +174,43 @@ std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg);
 /// best construction (unsuperposed and seeded tight frames, docs/theory.md §6). Deterministic for a given config.
 VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std::string& cert_dir);
 
-/// The whole grid. Rows are delivered to `on_row` in grid order (resumed rows too); with cfg.out_jsonl each row is
-/// appended as one JSON line and flushed to disk (fsync) before the next, in grid order even with cfg.jobs > 1, so
-/// an interrupted run leaves a prefix of the final file. With cfg.resume the complete rows already in the file are
-/// kept (a torn last line is dropped) and only the missing points are computed: the finished file is byte-identical
-/// to that of an uninterrupted run. `progress(done, total, eta_seconds)` after each row. Throws InputError when the
-/// file exists without --resume, or its header was written by a different config (flag --resume).
+/// The grid (or, with cfg.shard_count > 1, the cells of shard cfg.shard_index: grid index mod shard_count ==
+/// shard_index). Rows are delivered to `on_row` in grid order (resumed rows too); `progress(done, total,
+/// eta_seconds)` after each row, total being the cells of this shard.
+///
+/// Checkpoint (cfg.out_jsonl, JSON lines): line 1 is a header {"superpose_verify": 2, "version", "precision", the
+/// options that change a row (d, n, m, law, p, starts, seed, max_evals, sparse_factor, plant_upper_factor),
+/// "config_crc32": CRC-32 of those fields' JSON, and "shard": "K/N" when N > 1}. Each row is one JSON object whose
+/// last field is "crc32": CRC-32 of config_crc32 followed by the row's text without that field, so an edited row,
+/// or a row of another configuration, is detected. Rows are appended and fsync'ed one by one in grid order (also
+/// with cfg.jobs > 1), so an interrupted run leaves a prefix of the final file. The file is locked (flock,
+/// exclusive) while the run holds it. With cfg.resume the rows already in the file are checked and kept (a torn
+/// last line is dropped) and only the missing cells are computed: the finished file is byte-identical to that of
+/// an uninterrupted run, and a part file's rows are byte-identical to the same cells' rows in a one-process file.
+///
+/// Throws InputError (nothing written or truncated) when: out_jsonl is a directory or a special file; another
+/// process holds its lock; it exists without cfg.resume; with cfg.resume, it starts with a byte-order mark, holds
+/// binary data or CRLF line endings, line 1 is not a verify header, it was written by another version of superpose
+/// or another configuration or shard (the differing flags are named), or a complete row is empty, lacks its
+/// checksum, fails it, or is out of place (the line number is named).
 VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const VerifyRow&)>& on_row,
                          const std::function<void(int, int, double)>& progress = {});
 
-/// Renders rows as "md", "csv" or "json" (JSON: an array of the JSONL objects). Throws InputError for any other
-/// format (flag --format).
+/// `superpose merge`: joins the part files written by `run_verify` with --shard K/N (or any checkpoints of one
+/// configuration) into `out_jsonl`, byte-identical to the file a one-process run writes. Every part is read under
+/// a shared lock and checked as by --resume (header, version, every row checksum; a torn last line is ignored);
+/// the parts must share the configuration and together hold every cell of the grid exactly once. The file is
+/// written atomically (write_file_atomic). Rows are delivered to `on_row` in grid order; the summary counts them.
+/// Throws InputError, writing nothing, when `parts` is empty, out_jsonl exists or is a special file, a part is
+/// missing, locked or damaged, two parts differ in configuration (the flags are named), or cells are missing or
+/// duplicated (their indices are named, with the shards that own missing cells).
+VerifySummary merge_verify_parts(const std::vector<std::string>& parts, const std::string& out_jsonl,
+                                 const std::function<void(const VerifyRow&)>& on_row = {});
+
+/// Renders rows as "md", "csv" or "json" (JSON: an array of the JSONL objects without their checksums). CSV
+/// (RFC 4180): p is a decimal (17 significant digits) and p_exact the text that defines it exactly (e.g. 1/3); a
+/// field is quoted only when it holds a comma, a quote or a line break. Throws InputError for any other format
+/// (flag --format).
 /// `with_header` false omits the md/csv header, so rows can be printed one at a time.
 std::string render_verify(const std::vector<VerifyRow>& rows, const std::string& format, bool with_header = true);
 

@@ -7,18 +7,23 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace superpose {
@@ -79,6 +84,8 @@ void VerifyConfig::validate() const {
   need(plant_upper_factor > 0, "--plant-upper-factor: must be > 0 (1 = off)");
   need(sparse_factor >= 1, "--sparse-factor: must be >= 1");
   need(stop_after >= 0, "--stop-after: must be >= 0 (0 = no limit)");
+  need(shard_count >= 1 && shard_index >= 0 && shard_index < shard_count,
+       fmt::format("--shard: {}/{} is not K/N with 0 <= K < N (e.g. 3/8)", shard_index, shard_count));
   const std::vector<GridP> ps = parse_p_grid(p_spec, "--p");
   if (!cert_dir.empty()) check_output_folder(cert_dir, "--cert-dir");
   // Every cell as verify_point will see it, so that no row is computed before a later cell is found bad.
@@ -291,40 +298,277 @@ VerifyRow row_from_json(const ojson& j) {
   return r;
 }
 
-std::string header_line(const VerifyConfig& cfg) {
-  ojson h = {{"superpose_verify", 1},
-             {"d", cfg.d_values},
-             {"n", cfg.n_values},
-             {"m", cfg.m_values},
-             {"law", cfg.laws},
-             {"p", cfg.p_spec},
-             {"starts", cfg.starts},
-             {"seed", cfg.seed},
-             {"max_evals", cfg.max_evals},
-             {"sparse_factor", cfg.sparse_factor.str()},
-             {"plant_upper_factor", cfg.plant_upper_factor.str()}};
-  return h.dump();
+// ---------------------------------------------------------------------------------------------------------
+// The checkpoint: header, checksummed rows, lock (contract in verify.hpp, run_verify)
+// ---------------------------------------------------------------------------------------------------------
+
+constexpr int kCheckpointFormat = 2;
+constexpr const char* kPrecision = "MPFR-50";  // the gain and its checks; the ratios are printed from doubles
+
+/// The fields of the header that determine every row, in their fixed order.
+ojson config_json(const VerifyConfig& cfg) {
+  return {{"version", std::string(version())},
+          {"precision", kPrecision},
+          {"d", cfg.d_values},
+          {"n", cfg.n_values},
+          {"m", cfg.m_values},
+          {"law", cfg.laws},
+          {"p", cfg.p_spec},
+          {"starts", cfg.starts},
+          {"seed", cfg.seed},
+          {"max_evals", cfg.max_evals},
+          {"sparse_factor", cfg.sparse_factor.str()},
+          {"plant_upper_factor", cfg.plant_upper_factor.str()}};
 }
 
-/// Appends lines to a file with a flush and fsync after each, so a killed run leaves only whole lines behind
-/// (except possibly a torn last line, which resume drops).
-class DurableAppender {
- public:
-  explicit DurableAppender(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
-    if (fd_ < 0) throw InputError("--out: cannot open '" + path + "' for writing");
+/// The key of the row checksums: CRC-32 of config_json.
+std::string config_crc(const VerifyConfig& cfg) { return crc32_hex(config_json(cfg).dump()); }
+
+ojson header_json(const VerifyConfig& cfg) {
+  ojson h = {{"superpose_verify", kCheckpointFormat}};
+  const ojson config = config_json(cfg);
+  for (const auto& [key, value] : config.items()) h[key] = value;
+  h["config_crc32"] = crc32_hex(config.dump());
+  if (cfg.shard_count > 1) h["shard"] = fmt::format("{}/{}", cfg.shard_index, cfg.shard_count);
+  return h;
+}
+
+std::string header_line(const VerifyConfig& cfg) { return header_json(cfg).dump(); }
+
+/// The options a header records (the inverse of header_json). Throws nlohmann::json::exception or InputError.
+VerifyConfig config_from_header(const ojson& h) {
+  VerifyConfig c;
+  c.d_values = h.at("d").get<std::vector<int>>();
+  c.n_values = h.at("n").get<std::vector<int>>();
+  c.m_values = h.at("m").get<std::vector<int>>();
+  c.laws = h.at("law").get<std::vector<std::string>>();
+  c.p_spec = h.at("p").get<std::string>();
+  c.starts = h.at("starts").get<int>();
+  c.seed = h.at("seed").get<std::uint64_t>();
+  c.max_evals = h.at("max_evals").get<int>();
+  c.sparse_factor = parse_rational(h.at("sparse_factor").get<std::string>(), "sparse_factor");
+  c.plant_upper_factor = parse_rational(h.at("plant_upper_factor").get<std::string>(), "plant_upper_factor");
+  if (h.contains("shard")) {
+    const std::vector<std::string> kn = split(h.at("shard").get<std::string>(), '/');
+    if (kn.size() != 2) throw InputError("bad shard");
+    c.shard_index = std::stoi(kn[0]);
+    c.shard_count = std::stoi(kn[1]);
   }
-  ~DurableAppender() {
+  return c;
+}
+
+/// "--seed 7 in A, 1 in B; --d ..." for the header fields that differ ("" when none; "shard" only if with_shard).
+std::string header_difference(const ojson& a, const std::string& a_name, const ojson& b, const std::string& b_name,
+                              bool with_shard) {
+  static const std::vector<std::pair<const char*, const char*>> flags = {
+      {"d", "--d"},         {"n", "--n"},         {"m", "--m"},
+      {"law", "--law"},     {"p", "--p"},         {"starts", "--starts"},
+      {"seed", "--seed"},   {"max_evals", "--max-evals"}, {"sparse_factor", "--sparse-factor"},
+      {"plant_upper_factor", "--plant-upper-factor"}, {"shard", "--shard"}};
+  auto shown = [](const ojson& h, const char* key) -> std::string {
+    if (!h.contains(key)) return std::string(key) == "shard" ? "none" : "(absent)";
+    const ojson& v = h.at(key);
+    if (v.is_string()) return v.get<std::string>();
+    if (!v.is_array()) return v.dump();
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
+    return out;
+  };
+  std::string diff;
+  for (const auto& [key, flag] : flags) {
+    if (!with_shard && std::string(key) == "shard") continue;
+    const std::string va = shown(a, key), vb = shown(b, key);
+    if (va != vb) diff += fmt::format("{}{} {} in {}, {} in {}", diff.empty() ? "" : "; ", flag, va, a_name, vb, b_name);
+  }
+  return diff;
+}
+
+/// The cells of shard k of n, in grid order.
+std::vector<int> shard_cells(size_t grid_size, int k, int n) {
+  std::vector<int> cells;
+  for (size_t i = static_cast<size_t>(k); i < grid_size; i += static_cast<size_t>(n)) cells.push_back(static_cast<int>(i));
+  return cells;
+}
+
+/// "2, 5-9, 12" (ascending indices, at most 20 ranges shown).
+std::string index_ranges(const std::vector<int>& sorted) {
+  std::string out;
+  int shown = 0;
+  for (size_t i = 0; i < sorted.size();) {
+    size_t j = i;
+    while (j + 1 < sorted.size() && sorted[j + 1] == sorted[j] + 1) ++j;
+    if (shown++ == 20) return out + fmt::format(", ... ({} cells in all)", sorted.size());
+    out += (out.empty() ? "" : ", ") +
+           (j == i ? std::to_string(sorted[i]) : fmt::format("{}-{}", sorted[i], sorted[j]));
+    i = j + 1;
+  }
+  return out;
+}
+
+/// "cell 3 is" or "cells 2, 5-9 are".
+std::string cells_are(const std::vector<int>& sorted) {
+  return (sorted.size() == 1 ? "cell " : "cells ") + index_ranges(sorted) + (sorted.size() == 1 ? " is" : " are");
+}
+
+const std::string kCrcField = ",\"crc32\":\"";  // a row line ends with kCrcField + 8 hex digits + "\"}"
+constexpr size_t kCrcSuffix = 10 + 8 + 2;
+
+/// One checkpoint line for a row: its JSON with a last field "crc32" = CRC-32 of `key` + the JSON without it.
+std::string row_line(const VerifyRow& r, const std::string& key) {
+  const std::string body = row_json(r).dump();
+  return body.substr(0, body.size() - 1) + kCrcField + crc32_hex(key + body) + "\"}";
+}
+
+/// A checkpoint read and checked (parse_checkpoint).
+struct Checkpoint {
+  VerifyConfig cfg;                // the options of its header (shard included)
+  ojson header;
+  std::vector<VerifyRow> rows;     // the complete rows, in file order (= the shard's cells in grid order)
+  std::vector<std::string> lines;  // their text, checksum included
+  size_t keep = 0;                 // bytes of the header and the complete rows (a torn last line excluded)
+};
+
+/// Checks a checkpoint's text (contract of run_verify); `what` and `path` start every message. When `expected` is
+/// given, the header must record the same options (with the shard if `with_shard`); the flags that differ are named.
+Checkpoint parse_checkpoint(const std::string& path, const std::string& text, const std::string& what,
+                            const ojson* expected, const std::string& expected_name, bool with_shard) {
+  auto fail = [&](const std::string& why) { throw InputError(what + ": '" + path + "' " + why); };
+  const std::string fresh = what == "merge" ? "rerun the shard that wrote it" : "start a new --out file";
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0)
+    fail("starts with a UTF-8 byte-order mark (EF BB BF): an editor rewrote it; superpose writes none (remove those "
+         "3 bytes, or " + fresh + ")");
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+      fail(fmt::format("holds binary data at byte {} (0x{:02x}): it is not a verify checkpoint ({})", i, c, fresh));
+  }
+  const size_t line_of_cr = text.find('\r');
+  if (line_of_cr != std::string::npos) {
+    const long line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_of_cr), '\n');
+    if (text.compare(line_of_cr, 2, "\r\n") == 0)
+      fail(fmt::format("has CRLF line endings (from line {}): another program converted it; convert it back "
+                       "(dos2unix '{}') and resume",
+                       line, path));
+    fail(fmt::format("has a carriage return inside line {}: it was edited ({})", line, fresh));
+  }
+  const size_t first_nl = text.find('\n');
+  Checkpoint cp;
+  const std::string line1 = text.substr(0, first_nl);
+  cp.header = ojson::parse(line1, nullptr, false);
+  if (cp.header.is_discarded() || !cp.header.is_object() || !cp.header.contains("superpose_verify"))
+    fail("line 1 is not a verify header: not a checkpoint of superpose verify (" + fresh + ")");
+  if (first_nl == std::string::npos) fail("has no complete line (a run killed while writing its header?): " + fresh);
+  const ojson& format = cp.header["superpose_verify"];
+  if (format != kCheckpointFormat)
+    fail(fmt::format("is a checkpoint of format {} (an older superpose, without version and row checksums); {} "
+                     "writes format {}: {}",
+                     format.dump(), version_string(), kCheckpointFormat, fresh));
+  const ojson& written_by = cp.header.contains("version") ? cp.header["version"] : ojson();
+  if (!written_by.is_string() || written_by.get<std::string>() != version())
+    fail(fmt::format("was written by superpose {}; this is {}: finish it with that version, or {}",
+                     written_by.is_string() ? written_by.get<std::string>() : "(no version)", version_string(), fresh));
+  try {
+    cp.cfg = config_from_header(cp.header);
+    (void)verify_grid(cp.cfg);
+  } catch (const std::exception&) {
+    fail("line 1: the verify header is damaged (a field is missing or out of range): " + fresh);
+  }
+  if (header_line(cp.cfg) != line1)
+    fail("line 1: the verify header was edited (its config_crc32 or layout does not match its fields): " + fresh);
+  if (expected) {
+    const std::string diff = header_difference(cp.header, "the file", *expected, expected_name, with_shard);
+    if (!diff.empty())
+      fail("was written by another verify configuration (" + diff + "); use the same flags, or " + fresh);
+  }
+
+  const std::vector<VerifyPoint> grid = verify_grid(cp.cfg);
+  const std::vector<int> cells = shard_cells(grid.size(), cp.cfg.shard_index, cp.cfg.shard_count);
+  const std::string key = config_crc(cp.cfg);
+  cp.keep = first_nl + 1;
+  int line_no = 1;
+  for (size_t pos = cp.keep; pos < text.size();) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;  // torn last line (a run killed while writing it): dropped
+    const std::string line = text.substr(pos, nl - pos);
+    ++line_no;
+    const std::string redo = fmt::format("delete line {} and the lines after it to recompute them, or {}", line_no, fresh);
+    auto bad = [&](const std::string& why) { fail(fmt::format("line {} {}; {}", line_no, why, redo)); };
+    if (line.empty()) bad("is empty");
+    if (line.size() < kCrcSuffix + 2 || line.compare(line.size() - kCrcSuffix, kCrcField.size(), kCrcField) != 0 ||
+        line.compare(line.size() - 2, 2, "\"}") != 0)
+      bad("has no row checksum (a \"crc32\" last field): it was edited or is not a verify row");
+    const std::string body = line.substr(0, line.size() - kCrcSuffix) + "}";
+    if (crc32_hex(key + body) != line.substr(line.size() - 10, 8))
+      bad("fails its checksum: the row was edited or is corrupt");
+    VerifyRow r;
+    try {
+      r = row_from_json(ojson::parse(body));
+    } catch (const std::exception&) {
+      bad("is not a verify row");
+    }
+    const size_t k = cp.rows.size();
+    if (k >= cells.size())
+      bad(fmt::format("is one row too many: the {} cells of this {} are all above it", cells.size(),
+                      cp.cfg.shard_count > 1 ? "shard" : "grid"));
+    if (r.index != cells[k])
+      bad(fmt::format("holds cell {} where cell {} belongs (rows duplicated or out of order)", r.index, cells[k]));
+    const VerifyPoint& pt = grid[static_cast<size_t>(r.index)];
+    if (r.d != pt.d || r.n != pt.n || r.m != pt.m || r.law != pt.law || r.p != pt.p.text)
+      bad(fmt::format("holds cell {} with other (d, n, m, law, p) than the header's grid", r.index));
+    cp.rows.push_back(std::move(r));
+    cp.lines.push_back(line);
+    cp.keep = nl + 1;
+    pos = nl + 1;
+  }
+  return cp;
+}
+
+/// A checkpoint file held open under an advisory lock (flock: exclusive for writing, shared for reading), released
+/// when the process ends, however it ends. Lines are appended with a flush and fsync each, so a killed run leaves
+/// only whole lines behind (except possibly a torn last line, which resume drops).
+class CheckpointFile {
+ public:
+  CheckpointFile(const std::string& path, bool write, const std::string& what) : path_(path) {
+    fd_ = write ? ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644)
+                : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw InputError(what + ": cannot open '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd_);
+      throw InputError(what + ": '" + path + "' is a directory (expected a checkpoint file)");
+    }
+    if (::flock(fd_, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw InputError(what + ": '" + path + "' is in use: another superpose verify is writing it (it holds the "
+                       "file's lock); wait for it to finish, or use another --out file");
+    }
+  }
+  ~CheckpointFile() {
     if (fd_ >= 0) ::close(fd_);
   }
-  DurableAppender(const DurableAppender&) = delete;
-  DurableAppender& operator=(const DurableAppender&) = delete;
+  CheckpointFile(const CheckpointFile&) = delete;
+  CheckpointFile& operator=(const CheckpointFile&) = delete;
+
+  std::string read_all() const {
+    std::string text;
+    char buf[1 << 16];
+    for (off_t off = 0;;) {
+      const ssize_t got = ::pread(fd_, buf, sizeof buf, off);
+      if (got < 0) throw InputError("cannot read '" + path_ + "': " + std::strerror(errno));
+      if (got == 0) return text;
+      text.append(buf, static_cast<size_t>(got));
+      off += got;
+    }
+  }
+  void truncate(size_t size) {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      throw std::runtime_error("cannot truncate '" + path_ + "': " + std::strerror(errno));
+  }
   void line(const std::string& text) {
-    std::string s = text + "\n";
-    size_t off = 0;
-    while (off < s.size()) {
+    const std::string s = text + "\n";
+    for (size_t off = 0; off < s.size();) {
       const ssize_t w = ::write(fd_, s.data() + off, s.size() - off);
-      if (w < 0) throw std::runtime_error("write to '" + path_ + "' failed");
+      if (w < 0) throw std::runtime_error("write to '" + path_ + "' failed: " + std::strerror(errno));
       off += static_cast<size_t>(w);
     }
     ::fsync(fd_);
@@ -378,18 +622,19 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
   }
   if (format == "csv") {
     if (with_header)
-      o << "index,d,n,m,law,p,regime,result,gain,gain_over_p,grad_norm_over_p,polished,represented,"
+      o << "index,d,n,m,law,p,p_exact,regime,result,gain,gain_over_p,grad_norm_over_p,polished,represented,"
            "max_over_proved_upper,very_sparse_status,over_c_fstar_p,over_best_construction,over_first_order_limit,"
            "over_followup_upper,over_order_lower,over_order_upper,certificate\n";
     for (const auto& r : rows) {
       const VerifyCheck& vs = check(r, "very_sparse");
-      o << r.index << "," << r.d << "," << r.n << "," << r.m << ",\"" << r.law << "\"," << r.p << "," << r.regime
+      o << r.index << "," << r.d << "," << r.n << "," << r.m << "," << csv_field(r.law) << ","
+        << rational_to_decimal(parse_rational(r.p, "p"), 17) << "," << csv_field(r.p) << "," << r.regime
         << "," << (r.pass ? "pass" : "fail") << "," << r.gain << "," << to_decimal(r.gain_over_p, 17) << ","
         << to_decimal(r.grad_norm, 6) << "," << (r.polished ? 1 : 0) << "," << r.represented << ","
         << to_decimal(max_upper(r), 17) << "," << vs.status << "," << to_decimal(vs.ratio, 17) << ","
         << to_decimal(check(r, "construction").ratio, 17) << "," << to_decimal(r.over_first_order_limit, 17) << ","
         << to_decimal(r.over_followup_upper, 17) << "," << to_decimal(r.over_order_lower, 17) << ","
-        << to_decimal(r.over_order_upper, 17) << "," << r.certificate << "\n";
+        << to_decimal(r.over_order_upper, 17) << "," << csv_field(r.certificate) << "\n";
     }
     return o.str();
   }
@@ -399,82 +644,47 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
 VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const VerifyRow&)>& on_row,
                          const std::function<void(int, int, double)>& progress) {
   const std::vector<VerifyPoint> grid = verify_grid(cfg);
-  const std::string header = header_line(cfg);
+  const std::vector<int> cells = shard_cells(grid.size(), cfg.shard_index, cfg.shard_count);
+  const std::string key = config_crc(cfg);
   std::string cert_dir = cfg.cert_dir;
   if (cert_dir.empty()) {
     const fs::path parent = fs::path(cfg.out_jsonl).parent_path();
     cert_dir = cfg.out_jsonl.empty() || parent.empty() ? "." : parent.string();
   }
   VerifySummary sum;
-  sum.total = static_cast<int>(grid.size());
+  sum.total = static_cast<int>(cells.size());
   auto count = [&](const VerifyRow& r) { (r.pass ? sum.passed : sum.failed)++; };
 
-  std::unique_ptr<DurableAppender> out;
+  std::unique_ptr<CheckpointFile> out;
   size_t first_missing = 0;
   if (!cfg.out_jsonl.empty()) {
     std::error_code ec;
-    const bool exists = fs::exists(cfg.out_jsonl, ec) && fs::file_size(cfg.out_jsonl, ec) > 0;
-    if (exists && !cfg.resume)
+    if (fs::exists(cfg.out_jsonl, ec)) check_output_path(cfg.out_jsonl, "--out");  // a directory, a device, ...
+    const fs::path parent = fs::path(cfg.out_jsonl).parent_path();
+    if (!parent.empty() && !fs::exists(parent, ec)) ensure_directory(parent.string());
+    out = std::make_unique<CheckpointFile>(cfg.out_jsonl, true, "--out");
+    const std::string text = out->read_all();
+    if (!text.empty() && !cfg.resume)
       throw InputError("--out: '" + cfg.out_jsonl + "' exists; pass --resume to continue it, or remove it");
-    if (exists) {
-      std::ifstream in(cfg.out_jsonl, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      const std::string text = ss.str();
-      size_t pos = 0, keep = 0;
-      std::vector<VerifyRow> kept;
-      bool header_seen = false;
-      while (pos < text.size()) {
-        const size_t nl = text.find('\n', pos);
-        if (nl == std::string::npos) break;  // torn last line: dropped
-        const std::string line = text.substr(pos, nl - pos);
-        if (!header_seen) {
-          if (line != header)
-            throw InputError("--resume: '" + cfg.out_jsonl +
-                             "' was written by a different verify configuration (grid, starts, seed, max-evals or "
-                             "self-test factor); use the same flags or a new --out file");
-          header_seen = true;
-        } else {
-          ojson j = ojson::parse(line, nullptr, false);
-          if (j.is_discarded()) break;  // a damaged line ends the trusted prefix
-          VerifyRow r;
-          try {
-            r = row_from_json(j);
-          } catch (const std::exception&) {
-            break;
-          }
-          if (r.index != static_cast<int>(kept.size()) || r.index >= sum.total) break;
-          const VerifyPoint& pt = grid[r.index];
-          if (r.d != pt.d || r.n != pt.n || r.m != pt.m || r.law != pt.law || r.p != pt.p.text) break;
-          kept.push_back(std::move(r));
-        }
-        pos = nl + 1;
-        keep = pos;
-      }
-      if (!header_seen) throw InputError("--resume: '" + cfg.out_jsonl + "' has no verify header line");
-      fs::resize_file(cfg.out_jsonl, keep);  // drop a torn or damaged tail
-      for (const auto& r : kept) {
+    if (!text.empty()) {
+      const ojson expected = header_json(cfg);
+      const Checkpoint cp = parse_checkpoint(cfg.out_jsonl, text, "--resume", &expected, "this run", true);
+      out->truncate(cp.keep);  // drop a torn last line
+      for (const auto& r : cp.rows) {
         count(r);
         ++sum.resumed;
         if (on_row) on_row(r);
         if (progress) progress(sum.resumed, sum.total, 0);
       }
-      first_missing = kept.size();
-      out = std::make_unique<DurableAppender>(cfg.out_jsonl);
+      first_missing = cp.rows.size();
     } else {
-      const fs::path parent = fs::path(cfg.out_jsonl).parent_path();
-      if (!parent.empty()) ensure_directory(parent.string());
-      std::error_code ec2;
-      fs::remove(cfg.out_jsonl, ec2);  // an empty file left by an earlier run
-      out = std::make_unique<DurableAppender>(cfg.out_jsonl);
-      out->line(header);
+      out->line(header_line(cfg));
     }
   }
 
-  std::vector<int> todo;
-  for (size_t i = first_missing; i < grid.size(); ++i) todo.push_back(static_cast<int>(i));
+  std::vector<int> todo(cells.begin() + static_cast<std::ptrdiff_t>(first_missing), cells.end());
   if (cfg.stop_after > 0 && static_cast<int>(todo.size()) > cfg.stop_after) todo.resize(cfg.stop_after);
-  sum.complete = first_missing + todo.size() == grid.size();
+  sum.complete = first_missing + todo.size() == cells.size();
 
   std::mutex mu;
   std::condition_variable cv;
@@ -510,7 +720,7 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
         row = std::move(ready[todo[k]]);
         ready.erase(todo[k]);
       }
-      if (out) out->line(row_json(row).dump());
+      if (out) out->line(row_line(row, key));
       count(row);
       ++sum.computed;
       if (on_row) on_row(row);
@@ -526,6 +736,86 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
   }
   for (auto& t : threads) t.join();
   if (error) std::rethrow_exception(error);
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// merge: part files of a job array -> the one-process file
+// ---------------------------------------------------------------------------------------------------------
+
+VerifySummary merge_verify_parts(const std::vector<std::string>& parts, const std::string& out_jsonl,
+                                 const std::function<void(const VerifyRow&)>& on_row) {
+  if (parts.empty()) throw InputError("merge: no part files (usage: superpose merge --out FILE PART...)");
+  check_output_path(out_jsonl, "--out");
+  std::error_code ec;
+  if (fs::exists(out_jsonl, ec))
+    throw InputError("--out: '" + out_jsonl + "' exists; remove it or choose another file (merge never overwrites)");
+
+  std::optional<Checkpoint> first;
+  std::string first_path;
+  std::vector<std::vector<std::pair<size_t, size_t>>> owners;  // owners[cell]: (part, row) pairs holding it
+  std::vector<Checkpoint> read;
+  for (const std::string& part : parts) {
+    CheckpointFile file(part, false, "merge");
+    const std::string text = file.read_all();
+    if (text.empty()) throw InputError("merge: '" + part + "' is empty (its shard has not started: run it first)");
+    Checkpoint cp = first ? parse_checkpoint(part, text, "merge", &first->header, "'" + first_path + "'", false)
+                          : parse_checkpoint(part, text, "merge", nullptr, "", false);
+    if (!first) {
+      first = cp;
+      first_path = part;
+      owners.resize(verify_grid(cp.cfg).size());
+    }
+    for (size_t k = 0; k < cp.rows.size(); ++k) owners[static_cast<size_t>(cp.rows[k].index)].emplace_back(read.size(), k);
+    read.push_back(std::move(cp));
+  }
+
+  std::vector<int> missing, duplicated;
+  std::set<int> shard_counts;
+  for (const auto& cp : read) shard_counts.insert(cp.cfg.shard_count);
+  for (size_t i = 0; i < owners.size(); ++i) {
+    if (owners[i].empty()) missing.push_back(static_cast<int>(i));
+    if (owners[i].size() > 1) duplicated.push_back(static_cast<int>(i));
+  }
+  if (!missing.empty() || !duplicated.empty()) {
+    std::string msg = "merge:";
+    if (!duplicated.empty()) {
+      const auto& o = owners[static_cast<size_t>(duplicated.front())];
+      msg += fmt::format(" {} in more than one part (cell {} in '{}' and '{}': a part given twice, or shards "
+                         "of different N);",
+                         cells_are(duplicated), duplicated.front(), parts[o[0].first], parts[o[1].first]);
+    }
+    if (!missing.empty()) {
+      msg += fmt::format(" {} in no part (the grid's cells are 0-{}", cells_are(missing), owners.size() - 1);
+      if (shard_counts.size() == 1 && *shard_counts.begin() > 1) {
+        const int n = *shard_counts.begin();
+        std::set<int> shards;
+        for (int i : missing) shards.insert(i % n);
+        std::string list;
+        for (int k : shards) list += fmt::format("{}{}/{}", list.empty() ? "" : ", ", k, n);
+        msg += "; run or resume --shard " + list;
+      }
+      msg += ");";
+    }
+    throw InputError(msg + " nothing written");
+  }
+
+  VerifyConfig whole = first->cfg;
+  whole.shard_index = 0;
+  whole.shard_count = 1;
+  std::string content = header_line(whole) + "\n";
+  VerifySummary sum;
+  sum.total = static_cast<int>(owners.size());
+  for (size_t i = 0; i < owners.size(); ++i) {
+    const auto [part, k] = owners[i][0];
+    const VerifyRow& row = read[part].rows[k];
+    content += read[part].lines[k] + "\n";
+    (row.pass ? sum.passed : sum.failed)++;
+    ++sum.resumed;
+    if (on_row) on_row(row);
+  }
+  sum.complete = true;
+  write_file_atomic(out_jsonl, content);
   return sum;
 }
 
