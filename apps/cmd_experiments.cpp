@@ -96,6 +96,7 @@ int run_verify_cli(VerifyCli& c) {
   };
   auto progress = [bar](int done, int total, double) { bar->update(done, total); };
   VerifySummary s = run_verify(c.cfg, on_row, progress);
+  if (s.worker) return 0;  // an MPI worker: rank 0 prints and writes everything
   if (c.format == "json") std::cout << render_verify(rows, "json");
   if (s.resumed) std::cerr << "verify: " << s.resumed << " rows resumed from " << c.out << "\n";
   if (!s.complete)

@@ -17,3 +17,8 @@ add_test(NAME reference_table_current
 # docs/cli-reference.md is the verbatim --help of every command, and every option docs/cli.md names exists.
 add_test(NAME cli_doc
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_cli_doc.py --check $<TARGET_FILE:superpose>)
+# verify under mpirun -np 3 (issue 10): rows identical to one process; stopped and killed runs resume.
+if(SUPERPOSE_MPI AND MPIEXEC_EXECUTABLE)
+  add_test(NAME mpi_verify
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/mpi_verify_test.sh $<TARGET_FILE:superpose> ${MPIEXEC_EXECUTABLE})
+endif()

@@ -154,6 +154,7 @@ struct VerifySummary {
   int resumed = 0;    // rows taken from an existing checkpoint
   int computed = 0;   // rows computed in this run
   bool complete = false;  // false when stop_after ended the run early
+  bool worker = false;    // an MPI worker rank (mpirun): it computed cells for rank 0 and has nothing to report
 };
 
 /// The grid of a config in its fixed order (d, n, m, law, p; p fastest), all cells (whatever the shard). Calls
@@ -193,6 +194,12 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
 /// binary data or CRLF line endings, line 1 is not a verify header, it was written by another version of superpose
 /// or another configuration or shard (the differing flags are named), or a complete row is empty, lacks its
 /// checksum, fails it, or is out of place (the line number is named).
+///
+/// Under `mpirun -np N` (a build with MPI; core/ mpi_farm) rank 0 does all of the above and hands the cells to
+/// ranks 1..N-1 dynamically, the most expensive (d·n²·m) first; each worker computes verify_point and sends the row
+/// back; rank 0 writes the rows in grid order, so the file is byte-identical to a one-process run, and a run killed
+/// midway resumes with --resume like any other. On a worker rank it returns a summary with `worker` set and nothing
+/// else; cfg.jobs is ignored under MPI (one cell per worker rank at a time).
 VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const VerifyRow&)>& on_row,
                          const std::function<void(int, int, double)>& progress = {});
 

@@ -655,6 +655,16 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
   sum.total = static_cast<int>(cells.size());
   auto count = [&](const VerifyRow& r) { (r.pass ? sum.passed : sum.failed)++; };
 
+  // Under mpirun (core/ mpi_farm): rank 0 owns the checkpoint and the output and hands cells to the other ranks,
+  // which compute verify_point and send each row back as its JSON text (the same text the checkpoint stores, so the
+  // file is byte-identical to a one-process run). The workers leave here when the coordinator says stop.
+  auto compute_cell = [&](int index) { return row_json(verify_point(cfg, grid[index], cert_dir)).dump(); };
+  if (mpi_rank() != 0) {
+    mpi_farm({}, compute_cell, {});
+    sum.worker = true;
+    return sum;
+  }
+
   std::unique_ptr<CheckpointFile> out;
   size_t first_missing = 0;
   if (!cfg.out_jsonl.empty()) {
@@ -686,6 +696,38 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
   if (cfg.stop_after > 0 && static_cast<int>(todo.size()) > cfg.stop_after) todo.resize(cfg.stop_after);
   sum.complete = first_missing + todo.size() == cells.size();
 
+  const auto t0 = std::chrono::steady_clock::now();
+  // Rows are written in grid order whatever order they finish in: `emit` takes them from `ready` as long as the
+  // next one is there.
+  auto emit = [&](size_t k, VerifyRow row, int parallel) {
+    if (out) out->line(row_line(row, key));
+    count(row);
+    ++sum.computed;
+    if (on_row) on_row(row);
+    if (progress) {
+      const double per = seconds_since(t0) / sum.computed;
+      progress(sum.resumed + sum.computed, sum.total, per * static_cast<double>(todo.size() - k - 1) / parallel);
+    }
+  };
+  if (mpi_size() > 1) {
+    // Expensive cells first (cost ~ d·n²·m, the engine's), so the last cells handed out are short ones.
+    std::vector<int> order = todo;
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      auto cost = [&](int i) { return double(grid[i].d) * grid[i].n * grid[i].n * grid[i].m; };
+      return cost(a) > cost(b);
+    });
+    std::map<int, VerifyRow> done;
+    size_t k = 0;
+    mpi_farm(order, compute_cell, [&](int index, std::string text) {
+      done.emplace(index, row_from_json(ojson::parse(text)));
+      for (; k < todo.size() && done.count(todo[k]); ++k) {
+        emit(k, std::move(done[todo[k]]), mpi_size() - 1);
+        done.erase(todo[k]);
+      }
+    });
+    return sum;
+  }
+
   std::mutex mu;
   std::condition_variable cv;
   std::map<int, VerifyRow> ready;
@@ -706,7 +748,6 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
       cv.notify_all();
     }
   };
-  const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   const int nthreads = std::max(1, std::min<int>(cfg.jobs, static_cast<int>(todo.size())));
   for (int t = 0; t < nthreads && !todo.empty(); ++t) threads.emplace_back(worker);
@@ -720,14 +761,7 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
         row = std::move(ready[todo[k]]);
         ready.erase(todo[k]);
       }
-      if (out) out->line(row_line(row, key));
-      count(row);
-      ++sum.computed;
-      if (on_row) on_row(row);
-      if (progress) {
-        const double per = seconds_since(t0) / sum.computed;
-        progress(sum.resumed + sum.computed, sum.total, per * static_cast<double>(todo.size() - k - 1) / nthreads);
-      }
+      emit(k, std::move(row), nthreads);
     }
   } catch (...) {
     stop = true;
