@@ -10,6 +10,7 @@ PKGS=(
   libboost1.81-dev libboost-test1.81-dev libboost-math1.81-dev
   libnlopt-cxx-dev libnlopt-dev
   libmpfr-dev libgmp-dev libmpfi-dev
+  libglpk-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libbenchmark-dev
   gnuplot-nox
