@@ -125,7 +125,6 @@ void run_first_order(FirstOrderCli& c) {
     // The certified bracket of F*_n(d, m) for this one cell (the search runs inside exact_lower_bound).
     if (c.min_n > 0 || !c.out.empty()) throw InputError("--certify: cannot be combined with --min-n or --out (use --cert-dir)");
     if (c.d < 2) throw InputError("--d: --certify needs d >= 2 (got " + std::to_string(c.d) + ")");
-    if (!c.cert_dir.empty()) check_output_path(c.cert_dir + "/.probe", "--cert-dir");
     FstarTableConfig cfg;
     cfg.d_values = {c.d};
     cfg.m_values = {c.m};
