@@ -51,6 +51,8 @@ struct CheckCli {
 
 void register_certify(CLI::App& app) {
   auto c = std::make_shared<FstarCli>();
+  c->cfg.search.starts = 8;
+  c->cfg.search.polish_max_params = 60;  // the MPFR-50 Newton polish costs O(P^3): minutes per cell at P = 120
   CLI::App* cmd = app.add_subcommand(
       "fstar-table",
       "Certified brackets of F*_n(d,m), the best first-order (very sparse) ratio with n vectors in R^d: per cell an\n"
@@ -65,8 +67,10 @@ void register_certify(CLI::App& app) {
   cmd->add_option("--degree", c->cfg.lp.degree, "LP degree K (even; 0: 2m+4)")->capture_default_str();
   cmd->add_option("--starts", c->cfg.search.starts, "search starts per cell (0: no search)")->capture_default_str();
   cmd->add_option("--seed", c->cfg.search.seed, "search seed")->capture_default_str();
+  cmd->add_option("--polish-max-params", c->cfg.search.polish_max_params,
+                  "polish the search's optimum in MPFR-50 only up to this many parameters (d x used columns)")
+      ->capture_default_str();
   cmd->add_flag("--quiet", c->quiet, "no progress bar");
-  c->cfg.search.starts = 8;
   cmd->callback([c]() { run_fstar_cli(*c); });
 
   auto k = std::make_shared<CheckCli>();

@@ -119,7 +119,8 @@ int roots_inside(const Poly& p, const Rational& a, const Rational& b) {
   return sturm_variations(seq, a) - sturm_variations(seq, b);
 }
 
-std::string rstr(const Rational& q) { return q.str(); }
+// A rational as its fraction when that is short, else as "≈ decimal" (messages stay readable on one line).
+std::string rstr(const Rational& q) { return q.str().size() <= 60 ? q.str() : "≈ " + rational_to_decimal(q, 20); }
 
 }  // namespace
 
@@ -597,19 +598,22 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
       const Real50 nv = v.norm();
       if (nv > Real50("1e-20")) basis.push_back(v / nv);
     }
-    Matrix<Rational> W = Matrix<Rational>::Zero(d, V.cols());
-    const R tol("1e-25");
-    for (size_t i = 0; i < basis.size(); ++i)
-      for (Eigen::Index c = 0; c < V.cols(); ++c) {
-        const R x = R(basis[i].dot(V.col(c)));
-        auto q = reconstruct(x, tol, Int(1000000));
-        W(static_cast<Eigen::Index>(i), c) = q ? *q : to_rational(x, 30);
-      }
-    // Drop zero columns (padding with zeros leaves F unchanged).
-    std::vector<Eigen::Index> keep;
-    for (Eigen::Index c = 0; c < W.cols(); ++c)
-      if (!W.col(c).isZero()) keep.push_back(c);
-    if (!keep.empty()) {
+    // Two roundings, both evaluated exactly: snapping to short rationals within 1e-25 (1e-12 when the optimum was
+    // not polished and is only double-accurate), and plain rounding to 30 digits.
+    const R tol(r.polished ? "1e-25" : "1e-12");
+    for (bool snap : {true, false}) {
+      Matrix<Rational> W = Matrix<Rational>::Zero(d, V.cols());
+      for (size_t i = 0; i < basis.size(); ++i)
+        for (Eigen::Index c = 0; c < V.cols(); ++c) {
+          const R x = R(basis[i].dot(V.col(c)));
+          auto q = snap ? reconstruct(x, tol, Int(1000000)) : std::nullopt;
+          W(static_cast<Eigen::Index>(i), c) = q ? *q : to_rational(x, 30);
+        }
+      // Drop zero columns (padding with zeros leaves F unchanged).
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index c = 0; c < W.cols(); ++c)
+        if (!W.col(c).isZero()) keep.push_back(c);
+      if (keep.empty()) continue;
       Matrix<Rational> Wk(d, static_cast<Eigen::Index>(keep.size()));
       for (size_t c = 0; c < keep.size(); ++c) Wk.col(static_cast<Eigen::Index>(c)) = W.col(keep[c]);
       take(from_weights(Wk, m));
@@ -727,17 +731,17 @@ std::string check_certificate(const FstarCertificate& c, const std::string& stat
   if (!why.empty()) return "upper bound: " + why;
   const Rational up = lp_bound_value(c.n, c.f);
   if (up != c.upper)
-    return "upper bound: the stated value " + c.upper.str() + " is not 1/(f_0 + (1 - f(1))/n) = " + up.str();
+    return "upper bound: the stated value " + rstr(c.upper) + " is not 1/(f_0 + (1 - f(1))/n) = " + rstr(up);
   if (c.lower.kind == "equally_spaced_lines") {
     if (c.d != 2) return "lower bound: equally spaced lines are a witness for d = 2 only";
     if (c.lower.lines > c.n) return "lower bound: more lines than n";
     const Rational r = equally_spaced_lines_ratio(c.lower.lines, c.m);
-    if (r != c.lower.ratio) return "lower bound: the stated ratio is not F of " + std::to_string(c.lower.lines) + " equally spaced lines = " + r.str();
+    if (r != c.lower.ratio) return "lower bound: the stated ratio is not F of " + std::to_string(c.lower.lines) + " equally spaced lines = " + rstr(r);
   } else {
     if (c.lower.W.rows() != c.d || c.lower.W.cols() < 1 || c.lower.W.cols() > c.n)
       return "lower bound: W must be d x n' with 1 <= n' <= n";
     const Rational r = first_order_ratio(c.lower.W, c.m);
-    if (r != c.lower.ratio) return "lower bound: the stated ratio " + c.lower.ratio.str() + " is not F(W) = " + r.str();
+    if (r != c.lower.ratio) return "lower bound: the stated ratio " + rstr(c.lower.ratio) + " is not F(W) = " + rstr(r);
   }
   if (c.lower.value > c.lower.ratio) return "lower bound: the stated value exceeds the witness's ratio";
   if (c.lower.value > c.upper) return "the lower bound exceeds the upper bound";
@@ -830,6 +834,10 @@ std::string render_fstar_table(const std::vector<FstarCell>& cells, const std::s
   std::ostringstream out;
   auto dec = [](const Rational& q) { return rational_to_decimal(q, 20); };
   auto ratio = [](const FstarCell& c) { return rational_to_decimal(c.cert.lower.value / c.cert.upper, 20); };
+  // (upper − lower)/upper to 3 digits: the ratio rounds to 1 at 20 digits for gaps below 1e-20.
+  auto gap = [](const FstarCell& c) {
+    return c.cert.proved() ? std::string("0") : rational_to_decimal((c.cert.upper - c.cert.lower.value) / c.cert.upper, 3);
+  };
   auto status = [](const FstarCell& c) { return c.cert.proved() ? "proved" : "bracketed"; };
   // A fraction longer than 60 characters is shown by its decimal only in md/tex (the JSON and CSV keep it).
   auto frac = [](const Rational& q) { return q.str().size() <= 60 ? q.str() : std::string("(see certificate)"); };
@@ -838,36 +846,38 @@ std::string render_fstar_table(const std::vector<FstarCell>& cells, const std::s
     for (const auto& c : cells)
       a.push_back({{"d", c.cert.d}, {"m", c.cert.m}, {"n", c.cert.n}, {"lower", c.cert.lower.value.str()},
                    {"lower_decimal", dec(c.cert.lower.value)}, {"upper", c.cert.upper.str()},
-                   {"upper_decimal", dec(c.cert.upper)}, {"lower_over_upper", ratio(c)}, {"status", status(c)},
+                   {"upper_decimal", dec(c.cert.upper)}, {"lower_over_upper", ratio(c)}, {"relative_gap", gap(c)},
+                   {"status", status(c)},
                    {"lower_witness", c.cert.lower.kind}, {"upper_method", c.upper.method},
                    {"certificate", c.certificate_path}, {"seconds_lp", c.seconds_lp},
                    {"seconds_exact_check", c.seconds_exact}, {"seconds_search", c.seconds_search}});
     return a.dump(2) + "\n";
   }
   if (format == "csv") {
-    out << "d,m,n,lower,lower_decimal,upper,upper_decimal,lower_over_upper,status,lower_witness,upper_method,certificate\n";
+    out << "d,m,n,lower,lower_decimal,upper,upper_decimal,lower_over_upper,relative_gap,status,lower_witness,upper_method,"
+           "certificate\n";
     for (const auto& c : cells)
-      out << fmt::format("{},{},{},{},{},{},{},{},{},{},\"{}\",{}\n", c.cert.d, c.cert.m, c.cert.n, c.cert.lower.value.str(),
-                         dec(c.cert.lower.value), c.cert.upper.str(), dec(c.cert.upper), ratio(c), status(c),
+      out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},\"{}\",{}\n", c.cert.d, c.cert.m, c.cert.n, c.cert.lower.value.str(),
+                         dec(c.cert.lower.value), c.cert.upper.str(), dec(c.cert.upper), ratio(c), gap(c), status(c),
                          c.cert.lower.kind, c.upper.method, c.certificate_path);
     return out.str();
   }
   if (format == "md") {
-    out << "| d | m | n | lower | upper | lower/upper | status | certificate |\n|---|---|---|---|---|---|---|---|\n";
+    out << "| d | m | n | lower | upper | (upper − lower)/upper | status | certificate |\n|---|---|---|---|---|---|---|---|\n";
     for (const auto& c : cells) {
       auto both = [&](const Rational& q) {
         return denominator(q) == 1 || frac(q) == "(see certificate)" ? dec(q) : frac(q) + " ≈ " + dec(q);
       };
       out << fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", c.cert.d, c.cert.m, c.cert.n,
-                         both(c.cert.lower.value), both(c.cert.upper), ratio(c), status(c),
+                         both(c.cert.lower.value), both(c.cert.upper), gap(c), status(c),
                          c.certificate_path.empty() ? "-" : c.certificate_path);
     }
     return out.str();
   }
-  out << "\\begin{tabular}{rrrllll}\n$d$ & $m$ & $n$ & lower & upper & lower/upper & status \\\\\n\\hline\n";
+  out << "\\begin{tabular}{rrrllll}\n$d$ & $m$ & $n$ & lower & upper & relative gap & status \\\\\n\\hline\n";
   for (const auto& c : cells)
     out << fmt::format("{} & {} & {} & {} & {} & {} & {} \\\\\n", c.cert.d, c.cert.m, c.cert.n, dec(c.cert.lower.value),
-                       dec(c.cert.upper), ratio(c), status(c));
+                       dec(c.cert.upper), gap(c), status(c));
   out << "\\end{tabular}\n";
   return out.str();
 }

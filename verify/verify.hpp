@@ -340,8 +340,10 @@ std::vector<int> parse_int_list(const std::string& spec, const std::string& flag
 /// `on_cell` after each cell. Throws InputError for bad values (flags --d, --m, --n) before any work.
 void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const FstarCell&)>& on_cell);
 
-/// Renders cells as "md", "csv", "json" or "tex": d, m, n, lower and upper as fractions and 20-digit decimals,
-/// lower/upper, status, the method and the certificate path. Throws InputError for another format (--format).
+/// Renders cells as "md", "csv", "json" or "tex": d, m, n, lower and upper as fractions (md: fractions longer than
+/// 60 characters by their decimal only) and 20-digit decimals, the relative gap (upper − lower)/upper to 3 digits
+/// (0 exactly when proved; csv and json also lower/upper to 20 digits), status, the method and the certificate
+/// path; json also the seconds of each stage. Throws InputError for another format (--format).
 std::string render_fstar_table(const std::vector<FstarCell>& cells, const std::string& format);
 
 }  // namespace superpose
