@@ -15,19 +15,6 @@ namespace superpose::cli {
 
 namespace {
 
-std::vector<int> parse_int_list(const std::string& text, const std::string& flag) {
-  std::vector<int> out;
-  for (const std::string& item : split(text, ',')) {
-    if (trim(item).empty())
-      throw InputError(flag + ": empty value in '" + text + "' (expected a comma list of integers such as 2,3,4)");
-    const Rational q = parse_rational(item, flag);
-    if (denominator(q) != 1 || q < -1000000 || q > 1000000)
-      throw InputError(flag + ": '" + item + "' is not an integer (expected a comma list such as 2,3,4)");
-    out.push_back(static_cast<int>(numerator(q)));
-  }
-  return out;
-}
-
 std::vector<std::string> parse_law_list(const std::string& text) {
   // Laws are comma-separated, but a discrete law contains commas itself: "discrete:..." takes the rest.
   std::vector<std::string> out;
@@ -70,9 +57,9 @@ struct VerifyCli {
 
 int run_verify_cli(VerifyCli& c) {
   check_format(c.format, {"md", "csv", "json"});
-  c.cfg.d_values = parse_int_list(c.d, "--d");
-  c.cfg.n_values = parse_int_list(c.n, "--n");
-  c.cfg.m_values = parse_int_list(c.m, "--m");
+  c.cfg.d_values = parse_int_list(c.d, "--d", -1000000, 1000000);
+  c.cfg.n_values = parse_int_list(c.n, "--n", -1000000, 1000000);
+  c.cfg.m_values = parse_int_list(c.m, "--m", -1000000, 1000000);
   c.cfg.laws = parse_law_list(c.law);
   c.cfg.p_spec = c.p;
   c.cfg.out_jsonl = c.out;

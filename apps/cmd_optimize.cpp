@@ -2,6 +2,7 @@
 #include "apps/cli_support.hpp"
 #include "apps/commands.hpp"
 #include "search/search.hpp"
+#include "verify/verify.hpp"
 #include "theory/theory.hpp"
 
 #include <nlohmann/json.hpp>
@@ -126,7 +127,8 @@ void run_optimize(OptimizeCli& c) {
 
 struct FirstOrderCli {
   int d = 3, n = 20, m = 3, min_n = 0;  // min_n 0: no scan (--min-n not given)
-  std::string format = "text", algorithm = "lbfgs", out;
+  std::string format = "text", algorithm = "lbfgs", out, cert_dir;
+  bool certify = false;
   OptimizeOptions opt;
   bool quiet = false;
   bool scan = false;  // --min-n given
@@ -147,6 +149,22 @@ struct FirstOrderCli {
 void run_first_order(FirstOrderCli& c) {
   c.validate();
   c.opt.algorithm = parse_algorithm(c.algorithm);
+  if (c.certify) {
+    // The certified bracket of F*_n(d, m) for this one cell (the search runs inside exact_lower_bound).
+    if (c.min_n > 0 || !c.out.empty()) throw InputError("--certify: cannot be combined with --min-n or --out (use --cert-dir)");
+    if (c.d < 2) throw InputError("--d: --certify needs d >= 2 (got " + std::to_string(c.d) + ")");
+    FstarTableConfig cfg;
+    cfg.d_values = {c.d};
+    cfg.m_values = {c.m};
+    cfg.n_values = {c.n};
+    cfg.search = c.opt;
+    cfg.cert_dir = c.cert_dir;
+    std::vector<FstarCell> cells;
+    run_fstar_table(cfg, [&](const FstarCell& cell) { cells.push_back(cell); });
+    std::cout << render_fstar_table(cells, c.format == "json" ? "json" : "md");
+    return;
+  }
+  if (!c.cert_dir.empty()) throw InputError("--cert-dir: only with --certify");
   const Rational fstar = f_star(c.d, c.m);
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"f_star", fstar.str()},
                       {"f_star_decimal", rational_to_decimal(fstar, 50)}};
@@ -234,6 +252,10 @@ void register_optimize(CLI::App& app) {
                                       "also find the smallest n <= this value (>= 1) that reaches F*(d,m)");
   fo->add_option("--out", f->out, "write the optimal vectors (d x n, 50 digits) to this CSV file");
   fo->add_option("--format", f->format, "text or json")->capture_default_str();
+  fo->add_flag("--certify", f->certify,
+               "print the certified bracket of F*_n(d,m) instead: exact lower bound, exact LP upper bound, status "
+               "(as one row of fstar-table)");
+  fo->add_option("--cert-dir", f->cert_dir, "with --certify: write the certificate to DIR/fstar_d{d}_m{m}_n{n}.json");
   add_search_options(fo, f->opt, f->algorithm, f->quiet);
   check_values_as_typed(fo);
   fo->callback([f, min_n]() {

@@ -13,6 +13,7 @@ void register_report(CLI::App& app);   // apps/cmd_report.cpp
 void register_optimize(CLI::App& app); // apps/cmd_optimize.cpp (optimize, first-order)
 void register_experiments(CLI::App& app);  // apps/cmd_experiments.cpp (verify, sweep, train)
 void register_check(CLI::App& app);    // apps/cmd_check.cpp
+void register_certify(CLI::App& app);  // apps/cmd_certify.cpp (fstar-table, check-certificate)
 void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
 
 }  // namespace superpose::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   superpose::cli::register_optimize(app);
   superpose::cli::register_experiments(app);
   superpose::cli::register_check(app);
+  superpose::cli::register_certify(app);
 #ifdef SUPERPOSE_WITH_BOWS
   superpose::cli::register_bows(app);
 #endif

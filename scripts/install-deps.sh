@@ -11,6 +11,7 @@ PKGS=(
   libnlopt-cxx-dev libnlopt-dev
   libmpfr-dev libgmp-dev libmpfi-dev
   libginac-dev
+  libglpk-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libbenchmark-dev
   gnuplot-nox

@@ -241,3 +241,52 @@ BOOST_AUTO_TEST_CASE(report_writes_every_table) {
   md << rin.rdbuf();
   BOOST_TEST(md.str().find("## How far the question is from closed") < md.str().find("### Closed-form bounds"));
 }
+
+BOOST_AUTO_TEST_CASE(fstar_table_certificates_are_checked_and_corruption_rejected) {
+  Sandbox box;
+  Run r = box.run("fstar-table --d 2..3 --m 3 --n 1..4 --starts 2 --format json --cert-dir certs --quiet");
+  BOOST_REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  BOOST_REQUIRE(j.size() == 8);
+  // d = 2, n = 3: three lines at 60 degrees, F = 4^3/(C(6,0) + C(6,3) + C(6,6)) = 64/22 = 32/11, equal to the LP bound.
+  BOOST_TEST(j[2]["lower"].get<std::string>() == "32/11");
+  BOOST_TEST(j[2]["upper"].get<std::string>() == "32/11");
+  BOOST_TEST(j[2]["status"].get<std::string>() == "proved");
+  for (const auto& cell : j) {
+    const std::string path = cell["certificate"].get<std::string>();
+    Run c = box.run("check-certificate " + path);
+    BOOST_TEST_INFO(path << ": " << c.out << c.err);
+    BOOST_TEST(c.code == 0);
+    BOOST_TEST(c.out.rfind("VALID ", 0) == 0);
+  }
+  // One f coefficient changed, one W entry changed: exit 1 with one line naming the failed claim.
+  auto cert = nlohmann::json::parse(test::slurp(box.dir / "certs" / "fstar_d3_m3_n4.json"));
+  BOOST_REQUIRE(cert["lower"]["kind"] == "weights");
+  auto bad_f = cert;
+  bad_f["upper"]["f"][0] = "1/2";
+  box.write("bad_f.json", bad_f.dump());
+  Run c1 = box.run("check-certificate bad_f.json");
+  BOOST_TEST(c1.code == 1);
+  BOOST_TEST(c1.out.find("REJECTED") != std::string::npos);
+  BOOST_TEST(std::count(c1.out.begin(), c1.out.end(), '\n') == 1);
+  auto bad_w = cert;
+  bad_w["lower"]["W"][0][0] = "5/7";
+  box.write("bad_w.json", bad_w.dump());
+  Run c2 = box.run("check-certificate bad_w.json");
+  BOOST_TEST(c2.code == 1);
+  BOOST_TEST(c2.out.find("F(W)") != std::string::npos);
+  // Unreadable input: exit 2.
+  box.write("garbage.json", "{not json");
+  expect_usage_error(box, "check-certificate garbage.json", "not valid JSON");
+  expect_usage_error(box, "check-certificate missing.json", "cannot open");
+  expect_usage_error(box, "fstar-table --d 1..3 --cert-dir out2", "--d", "out2");
+  expect_usage_error(box, "fstar-table --m 4 --cert-dir out2", "odd", "out2");
+  expect_usage_error(box, "fstar-table --format xml --cert-dir out2", "--format", "out2");
+}
+
+BOOST_AUTO_TEST_CASE(first_order_certify_prints_the_cell) {
+  Sandbox box;
+  Run r = box.run("first-order --d 3 --n 2 --m 3 --certify --starts 2 --quiet");
+  BOOST_REQUIRE(r.code == 0);
+  BOOST_TEST(r.out.find("| 3 | 3 | 2 | 2 | 2 | 0 | proved |") != std::string::npos);
+}

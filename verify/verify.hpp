@@ -410,4 +410,130 @@ std::vector<CheckRow> run_check(const CheckConfig& cfg, const std::function<void
 /// characters), interval: [lo, hi] (40 digits, outward), decimal}; `certificate.W` as decimal strings). Throws InputError for another format (--format).
 std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& rows, const std::string& format);
 
+// ---------------------------------------------------------------------------------------------------------
+// Certified very sparse limits at finite n (verify/certify.cpp; docs/theory.md §5.8, issue 13)
+// ---------------------------------------------------------------------------------------------------------
+// F*_n(d, m) = sup F(W) over W ∈ R^{d×n} (theory/first_order_ratio). Upper bound: the linear programming bound
+// F*_n ≤ 1/(f_0 + (1 − f(1))/n) for every f = Σ_k f_k·G_k (G_k the Gegenbauer polynomial of S^{d−1} normalised by
+// G_k(1) = 1, Chebyshev T_k for d = 2) with f_k ≥ 0 for k ≥ 1 and f(t) ≤ t^{2m} on [−1, 1]. The LP is solved in
+// double by GLPK on a grid, its active set is refined by Newton steps in MPFR-100, the coefficients are rounded to
+// rationals and the two conditions are proved in exact arithmetic (Yun's square-free decomposition and a Sturm
+// sequence over GMP rationals). Lower bound: the exact F of an explicit rational W (the search's optimum rounded),
+// or the closed form of k equally spaced lines for d = 2. Floating point only proposes; every claim is exact.
+
+/// The normalised Gegenbauer polynomials G_0..G_K of S^{d−1} (d ≥ 2) in the monomial basis: result[k][j] is the
+/// coefficient of t^j in G_k. Recurrence (k + d − 2)·G_{k+1} = (2k + d − 2)·t·G_k − k·G_{k−1}, G_0 = 1, G_1 = t.
+/// Exact. Throws InputError for d < 2 or K outside 0..200.
+std::vector<std::vector<Rational>> gegenbauer_polynomials(int d, int K);
+
+/// True when the polynomial q (q[j] the coefficient of t^j) is ≥ 0 on the closed interval [a, b] (a < b), proved
+/// exactly: square-free decomposition q = c·Π a_i^i (Yun), no root of odd multiplicity strictly inside (a, b)
+/// (Sturm sequence of the odd part), and the sign of c·(odd part) inside. The zero polynomial is ≥ 0.
+bool polynomial_nonnegative(const std::vector<Rational>& q, const Rational& a, const Rational& b);
+
+/// F(W) of k equally spaced lines in R² (angles jπ/k), in closed form: 4^m / Σ_{0≤r≤2m, r ≡ m (mod k)} C(2m, r).
+/// (Σ_{i,j} cos^{2m}(π(i−j)/k) = k²·4^{−m}·Σ_{r ≡ m mod k} C(2m, r) by the binomial expansion of cos; docs/theory.md
+/// §5.8.) Equals F*(2, m) for k ≥ m + 1. Exact. Throws InputError for k < 1 or a bad m.
+Rational equally_spaced_lines_ratio(int k, int m);
+
+/// Exact verification of an LP certificate: "" if f (Gegenbauer coefficients f_0..f_K of S^{d−1}) has f_k ≥ 0 for
+/// k ≥ 1, t^{2m} − f(t) ≥ 0 on [−1, 1] and f_0 + (1 − f(1))/n > 0; otherwise the first failed condition, one line.
+std::string check_lp_polynomial(int d, int m, int n, const std::vector<Rational>& f);
+/// 1/(f_0 + (1 − f(1))/n), the upper bound on F*_n(d, m) given by f (valid once check_lp_polynomial passed).
+Rational lp_bound_value(int n, const std::vector<Rational>& f);
+
+struct LpOptions {
+  int degree = 0;     // largest k of G_k (even; 0: 2m + 4)
+  int grid = 2001;    // points t = cos θ, θ uniform in [0, π/2], for the double LP
+};
+
+/// The certified upper bound of one cell.
+struct LpUpper {
+  std::vector<Rational> f;  // f_0..f_K (odd k are 0)
+  Rational value;           // lp_bound_value(n, f)
+  double lp_double = 0;     // 1/(GLPK's optimum), the grid LP's bound in double (not a proof)
+  std::string method;       // "exact active set", "rounded, f_0 lowered by 1e-40", "f = 0", "f = t^2m", ...
+};
+
+/// Solves the LP bound for (d, m, n) and returns an exactly verified f (check_lp_polynomial passes). Never worse than
+/// min(n, F*(d, m)) (f = 0 and f = t^{2m} are tried when the LP's f cannot be certified). Throws InputError for
+/// d < 2, a bad m (check_power), n < 1 or bad options. Cost: one GLPK simplex on grid × (K/2 + 1), a few Newton
+/// steps in MPFR-100 and O(K) exact Sturm checks of degree ≤ max(K, 2m): milliseconds for d ≤ 10, m ≤ 7.
+LpUpper lp_upper_bound(int d, int m, int n, const LpOptions& opt = {});
+
+/// An explicit witness of F*_n(d, m) ≥ value: either W (d×n' exact rationals, n' ≤ n; padding with zero columns
+/// leaves F unchanged) with ratio = F(W) exactly, or (d = 2) `lines` equally spaced lines with ratio =
+/// equally_spaced_lines_ratio(lines, m). value ≤ ratio is the stated lower bound (ratio itself when its
+/// denominator is below 10^12, else ratio rounded down to 30 decimals).
+struct ExactLower {
+  std::string kind;  // "weights" or "equally_spaced_lines"
+  Matrix<Rational> W;
+  int lines = 0;
+  Rational ratio, value;
+};
+
+/// The exact lower bound for (d, m, n): the best of the unsuperposed W (F = min(d, n)), for d = 2 the equally
+/// spaced lines k ≤ min(n, m + 1), `previous` (a witness for a smaller n, if given) and the search's optimum
+/// (optimize_first_order with `search`, skipped when search.starts is 0): its columns rotated to a triangular frame
+/// (modified Gram–Schmidt in MPFR-50) and each entry snapped to a rational with denominator ≤ 10^6 within 1e-25,
+/// else rounded to 30 significant digits; F of the result is exact. Throws InputError as optimize_first_order.
+ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
+                             const ExactLower* previous = nullptr);
+
+/// A certificate of one cell: F*_n(d, m) ∈ [lower.value, upper.value].
+struct FstarCertificate {
+  int d = 0, m = 0, n = 0;
+  std::vector<Rational> f;  // upper: Gegenbauer coefficients
+  Rational upper;           // claimed = lp_bound_value(n, f)
+  ExactLower lower;
+  bool proved() const { return lower.value == upper; }
+};
+
+/// The certificate as JSON (format "superpose-fstar-certificate-1"): d, m, n, "status" (proved/bracketed),
+/// "upper": {"f": [rational strings f_0..f_K], "value"}, "lower": {"kind", "W": [[rows]] or "lines", "ratio",
+/// "value"}; every number a rational string "p/q" or "p".
+std::string certificate_to_json(const FstarCertificate& c);
+/// Parses a certificate written by certificate_to_json. Throws InputError naming `source` for unreadable JSON, a
+/// missing or mistyped field, a non-rational string, sizes out of range (d 2..1000, m odd 1..21, n 1..10^6, at most
+/// 201 coefficients, W with d rows and 1..n columns).
+FstarCertificate parse_certificate(const std::string& text, const std::string& source);
+/// Re-verifies a certificate from scratch in exact arithmetic: check_lp_polynomial, upper == lp_bound_value,
+/// lower.ratio == F(W) (or the closed form of the lines, d = 2), lower.value ≤ lower.ratio, lower.value ≤ upper,
+/// and a "proved" status only with lower.value == upper (`status` as read; "" skips that check). Returns "" when
+/// every claim holds, else the first failed claim (one line).
+std::string check_certificate(const FstarCertificate& c, const std::string& status = "");
+
+/// One cell of the table, with the time spent in each stage (seconds, wall clock).
+struct FstarCell {
+  FstarCertificate cert;
+  LpUpper upper;
+  double seconds_lp = 0, seconds_exact = 0, seconds_search = 0;
+  std::string certificate_path;  // "" when no --cert-dir
+};
+
+struct FstarTableConfig {
+  std::vector<int> d_values{2, 3, 4};
+  std::vector<int> m_values{3, 5};
+  std::vector<int> n_values;       // empty: 1..C(d+2m−1, 2m) per (d, m)
+  LpOptions lp;
+  OptimizeOptions search;          // starts 8, polish on by default of the command
+  std::string cert_dir;            // "" = no files; else cert_dir/fstar_d{d}_m{m}_n{n}.json
+};
+
+/// Parses an integer list "a", "a,b,c", "a..b" or a mix ("2..4,6"), each value in [lo, hi]. Throws InputError
+/// naming `flag` and the accepted syntax.
+std::vector<int> parse_int_list(const std::string& spec, const std::string& flag, int lo, int hi);
+
+/// Computes every cell (d, m, n nested, n fastest). The search is skipped (the previous n's witness is reused, padded
+/// with a zero column) once the lower bound of a smaller n equals F*(d, m) to 1e-20 relative. Certificates are
+/// written atomically to cert_dir and re-read and re-verified by check_certificate before the cell is reported.
+/// `on_cell` after each cell. Throws InputError for bad values (flags --d, --m, --n) before any work.
+void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const FstarCell&)>& on_cell);
+
+/// Renders cells as "md", "csv", "json" or "tex": d, m, n, lower and upper as fractions (md: fractions longer than
+/// 60 characters by their decimal only) and 20-digit decimals, the relative gap (upper − lower)/upper to 3 digits
+/// (0 exactly when proved; csv and json also lower/upper to 20 digits), status, the method and the certificate
+/// path; json also the seconds of each stage. Throws InputError for another format (--format).
+std::string render_fstar_table(const std::vector<FstarCell>& cells, const std::string& format);
+
 }  // namespace superpose
