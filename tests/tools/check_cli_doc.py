@@ -97,7 +97,11 @@ def check(binary):
             continue
         accepted = flags(run_help(binary, words)) | global_flags
         # Only flags in code spans and code blocks are claims about this command's options.
-        code = " ".join(re.findall(r"`[^`\n]+`", body) + re.findall(r"```.*?```", body, re.S))
+        # A line or span that runs another command (`superpose loss --exact` inside the check section) speaks of
+        # that command's options, not this one's.
+        others = re.compile(r"superpose (?!" + re.escape(words[0]) + r"\b)[a-z]")
+        pieces = re.findall(r"`[^`\n]+`", body) + [l for b in re.findall(r"```.*?```", body, re.S) for l in b.splitlines()]
+        code = " ".join(x for x in pieces if not others.search(x))
         for f in sorted(flags(code) - accepted):
             problems.append(f"docs/cli.md, section 'superpose {name}': {f} is not an option of the command")
     return problems
