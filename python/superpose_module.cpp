@@ -318,7 +318,8 @@ py::dict py_optimize(int d, int n, int m, const std::string& law_spec, const std
 }
 
 py::list py_sweep(int d, int n, int m, const std::string& law, double p_min_factor, int points,
-                  const std::string& out_dir, std::uint64_t seed, int max_evals, bool with_train, int train_steps) {
+                  const std::string& out_dir, std::uint64_t seed, int max_evals, bool with_train, int train_steps,
+                  int structured_starts, int random_starts, int check_points) {
   SweepConfig cfg;
   cfg.d = d;
   cfg.n = n;
@@ -331,6 +332,9 @@ py::list py_sweep(int d, int n, int m, const std::string& law, double p_min_fact
   cfg.max_evals = max_evals;
   cfg.with_train = with_train;
   cfg.train_steps = train_steps;
+  cfg.structured_starts = structured_starts;
+  cfg.random_starts = random_starts;
+  cfg.check_points = check_points;
   cfg.force = true;  // out_dir is overwritten (a temporary folder by default)
   const SweepResult r = without_gil([&] { return run_sweep(cfg, [](int, int, double) { check_signals(); }); });
   py::list rows;
@@ -348,6 +352,8 @@ py::list py_sweep(int d, int n, int m, const std::string& law, double p_min_fact
     o["evals"] = x.evals;
     o["start"] = x.start;
     if (with_train) o["train_gain"] = x.train_gain;
+    // The self-check (check_points): optimize_weights' gain at this p, None where not checked.
+    o["optimize_gain"] = x.optimize_gain > 0 ? py::object(py::float_(x.optimize_gain)) : py::object(py::none());
     o["seconds"] = x.seconds;
     rows.append(o);
   }
@@ -491,7 +497,7 @@ PYBIND11_MODULE(_core, mod) {
           py::arg("polish"), py::arg("polish_max_params"));
   mod.def("_sweep", &py_sweep, py::arg("d"), py::arg("n"), py::arg("m"), py::arg("law"), py::arg("p_min_factor"),
           py::arg("points"), py::arg("out_dir"), py::arg("seed"), py::arg("max_evals"), py::arg("with_train"),
-          py::arg("train_steps"));
+          py::arg("train_steps"), py::arg("structured_starts"), py::arg("random_starts"), py::arg("check_points"));
   mod.def("_verify", &py_verify, py::arg("d_values"), py::arg("n_values"), py::arg("m_values"), py::arg("laws"),
           py::arg("p_spec"), py::arg("starts"), py::arg("seed"), py::arg("max_evals"), py::arg("jobs"),
           py::arg("out_jsonl"), py::arg("resume"), py::arg("cert_dir"));

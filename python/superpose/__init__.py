@@ -305,18 +305,23 @@ def optimize(d: int, n: int, m: int, law: Union[str, Law], p: Number, seed: int 
 
 def sweep(d: int = 10, n: int = 1000, m: int = 3, law: Union[str, Law] = "gaussian", p_min_factor: float = 0.01,
           points: int = 20, out_dir: Optional[str] = None, seed: int = 1, max_evals: int = 250,
-          with_train: bool = False, train_steps: int = 300) -> Any:
+          with_train: bool = False, train_steps: int = 300, structured_starts: int = 3, random_starts: int = 1,
+          check_points: int = 3) -> Any:
     """The gain against p (the paper's Figure 3): p log-spaced from d^-m * p_min_factor to 1, each point L-BFGS
-    warm-started from the previous optimum and the constructions (verify.hpp run_sweep). Returns one row per p
-    (p, p_value, gain, log_d_p, log_d_gain, slope, first_order_limit, tensor_rank_upper, represented, evals, start,
-    seconds; train_gain with with_train) as a list of dicts, or a pandas DataFrame when pandas imports.
+    from the previous optimum (warm start) and from the `structured_starts` best structured starts and
+    `random_starts` random ones (verify.hpp run_sweep, as `superpose sweep`). Self-check: at `check_points` points
+    (first, middle, last) the full optimize also runs; its gain is the row's `optimize_gain` (None elsewhere), and
+    a row whose gain is below it by more than 1e-6 relative means the sweep missed the optimum there. Returns one row
+    per p (p, p_value, gain, log_d_p, log_d_gain, slope, first_order_limit, tensor_rank_upper, represented, evals,
+    start, optimize_gain, seconds; train_gain with with_train) as a list of dicts, or a pandas DataFrame when pandas
+    imports.
     out_dir receives sweep.csv (default: a temporary folder, removed afterwards). Ctrl-C raises KeyboardInterrupt
     after the current point. Raises InputError for bad sizes, law, p_min_factor or points."""
     import tempfile
     with tempfile.TemporaryDirectory(prefix="superpose-sweep-") as tmp:
         rows = _core._sweep(int(d), int(n), int(m), _law_text(law), float(p_min_factor), int(points),
                             str(out_dir) if out_dir is not None else tmp, int(seed), int(max_evals), bool(with_train),
-                            int(train_steps))
+                            int(train_steps), int(structured_starts), int(random_starts), int(check_points))
     return _rows_out(list(rows))
 
 

@@ -84,7 +84,8 @@ def optimize(d: int, n: int, m: int, law: Union[str, Law], p: Number, seed: int 
              polish_max_params: int = ...) -> Optimum: ...
 def sweep(d: int = ..., n: int = ..., m: int = ..., law: Union[str, Law] = ..., p_min_factor: float = ...,
           points: int = ..., out_dir: Optional[str] = ..., seed: int = ..., max_evals: int = ...,
-          with_train: bool = ..., train_steps: int = ...) -> Any: ...  # list of dicts, or a pandas DataFrame
+          with_train: bool = ..., train_steps: int = ..., structured_starts: int = ..., random_starts: int = ...,
+          check_points: int = ...) -> Any: ...  # list of dicts, or a pandas DataFrame
 def verify(d: Sequence[int] = ..., n: Sequence[int] = ..., m: Sequence[int] = ..., laws: Sequence[str] = ...,
            p: str = ..., starts: int = ..., seed: int = ..., max_evals: int = ..., jobs: int = ...,
            out_jsonl: str = ..., resume: bool = ..., cert_dir: str = ...) -> Any: ...

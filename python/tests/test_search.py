@@ -48,6 +48,19 @@ def test_sweep_and_verify_rows():
     assert all(c["status"] in ("pass", "skip") for c in v[0]["checks"])
 
 
+def test_sweep_leaves_the_unsuperposed_saddle_and_checks_itself():
+    # d = 3, n = 10, gaussian: a warm start alone stays at the unsuperposed saddle (gain/p = c_mu * d = 1.8). The sweep
+    # must find what an independent superpose.optimize finds at the same p, and its self-check records exactly that.
+    rows = superpose.sweep(d=3, n=10, m=3, law="gaussian", points=3, check_points=3)
+    rows = rows.to_dict("records") if hasattr(rows, "to_dict") else rows
+    for r in rows:
+        assert r["optimize_gain"] is not None
+        opt = superpose.optimize(3, 10, 3, "gaussian", r["p"], starts=32, polish=False)
+        assert r["optimize_gain"] == pytest.approx(float(opt.gain_double), rel=1e-12)
+        assert r["gain"] >= r["optimize_gain"] * (1 - 1e-6)
+    assert rows[0]["gain"] / rows[0]["p_value"] > 1.8 * 1.5
+
+
 def test_ctrl_c_during_optimize_raises_keyboard_interrupt():
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
