@@ -116,7 +116,8 @@ struct VerifyConfig {
   int shard_count = 1;
 };
 
-/// One check of one grid point. status: "pass", "fail" or "skip"; `ratio` is the tested quotient (gain/bound for
+/// One check of one grid point. status: "pass", "fail", "skip", or for an upper bound "undecided" (the certified
+/// enclosures overlap; the row still passes, the detail says so); `ratio` is the tested quotient (gain/bound for
 /// upper bounds, gain/(c_μ·F*·p) for the very sparse check, gain/best construction); `detail` says why.
 struct VerifyCheck {
   std::string name;    // "upper:<bound name>", "very_sparse", "construction"
@@ -167,10 +168,11 @@ struct VerifyPoint {
 std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg);
 
 /// Runs optimize_weights (cfg.starts starts, seed cfg.seed, MPFR-50 polish) at one point and applies the checks of
-/// issue 3: (1) no proved upper bound (status proved-in-paper/proved-here, side upper or exact) is exceeded by more
-/// than 1e-40 relative — a violation writes W (50 digits) to `cert_dir` as a certificate, reads it back as exact
-/// rationals, re-evaluates the gain in exact arithmetic and fails only if the exact gain still exceeds the bound
-/// (computed in MPFR-100); (2) if p ≤ d^{−m}/cfg.sparse_factor and n ≥ C(d+2m−1, 2m) (docs/theory.md Theorem 5.5(c): a weighted
+/// issue 3: (1) no proved upper bound (status proved-in-paper/proved-here, side upper or exact) is exceeded, decided
+/// in certified arithmetic: the polished W rounded to kCheckDigits decimals (exact rationals), its gain by
+/// certified_gain (exact, or MPFI beyond kExactGainBudget), each bound by certified_upper_bounds, compared by
+/// certified_compare; a violation writes that rational W to `cert_dir` as a certificate (its certified gain in a
+/// comment) and fails; each upper check's detail names the arithmetic that decided it; (2) if p ≤ d^{−m}/cfg.sparse_factor and n ≥ C(d+2m−1, 2m) (docs/theory.md Theorem 5.5(c): a weighted
 /// projective 2m-design fits), gain/(c_μ·F*(d,m)·p) ≥ 0.99, else "skip" with the reason; (3) gain ≥ (1 − 1e-9)·the
 /// best construction (unsuperposed and seeded tight frames, docs/theory.md §6). Deterministic for a given config.
 VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std::string& cert_dir);
