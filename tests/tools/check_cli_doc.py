@@ -101,7 +101,11 @@ def check(binary):
         # that command's options, not this one's.
         others = re.compile(r"superpose (?!" + re.escape(words[0]) + r"\b)[a-z]")
         pieces = re.findall(r"`[^`\n]+`", body) + [l for b in re.findall(r"```.*?```", body, re.S) for l in b.splitlines()]
-        code = " ".join(x for x in pieces if not others.search(x))
+        # In a line that starts the command through another program (`mpirun ... superpose verify ...`), only what
+        # follows the command's name is about its options.
+        own = re.compile(r"superpose " + re.escape(" ".join(words)) + r"\b")
+        pieces = [x[own.search(x).start():] if own.search(x) else x for x in pieces if not others.search(x)]
+        code = " ".join(x for x in pieces if "mpirun" not in x)
         for f in sorted(flags(code) - accepted):
             problems.append(f"docs/cli.md, section 'superpose {name}': {f} is not an option of the command")
     return problems
