@@ -27,9 +27,13 @@ int run_check_cli(CheckCli& c) {
   const std::vector<CheckRow> rows = run_check(c.cfg, {}, [&bar](int done, int total) { bar.update(done, total); });
   bar.clear();
   std::cout << render_check(c.cfg, rows, c.format);
-  for (const CheckRow& r : rows)
-    if (r.verdict == "refuted") return 1;
-  return 0;
+  const Setting s(c.cfg.d, c.cfg.n, c.cfg.m, Law::parse(c.cfg.law));
+  int code = 0;
+  for (const CheckRow& r : rows) {
+    for (const UpperVerdict& b : r.violations) std::cerr << violation_line("check", s, r.p, r.gain, b) << "\n";
+    if (r.verdict == "refuted" || !r.violations.empty()) code = 1;
+  }
+  return code;
 }
 
 }  // namespace
@@ -44,6 +48,7 @@ void register_check(CLI::App& app) {
       "arithmetic (MPFI). Upper: searches W to beat it (optimize: structured + random starts, MPFR-50 polish),\n"
       "rounds the best W to 20-digit decimals and compares its exact gain (or enclosure) with the bound: REFUTED\n"
       "(certificate W written to --cert-dir, exit code 1), undecided (enclosures overlap), or no counterexample.\n"
+      "The best W is also certified against every proved upper bound: a VIOLATION line on stderr, exit code 1.\n"
       "Lower: compares it with every proved upper bound (refuted if above one) and the best certified construction.\n"
       "Example: superpose check --bound \"0.5*c_mu*fstar*p\" --side upper --d 2 --n 4 --m 3 --p 1e-3");
   cmd->add_option("--bound", c->cfg.bound, "the bound: an expression (quote it), e.g. \"p*mu(2)*min(n, binomial(d+m-1,m))\"")

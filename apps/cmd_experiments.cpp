@@ -76,6 +76,13 @@ int run_verify_cli(VerifyCli& c) {
   auto bar = std::make_shared<ProgressBar>("verify", "points", c.quiet);
   auto on_row = [&](const VerifyRow& r) {
     rows.push_back(r);
+    for (const VerifyCheck& ck : r.checks)  // one loud line per certified violation of a proved upper bound
+      if (ck.name.rfind("upper:", 0) == 0 && ck.status == "fail") {
+        bar->clear();
+        std::cerr << "verify: VIOLATION: " << ck.detail << " (proved upper bound " << ck.name.substr(6) << ") at d = "
+                  << r.d << ", n = " << r.n << ", m = " << r.m << ", law = " << r.law << ", p = " << r.p
+                  << "; certificate " << r.certificate << "\n";
+      }
     if (c.format == "json") return;
     bar->clear();
     std::cout << render_verify({r}, c.format, header) << std::flush;

@@ -7,8 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace superpose::cli {
 
@@ -35,7 +37,7 @@ nlohmann::json starts_json(const std::vector<StartResult>& starts) {
 
 struct OptimizeCli {
   int d = 3, n = 12, m = 3;
-  std::string law = "gaussian", p = "1e-4", init, out, format = "text", algorithm = "lbfgs";
+  std::string law = "gaussian", p = "1e-4", init, out, format = "text", algorithm = "lbfgs", plant = "1";
   OptimizeOptions opt;
   bool quiet = false;
 
@@ -45,6 +47,8 @@ struct OptimizeCli {
     check_format(format, {"json", "text"});
     const Setting s(d, n, m, Law::parse(law));
     check_probability(parse_rational(p, "--p"));
+    if (!(parse_rational(plant, "--plant-upper-factor") > 0))
+      throw InputError("--plant-upper-factor: must be > 0 (1 = off; got " + plant + ")");
     check_double_range(s.law, m, parse_rational(p, "--p"));
     (void)parse_algorithm(algorithm);
     if (!out.empty()) check_output_path(out, "--out");
@@ -59,7 +63,56 @@ std::function<void(int, int, double)> start_bar(const char* what, bool quiet) {
   return [bar](int d, int t, double best) { bar->update(d, t, "best " + to_decimal(best, 10)); };
 }
 
-void run_optimize(OptimizeCli& c) {
+// The certified verdicts of the W found against every proved upper bound at p (verify/ certify_upper_verdicts),
+// when d·n²·m ≤ kCertifyBudget; JSON {certified, arithmetic, gain, verdicts: [...], violations: [...]}.
+struct OptimizeVerdicts {
+  std::optional<UpperVerdicts> v;
+  std::string note;  // why the W was not certified ("" when it was)
+};
+
+OptimizeVerdicts optimize_verdicts(const Setting& s, const Rational& p, const Matrix<Real50>& W50,
+                                   const Rational& factor) {
+  const double work = static_cast<double>(s.d) * static_cast<double>(s.n) * static_cast<double>(s.n) * s.m;
+  if (work > kCertifyBudget)
+    return {std::nullopt, "not certified: n too large (d*n^2*m = " + to_decimal(work, 3) + " > " +
+                              to_decimal(kCertifyBudget, 3) + "; use superpose loss --certify on the --out file)"};
+  return {certify_upper_verdicts(s, p, W50, 0, factor), ""};
+}
+
+nlohmann::json verdicts_json(const OptimizeVerdicts& ov) {
+  nlohmann::json j = {{"certified", ov.v.has_value()}, {"verdicts", nlohmann::json::array()},
+                      {"violations", nlohmann::json::array()}};
+  if (!ov.v) {
+    j["note"] = ov.note;
+    return j;
+  }
+  const UpperVerdicts& v = *ov.v;
+  j["arithmetic"] = v.gain.exact ? "exact rationals" : "interval arithmetic (MPFI)";
+  j["rounding_digits"] = kCheckDigits;
+  j["gain"] = certified_to_decimal(v.gain, 40);
+  const auto [lo, hi] = interval_to_decimal(v.gain.enclosure, 40);
+  j["gain_interval"] = {lo, hi};
+  for (const UpperVerdict& b : v.verdicts) {
+    nlohmann::json e = {{"bound", b.bound},
+                        {"status", std::string(to_string(b.status))},
+                        {"value", certified_to_decimal(b.value, 40)},
+                        {"verdict", b.verdict()},
+                        {"arithmetic", b.arithmetic}};
+    j["verdicts"].push_back(e);
+    if (b.order == CertifiedOrder::greater) j["violations"].push_back(e);
+  }
+  return j;
+}
+
+/// Prints the loud line of every violation on stderr; returns the exit code (1 if any, else 0).
+int report_violations(const std::string& command, const Setting& s, const std::string& p_text,
+                      const OptimizeVerdicts& ov) {
+  if (!ov.v) return 0;
+  for (const UpperVerdict* b : ov.v->violations()) std::cerr << violation_line(command, s, p_text, ov.v->gain, *b) << "\n";
+  return ov.v->violations().empty() ? 0 : 1;
+}
+
+int run_optimize(OptimizeCli& c) {
   c.validate();
   Setting s(c.d, c.n, c.m, Law::parse(c.law));
   const Rational p = parse_rational(c.p, "--p");
@@ -95,10 +148,20 @@ void run_optimize(OptimizeCli& c) {
                       {"bounds", jb}, {"best_lower", d50(best_lower)}, {"proved_upper", d50(proved_upper)},
                       {"position", to_decimal(position, 12)}, {"geometry", geometry_json(r.geometry)},
                       {"starts", starts_json(r.starts)}};
+  const Rational plant = parse_rational(c.plant, "--plant-upper-factor");
+  if (plant != 1)
+    std::cerr << "optimize: SELF-TEST: every proved upper bound is multiplied by " << plant.str()
+              << " in the certified verdicts; violations below are planted\n";
+  const OptimizeVerdicts ov = optimize_verdicts(s, p, r.W50, plant);
+  const nlohmann::json jv = verdicts_json(ov);
+  j["certified"] = jv;
+  j["verdicts"] = jv["verdicts"];
+  j["violations"] = jv["violations"];
   if (!c.out.empty()) write_file_atomic(c.out, matrix_file_content(c.out, r.W50, 50));
+  const int code = report_violations("optimize", s, c.p, ov);
   if (c.format == "json") {
     std::cout << j.dump(2) << "\n";
-    return;
+    return code;
   }
   int failed = 0;
   for (const auto& st : r.starts) failed += !st.ok;
@@ -122,7 +185,17 @@ void run_optimize(OptimizeCli& c) {
   for (const auto& b : bounds)
     std::cout << "    " << b.name << std::string(26 - std::min<size_t>(25, b.name.size()), ' ') << to_decimal(b.value, 12)
               << "  [" << to_string(b.side) << ", " << to_string(b.status) << "]\n";
+  if (!ov.v) {
+    std::cout << "  certified verdicts: " << ov.note << "\n";
+  } else {
+    std::cout << "  certified verdicts (W rounded to " << kCheckDigits << " digits, gain "
+              << certified_to_decimal(ov.v->gain, 20) << " in " << jv["arithmetic"].get<std::string>() << "):\n";
+    for (const UpperVerdict& b : ov.v->verdicts)
+      std::cout << "    " << b.bound << std::string(26 - std::min<size_t>(25, b.bound.size()), ' ') << b.verdict()
+                << "  [" << b.arithmetic << "]\n";
+  }
   if (!c.out.empty()) std::cout << "  weights (50 digits) written to " << c.out << "\n";
+  return code;
 }
 
 struct FirstOrderCli {
@@ -225,6 +298,8 @@ void register_optimize(CLI::App& app) {
       "Maximises the exact gain L~(W) over W in R^{d x n} with NLopt (double, analytic gradient) from many starts\n"
       "(unsuperposed, random tight frames, projective design for d = 2, --init, random), then polishes the best W\n"
       "by Newton steps in MPFR-50 until |grad| < 1e-30 and reports it with the bounds at this p and its geometry.\n"
+      "The W rounded to 20-digit decimals is certified against every proved upper bound (exact rationals or MPFI,\n"
+      "for d*n^2*m <= 2e6): pass / FAIL / undecided; a FAIL prints a VIOLATION line on stderr and exits with 1.\n"
       "Example: superpose optimize --d 3 --n 12 --m 3 --law rademacher --p 1e-4 --out W.csv");
   cmd->add_option("--d", c->d, "hidden width")->capture_default_str();
   cmd->add_option("--n", c->n, "number of features")->capture_default_str();
@@ -234,9 +309,19 @@ void register_optimize(CLI::App& app) {
   cmd->add_option("--init", c->init, "a d x n starting W: CSV, or .npy (float64)");
   cmd->add_option("--out", c->out, "write the polished W to this file: CSV (50 digits), or float64 .npy if it ends in .npy");
   cmd->add_option("--format", c->format, "text or json")->capture_default_str();
+  cmd->add_option("--plant-upper-factor", c->plant,
+                  "SELF-TEST: multiply every proved upper bound by this factor in the certified verdicts (< 1 plants "
+                  "a wrong bound that the W found should break)")
+      ->capture_default_str();
   add_search_options(cmd, c->opt, c->algorithm, c->quiet);
   check_values_as_typed(cmd);
-  cmd->callback([c]() { run_optimize(*c); });
+  cmd->callback([c]() {
+    // Exit code 1 when the W found beats a proved upper bound (2 stays reserved for bad input).
+    if (run_optimize(*c) != 0) {
+      std::cout.flush();
+      std::exit(1);
+    }
+  });
 
   auto f = std::make_shared<FirstOrderCli>();
   CLI::App* fo = app.add_subcommand(

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -289,4 +290,65 @@ BOOST_AUTO_TEST_CASE(first_order_certify_prints_the_cell) {
   Run r = box.run("first-order --d 3 --n 2 --m 3 --certify --starts 2 --quiet");
   BOOST_REQUIRE(r.code == 0);
   BOOST_TEST(r.out.find("| 3 | 3 | 2 | 2 | 2 | 0 | proved |") != std::string::npos);
+}
+
+// optimize certifies the W it found against every proved upper bound: the verdicts agree with an independent exact
+// evaluation of the written W and of the closed forms; a planted wrong bound (--plant-upper-factor) is a certified
+// violation (one VIOLATION line on stderr, `violations` in JSON, exit code 1); above kCertifyBudget it says so.
+BOOST_AUTO_TEST_CASE(optimize_prints_certified_verdicts_and_exits_1_on_a_violation) {
+  Sandbox box;
+  const std::string base = "optimize --d 2 --n 3 --m 3 --law rademacher --p 1/10 --starts 2 --quiet --format json";
+  Run r = box.run(base + " --out Wopt.csv");
+  BOOST_TEST_INFO(r.err);
+  BOOST_REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["certified"]["certified"].get<bool>());
+  BOOST_TEST(j["certified"]["arithmetic"].get<std::string>() == "exact rationals");
+  BOOST_TEST(j["violations"].empty());
+  // The certified gain is that of the written W (50 digits) rounded to 20 digits: within 1e-17 relative of the
+  // exact gain of the written W, recomputed here in exact rationals.
+  const Rational p(1, 10);
+  const Rational exact = evaluate(read_matrix_csv(box.path("Wopt.csv")), 3, Law::parse("rademacher"), p).gain;
+  const Rational certified = parse_rational(j["certified"]["gain_interval"][0].get<std::string>(), "lo");
+  BOOST_TEST(static_cast<double>(abs(certified - exact) / exact) < 1e-17);
+  // Independent closed forms (rademacher: μ₂ = 1): zero_loss = p·n, tensor_rank_upper = p·min(n, C(d+m−1, m)) = 3p.
+  std::map<std::string, Rational> independent{{"zero_loss", p * 3}, {"tensor_rank_upper", p * 3}};
+  int seen = 0;
+  for (const auto& v : j["verdicts"]) {
+    const std::string name = v["bound"].get<std::string>();
+    BOOST_TEST_INFO(name);
+    BOOST_TEST(v["verdict"].get<std::string>() == "pass (certified)");
+    if (independent.count(name)) {
+      ++seen;
+      BOOST_TEST(parse_rational(v["value"].get<std::string>(), name) == independent[name]);
+      BOOST_TEST(exact < independent[name]);  // the verdict, decided independently
+    }
+  }
+  BOOST_TEST(seen == 2);
+
+  // Planted: every proved bound times 1/1000 is far below the gain, so each one is a certified violation.
+  r = box.run(base + " --plant-upper-factor 1/1000");
+  BOOST_TEST_INFO(r.err);
+  BOOST_TEST(r.code == 1);
+  j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["violations"].size() == j["verdicts"].size());
+  BOOST_TEST(!j["violations"].empty());
+  std::size_t loud = 0;
+  for (std::size_t at = r.err.find("optimize: VIOLATION: "); at != std::string::npos;
+       at = r.err.find("optimize: VIOLATION: ", at + 1))
+    ++loud;
+  BOOST_TEST(loud == j["violations"].size());
+  for (const auto& v : j["violations"]) {
+    BOOST_TEST(v["verdict"].get<std::string>() == "FAIL (certified)");
+    if (v["bound"] == "zero_loss") BOOST_TEST(parse_rational(v["value"].get<std::string>(), "v") == p * 3 / 1000);
+  }
+
+  // Text output names the verdicts and the arithmetic; above the budget it says why it did not certify.
+  r = box.run("optimize --d 2 --n 3 --m 3 --law rademacher --p 1/10 --starts 2 --quiet");
+  BOOST_TEST(r.out.find("tensor_rank_upper         pass (certified)  [exact rationals]") != std::string::npos);
+  r = box.run("optimize --d 2 --n 900 --m 3 --p 1/10 --starts 1 --max-evals 3 --no-polish --quiet");
+  BOOST_TEST_INFO(r.err);
+  BOOST_TEST(r.code == 0);
+  BOOST_TEST(r.out.find("certified verdicts: not certified: n too large (d*n^2*m = 4.86e+06 > 2e+06") !=
+             std::string::npos);
 }

@@ -124,7 +124,16 @@ BOOST_AUTO_TEST_CASE(planted_wrong_upper_bound_is_caught_and_certified) {
   BOOST_TEST_INFO("stderr: " << r.err);
   BOOST_TEST(r.code == 1);
   BOOST_TEST(last_line(r.err) == "0 passed, 1 failed");  // json: the summary goes to stderr
-  BOOST_TEST(nlohmann::json::parse(r.out).size() == 1u);
+  const nlohmann::json out = nlohmann::json::parse(r.out);
+  BOOST_TEST(out.size() == 1u);
+  // One loud line on stderr and one `violations` entry in the JSON per failed upper check.
+  std::size_t loud = 0, failed = 0;
+  for (std::size_t at = r.err.find("verify: VIOLATION: "); at != std::string::npos; at = r.err.find("verify: VIOLATION: ", at + 1))
+    ++loud;
+  for (const auto& c : out[0]["checks"]) failed += c["name"].get<std::string>().rfind("upper:", 0) == 0 && c["status"] == "fail";
+  BOOST_TEST(failed >= 1u);
+  BOOST_TEST(loud == failed);
+  BOOST_TEST(out[0]["violations"].size() == failed);
   std::vector<nlohmann::json> rows = jsonl_rows(slurp(box.dir / "v.jsonl"));
   BOOST_REQUIRE_EQUAL(rows.size(), 1u);
   BOOST_TEST(rows[0]["result"] == "fail");

@@ -382,8 +382,10 @@ CheckRow check_upper(const CheckConfig& cfg, const CheckPlan& plan, std::size_t 
     };
   const OptimizeResult r = optimize_weights(s, plan.ps[i].value, opt);
   row.optimum_gain = to_decimal(r.gain, 20);
-  row.W = round_to_decimals(r.W50, kCheckDigits);
-  row.gain = certified_gain(row.W->W, s.m, s.law, plan.ps[i].value);
+  UpperVerdicts uv = certify_upper_verdicts(s, plan.ps[i].value, r.W50);
+  for (const UpperVerdict* b : uv.violations()) row.violations.push_back(*b);
+  row.W = std::move(uv.W);
+  row.gain = uv.gain;
   row.basis = basis_of(row.gain, row.bound);
   const CertifiedOrder order = certified_compare(row.gain, row.bound);
   row.verdict = order == CertifiedOrder::greater     ? "refuted"
@@ -543,6 +545,11 @@ std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& ro
       j["rows"].push_back(o);
     }
     j["verdict"] = overall(cfg, rows);
+    j["violations"] = nlohmann::ordered_json::array();
+    for (const CheckRow& r : rows)
+      for (const UpperVerdict& b : r.violations)
+        j["violations"].push_back({{"p", r.p}, {"bound", b.bound}, {"value", json_of(b.value)},
+                                   {"gain", json_of(r.gain)}, {"arithmetic", b.arithmetic}});
     j["refuted"] = refuted;
     j["undecided"] = undecided;
     return j.dump(2) + "\n";

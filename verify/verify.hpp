@@ -50,6 +50,53 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
                          int digits);
 
 // ---------------------------------------------------------------------------------------------------------
+// Certified verdicts of a W found against the proved upper bounds (verify/verdicts.cpp): optimize, verify, check
+// ---------------------------------------------------------------------------------------------------------
+
+/// Significant decimal digits of the entries of a certified W (the rounding a lower bound on sup L̃ rests on).
+inline constexpr int kCheckDigits = 20;
+
+/// Largest d·n²·m whose gain is certified in MPFI by commands that certify by default (optimize): about 0.3 s of
+/// CPU at 20-digit entries (d = 10, n = 258, m = 3; docs/performance.md "certification"). Beyond it optimize prints "not certified: n too
+/// large". (Exact rationals are used up to kExactGainBudget, theory/theory.hpp.)
+inline constexpr double kCertifyBudget = 2e6;
+
+/// One proved upper bound decided against the certified gain of a rational W.
+struct UpperVerdict {
+  std::string bound;         // the bound's name (closed_form_bounds)
+  BoundStatus status;        // proved_in_paper or proved_here
+  std::string citation;
+  CertifiedReal value;       // the bound at the rational p (certified_upper_bounds), times the factor
+  CertifiedOrder order;      // the W's certified gain compared with value
+  std::string arithmetic;    // "exact rationals" or "interval arithmetic (MPFI)"
+  /// "pass (certified)" (less or equal), "FAIL (certified)" (greater) or "undecided" (the enclosures overlap).
+  std::string verdict() const;
+};
+
+/// The W (rounded), its certified gain and one verdict per proved upper bound.
+struct UpperVerdicts {
+  DecimalMatrix W;           // W50 rounded to kCheckDigits significant decimals (d×n), read back exactly
+  CertifiedReal gain;        // certified_gain of W.W at p
+  std::vector<UpperVerdict> verdicts;
+  /// The verdicts that FAIL: each one a certified counterexample to a bound printed as proved.
+  std::vector<const UpperVerdict*> violations() const;
+};
+
+/// Rounds W50 (d×n, the setting's shape) to kCheckDigits decimals, certifies its gain at the rational p
+/// (certified_gain: exact while d·n²·m ≤ kExactGainBudget, else MPFI), certifies every proved upper bound
+/// (certified_upper_bounds; each multiplied exactly by `factor`, verify's self-test) and compares them
+/// (certified_compare). Throws InputError as certified_gain does. Cost: one certified gain (O(d·n²·m) exact or
+/// interval operations) and the closed forms.
+UpperVerdicts certify_upper_verdicts(const Setting& s, const Rational& p, const Matrix<Real50>& W50, int threads = 0,
+                                     const Rational& factor = Rational(1));
+
+/// The one loud line a command prints on stderr when a certified gain exceeds a proved upper bound:
+/// "<command>: VIOLATION: ... certified gain G (arithmetic) of the W found exceeds the proved upper bound NAME = V
+/// (status, citation) at d, n, m, law, p" (no trailing newline).
+std::string violation_line(const std::string& command, const Setting& s, const std::string& p_text,
+                           const CertifiedReal& gain, const UpperVerdict& failed);
+
+// ---------------------------------------------------------------------------------------------------------
 // The Figure 3 report (the main job of `make demo`)
 // ---------------------------------------------------------------------------------------------------------
 
@@ -370,15 +417,15 @@ struct CheckRow {
   std::string optimum_gain;         // MPFR-50 gain of the polished W before rounding, 20 digits (informative)
   std::optional<DecimalMatrix> W;   // the rounded W (d×n)
   std::string certificate;          // path of the certificate file ("" unless refuted)
+  // Side upper: the proved upper bounds (certified_upper_bounds) the rounded W beats, each a certified
+  // counterexample to a bound printed as proved (certify_upper_verdicts); empty in a correct program.
+  std::vector<UpperVerdict> violations;
   // Side lower: the smallest proved upper bound (certified_upper_bounds) and the best certified construction
   // (unsuperposed in closed form; the structured starts at their best scale, rounded, certified_gain).
   std::string upper_name, construction_name;
   CertifiedReal upper, construction;
   bool established = false;  // the expression is ≤ the construction's certified gain: it holds at this p
 };
-
-/// Significant decimal digits of the entries of a certificate W.
-inline constexpr int kCheckDigits = 20;
 
 /// The parsed, validated inputs of a check (check_inputs) and its cert file name at each p.
 struct CheckPlan {

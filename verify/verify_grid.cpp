@@ -129,7 +129,6 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
   opt.max_evals = cfg.max_evals;
   const OptimizeResult r = optimize_weights(s, pt.p.value, opt);
   const Real50 p50 = from_rational<Real50>(pt.p.value);
-  const Real50 factor = from_rational<Real50>(cfg.plant_upper_factor);
 
   VerifyRow row;
   row.index = pt.index;
@@ -151,18 +150,14 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
   // bound is certified at the rational p (certified_upper_bounds), and certified_compare decides: greater -> fail
   // (a counterexample, written to cert_dir), less or equal -> pass, overlapping enclosures -> undecided.
   const std::vector<Bound<Real50>> bounds = closed_form_bounds(s, p50);
-  const DecimalMatrix Wr = round_to_decimals(r.W50, kCheckDigits);
-  const CertifiedReal gain_q = certified_gain(Wr.W, pt.m, s.law, pt.p.value, 1);
+  const UpperVerdicts uv = certify_upper_verdicts(s, pt.p.value, r.W50, 1, cfg.plant_upper_factor);
+  const CertifiedReal& gain_q = uv.gain;
   const std::string basis = gain_q.exact ? "exact rationals" : "interval arithmetic (MPFI)";
-  for (const CertifiedBound& b : certified_upper_bounds(s, pt.p.value)) {
-    CertifiedReal value = b.value;  // times the self-test factor, exactly
-    if (value.exact) value = CertifiedReal::of(*value.exact * cfg.plant_upper_factor);
-    else value.enclosure *= interval_from_rational(cfg.plant_upper_factor);
+  for (const UpperVerdict& b : uv.verdicts) {
+    const CertifiedReal& value = b.value;
     const Real50 value50 = value.exact ? from_rational<Real50>(*value.exact) : Real50(median(value.enclosure));
-    VerifyCheck c{"upper:" + b.name, "pass", static_cast<double>(r.gain / value50), ""};
-    const CertifiedOrder order = certified_compare(gain_q, value);
-    const std::string how = value.exact && gain_q.exact ? "exact rationals" : "interval arithmetic (MPFI)";
-    if (order == CertifiedOrder::greater) {
+    VerifyCheck c{"upper:" + b.bound, "pass", static_cast<double>(r.gain / value50), ""};
+    if (b.order == CertifiedOrder::greater) {
       c.status = "fail";
       if (row.certificate.empty()) {
         ensure_directory(cert_dir);
@@ -176,16 +171,16 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
                            "# certified gain of W (" + basis + "): " + certified_to_decimal(gain_q, 40) + "\n";
         if (cfg.plant_upper_factor != 1)
           text += "# SELF-TEST: upper bounds multiplied by " + cfg.plant_upper_factor.str() + "\n";
-        write_file_atomic(row.certificate, text + Wr.csv());
+        write_file_atomic(row.certificate, text + uv.W.csv());
         row.exact_gain = certified_to_decimal(gain_q, 40);
       }
-      c.detail = "certified (" + how + "): the gain of the rounded W " + certified_to_decimal(gain_q, 20) +
-                 " exceeds " + b.name + " = " + certified_to_decimal(value, 20);
-    } else if (order == CertifiedOrder::undecided) {
+      c.detail = "certified (" + b.arithmetic + "): the gain of the rounded W " + certified_to_decimal(gain_q, 20) +
+                 " exceeds " + b.bound + " = " + certified_to_decimal(value, 20);
+    } else if (b.order == CertifiedOrder::undecided) {
       c.status = "undecided";
-      c.detail = "the enclosures of the gain and of " + b.name + " overlap (" + how + ")";
+      c.detail = "the enclosures of the gain and of " + b.bound + " overlap (" + b.arithmetic + ")";
     } else {
-      c.detail = "certified (" + how + ")";
+      c.detail = "certified (" + b.arithmetic + ")";
     }
     row.checks.push_back(std::move(c));
   }
@@ -598,7 +593,14 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
   };
   if (format == "json") {
     ojson a = ojson::array();
-    for (const auto& r : rows) a.push_back(row_json(r));
+    for (const auto& r : rows) {
+      ojson o = row_json(r);
+      o["violations"] = ojson::array();  // the proved upper bounds the certified gain exceeds
+      for (const auto& c : r.checks)
+        if (c.name.rfind("upper:", 0) == 0 && c.status == "fail")
+          o["violations"].push_back({{"bound", c.name.substr(6)}, {"detail", c.detail}});
+      a.push_back(std::move(o));
+    }
     return a.dump(2) + "\n";
   }
   if (format == "md") {
