@@ -77,7 +77,8 @@ void register_certify(CLI::App& app) {
   CLI::App* ck = app.add_subcommand(
       "check-certificate",
       "Re-verifies a certificate of fstar-table from scratch in exact rational arithmetic (no floating point):\n"
-      "f_k >= 0, t^2m - f >= 0 on [-1,1] (Sturm), the upper value, F(W) of the lower witness, lower <= upper, and\n"
+      "f_k >= 0, t^2m - f >= 0 on [-1,1] (Sturm), the upper value, F of the lower witness (W, lines, or a Gram\n"
+      "matrix checked positive semidefinite of rank <= d in Q(sqrt r)), lower <= upper, and\n"
       "'proved' only when they are equal. Exit 0 when every claim holds, 1 with the failed claim, 2 if unreadable.\n"
       "Example: superpose check-certificate certs/fstar_d2_m3_n3.json");
   ck->add_option("file", k->file, "certificate file (JSON)")->required();

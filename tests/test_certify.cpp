@@ -160,3 +160,76 @@ BOOST_AUTO_TEST_CASE(corrupted_certificates_are_rejected) {
   BOOST_CHECK_THROW(parse_certificate("{", "x"), InputError);
   BOOST_CHECK_THROW(parse_certificate("{\"format\": \"superpose-fstar-certificate-1\", \"d\": 1}", "x"), InputError);
 }
+
+namespace {
+
+// The Gram matrix of the 6 diagonals of the icosahedron (unit vectors, off-diagonal ±1/√5): G = I + B·√5 with B
+// symmetric, B_ij = ±1/5 (i ≠ j). Signs from the vectors (0, ±1, φ) and cyclic shifts, φ = (1 + √5)/2.
+GramWitness icosahedron() {
+  const double phi = (1 + std::sqrt(5.0)) / 2;
+  const double v[6][3] = {{0, 1, phi}, {0, -1, phi}, {1, phi, 0}, {-1, phi, 0}, {phi, 0, 1}, {phi, 0, -1}};
+  GramWitness g;
+  g.radicand = 5;
+  g.G = Matrix<Rational>::Identity(6, 6);
+  g.G_sqrt = Matrix<Rational>::Zero(6, 6);
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j)
+      if (i != j) {
+        const double dot = v[i][0] * v[j][0] + v[i][1] * v[j][1] + v[i][2] * v[j][2];
+        g.G_sqrt(i, j) = Rational(dot > 0 ? 1 : -1, 5);
+      }
+  return g;
+}
+
+}  // namespace
+
+// Independent values: icosahedron F = 36/(6 + 30·5^{−3}) = 75/13 at m = 3; cube diagonals (G_ij = ±1/3) F = 16/(4 +
+// 12·3^{−6}) = 243/61. Both equal the LP bound (docs/theory.md §5.8), so those cells are proved.
+BOOST_AUTO_TEST_CASE(gram_witnesses_are_checked_exactly) {
+  Rational F;
+  BOOST_TEST(check_gram_witness(3, 3, 6, icosahedron(), &F) == "");
+  BOOST_TEST(F == Rational(75, 13));
+  BOOST_TEST(lp_upper_bound(3, 3, 6).value == Rational(75, 13));
+  BOOST_TEST(check_gram_witness(2, 3, 6, icosahedron()).find("rank above d") != std::string::npos);
+  BOOST_TEST(check_gram_witness(3, 3, 5, icosahedron()) != "");  // more columns than n
+  GramWitness bad = icosahedron();
+  bad.G_sqrt(0, 1) = bad.G_sqrt(1, 0) = Rational(3, 5);  // |G_01| = 3/√5 > 1: not PSD
+  BOOST_TEST(check_gram_witness(3, 3, 6, bad).find("not positive semidefinite") != std::string::npos);
+  bad = icosahedron();
+  bad.G_sqrt(0, 1) = -bad.G_sqrt(0, 1);  // one entry of the symmetric pair flipped
+  BOOST_TEST(check_gram_witness(3, 3, 6, bad).find("symmetric") != std::string::npos);
+  bad = icosahedron();
+  bad.radicand = 20;  // not square-free
+  BOOST_TEST(check_gram_witness(3, 3, 6, bad).find("square-free") != std::string::npos);
+
+  GramWitness cube;  // the 4 diagonals (1, ±1, ±1)/√3 of the cube
+  const int s[4][3] = {{1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {1, -1, -1}};
+  cube.G = Matrix<Rational>(4, 4);
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) cube.G(i, j) = Rational(s[i][0] * s[j][0] + s[i][1] * s[j][1] + s[i][2] * s[j][2], 3);
+  BOOST_TEST(check_gram_witness(3, 3, 4, cube, &F) == "");
+  BOOST_TEST(F == Rational(243, 61));
+
+  // A certificate with a Gram witness: proved, round trip through the JSON, corrupted copies rejected.
+  FstarCertificate c;
+  c.d = 3;
+  c.m = 3;
+  c.n = 6;
+  const LpUpper up = lp_upper_bound(3, 3, 6);
+  c.f = up.f;
+  c.upper = up.value;
+  c.lower.kind = "gram";
+  c.lower.gram = icosahedron();
+  c.lower.ratio = c.lower.value = Rational(75, 13);
+  BOOST_TEST(c.proved());
+  const std::string json = certificate_to_json(c);
+  BOOST_TEST(json.find("superpose-fstar-certificate-2") != std::string::npos);
+  const FstarCertificate back = parse_certificate(json, "t");
+  BOOST_TEST(check_certificate(back, "proved") == "");
+  FstarCertificate changed = back;
+  changed.lower.gram.G(2, 3) = changed.lower.gram.G(3, 2) = Rational(1, 1000000);
+  BOOST_TEST(check_certificate(changed) != "");
+  std::string v1 = json;
+  v1.replace(v1.find("certificate-2"), 13, "certificate-1");  // version 1 has no Gram witnesses
+  BOOST_CHECK_THROW(parse_certificate(v1, "t"), InputError);
+}

@@ -260,8 +260,19 @@ BOOST_AUTO_TEST_CASE(fstar_table_certificates_are_checked_and_corruption_rejecte
     BOOST_TEST(c.code == 0);
     BOOST_TEST(c.out.rfind("VALID ", 0) == 0);
   }
+  // d = 3, n = 4: the Gram matrix of the cube's 4 diagonals (entries ±1/3), F = 16/(4 + 12/3^6) = 243/61 = the LP bound.
+  auto gram = nlohmann::json::parse(test::slurp(box.dir / "certs" / "fstar_d3_m3_n4.json"));
+  BOOST_REQUIRE(gram["lower"]["kind"] == "gram");
+  BOOST_TEST(gram["status"].get<std::string>() == "proved");
+  BOOST_TEST(gram["lower"]["value"].get<std::string>() == "243/61");
+  auto bad_g = gram;  // G_01 = 2 > sqrt(G_00·G_11) (diagonal entries ≤ 1): a negative 2×2 minor, not PSD
+  bad_g["lower"]["G"][0][1] = bad_g["lower"]["G"][1][0] = "2";
+  box.write("bad_g.json", bad_g.dump());
+  Run c0 = box.run("check-certificate bad_g.json");
+  BOOST_TEST(c0.code == 1);
+  BOOST_TEST(c0.out.find("not positive semidefinite") != std::string::npos);
   // One f coefficient changed, one W entry changed: exit 1 with one line naming the failed claim.
-  auto cert = nlohmann::json::parse(test::slurp(box.dir / "certs" / "fstar_d3_m3_n4.json"));
+  auto cert = nlohmann::json::parse(test::slurp(box.dir / "certs" / "fstar_d3_m3_n3.json"));
   BOOST_REQUIRE(cert["lower"]["kind"] == "weights");
   auto bad_f = cert;
   bad_f["upper"]["f"][0] = "1/2";

@@ -22,3 +22,9 @@ if(SUPERPOSE_MPI AND MPIEXEC_EXECUTABLE)
   add_test(NAME mpi_verify
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/mpi_verify_test.sh $<TARGET_FILE:superpose> ${MPIEXEC_EXECUTABLE})
 endif()
+# The certified table of F*_n(d, m) in docs/theory.md §5.8 is what the committed certificates say, and every one of
+# them passes `superpose check-certificate` from scratch; corrupted copies are rejected (issue 13).
+add_test(NAME fstar_certificates
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_fstar_certificates.py --check
+                 $<TARGET_FILE:superpose> ${PROJECT_SOURCE_DIR}/data/fstar/certificates.tar.xz
+                 ${PROJECT_SOURCE_DIR}/docs/theory.md)

@@ -543,6 +543,187 @@ LpUpper lp_upper_bound(int d, int m, int n, const LpOptions& opt) {
   return out;
 }
 
+// ------------------------------------------------------------------------------------------------ exact F
+
+namespace {
+
+// F(W) for a rational W in integer arithmetic: W·L (L the lcm of the denominators) has integer entries and the same
+// F, so the Gram entries and their powers are GMP integers (no gcd per addition, as Rational sums would need).
+Rational exact_ratio_of_weights(const Matrix<Rational>& W, int m) {
+  Int L = 1;
+  for (Eigen::Index r = 0; r < W.rows(); ++r)
+    for (Eigen::Index c = 0; c < W.cols(); ++c) L = boost::multiprecision::lcm(L, denominator(W(r, c)));
+  const Eigen::Index n = W.cols();
+  std::vector<std::vector<Int>> Z(static_cast<size_t>(n), std::vector<Int>(static_cast<size_t>(W.rows())));
+  for (Eigen::Index c = 0; c < n; ++c)
+    for (Eigen::Index r = 0; r < W.rows(); ++r)
+      Z[c][r] = numerator(W(r, c)) * (L / denominator(W(r, c)));
+  Int trace = 0, squares = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = i; j < n; ++j) {
+      Int g = 0;
+      for (Eigen::Index r = 0; r < W.rows(); ++r) g += Z[i][r] * Z[j][r];
+      const Int gm = boost::multiprecision::pow(g, static_cast<unsigned>(m));
+      if (i == j) {
+        trace += gm;
+        squares += gm * gm;
+      } else {
+        squares += 2 * gm * gm;
+      }
+    }
+  if (squares == 0) return Rational(0);
+  return Rational(trace * trace, squares);
+}
+
+// a + b·√r in Q(√r), r > 1 a square-free integer (r = 1 is not used: b is then 0).
+struct QuadraticNumber {
+  Rational a, b;
+};
+
+struct QuadraticField {
+  Int r;  // the radicand
+  QuadraticNumber add(const QuadraticNumber& x, const QuadraticNumber& y) const { return {x.a + y.a, x.b + y.b}; }
+  QuadraticNumber sub(const QuadraticNumber& x, const QuadraticNumber& y) const { return {x.a - y.a, x.b - y.b}; }
+  QuadraticNumber mul(const QuadraticNumber& x, const QuadraticNumber& y) const {
+    return {x.a * y.a + x.b * y.b * Rational(r), x.a * y.b + x.b * y.a};
+  }
+  // x / y for y ≠ 0: multiply by the conjugate; the norm a² − b²r is non-zero because √r is irrational.
+  QuadraticNumber div(const QuadraticNumber& x, const QuadraticNumber& y) const {
+    const Rational norm = y.a * y.a - y.b * y.b * Rational(r);
+    const QuadraticNumber t = mul(x, {y.a, -y.b});
+    return {t.a / norm, t.b / norm};
+  }
+  // The exact sign of a + b√r: compare a² with b²r when the signs of a and b differ.
+  int sign(const QuadraticNumber& x) const {
+    const int sa = x.a > 0 ? 1 : (x.a < 0 ? -1 : 0), sb = x.b > 0 ? 1 : (x.b < 0 ? -1 : 0);
+    if (sa == 0) return sb;
+    if (sb == 0 || sa == sb) return sa;
+    const Rational a2 = x.a * x.a, b2r = x.b * x.b * Rational(r);
+    return a2 > b2r ? sa : (a2 < b2r ? sb : 0);
+  }
+  QuadraticNumber pow(QuadraticNumber x, int e) const {
+    QuadraticNumber y{Rational(1), Rational(0)};
+    for (; e > 0; e >>= 1, x = mul(x, x))
+      if (e & 1) y = mul(y, x);
+    return y;
+  }
+};
+
+bool square_free(const Int& r) {
+  if (r < 2) return false;
+  for (Int p = 2; p * p <= r; ++p)
+    if (r % (p * p) == 0) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string check_gram_witness(int d, int m, int n, const GramWitness& g, Rational* ratio) {
+  const Eigen::Index k = g.G.rows();
+  if (k < 1 || k > n || g.G.cols() != k) return "the Gram matrix must be k x k with 1 <= k <= n";
+  const bool irrational = g.radicand != 1;
+  if (irrational) {
+    if (g.radicand < 2 || g.radicand > 1000000 || !square_free(Int(g.radicand)))
+      return "the radicand must be a square-free integer in 2..10^6 (or 1: a rational Gram matrix)";
+    if (g.G_sqrt.rows() != k || g.G_sqrt.cols() != k) return "G_sqrt must have the shape of G";
+  }
+  const QuadraticField Q{Int(irrational ? g.radicand : 2)};
+  auto entry = [&](Eigen::Index i, Eigen::Index j) {
+    return QuadraticNumber{g.G(i, j), irrational ? g.G_sqrt(i, j) : Rational(0)};
+  };
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = i + 1; j < k; ++j)
+      if (g.G(i, j) != g.G(j, i) || (irrational && g.G_sqrt(i, j) != g.G_sqrt(j, i)))
+        return "the Gram matrix is not symmetric";
+  // Positive semidefinite of rank ≤ d, exactly: symmetric elimination on positive diagonal pivots (a Schur complement
+  // of a positive pivot is PSD iff the matrix is); a negative diagonal entry refutes PSD, and once every remaining
+  // diagonal entry is 0 the remaining block must vanish. Rank = the number of positive pivots.
+  std::vector<std::vector<QuadraticNumber>> M(static_cast<size_t>(k), std::vector<QuadraticNumber>(static_cast<size_t>(k)));
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = 0; j < k; ++j) M[i][j] = entry(i, j);
+  std::vector<size_t> active(static_cast<size_t>(k));
+  for (size_t i = 0; i < active.size(); ++i) active[i] = i;
+  int rank = 0;
+  while (!active.empty()) {
+    std::optional<size_t> pivot;
+    for (size_t i : active) {
+      const int s = Q.sign(M[i][i]);
+      if (s < 0) return "the Gram matrix is not positive semidefinite (a negative pivot)";
+      if (s > 0 && !pivot) pivot = i;
+    }
+    if (!pivot) {
+      for (size_t i : active)
+        for (size_t j : active)
+          if (Q.sign(M[i][j]) != 0) return "the Gram matrix is not positive semidefinite (a zero pivot with a non-zero row)";
+      break;
+    }
+    const size_t p = *pivot;
+    active.erase(std::find(active.begin(), active.end(), p));
+    for (size_t i : active) {
+      const QuadraticNumber factor = Q.div(M[i][p], M[p][p]);
+      for (size_t j : active) M[i][j] = Q.sub(M[i][j], Q.mul(factor, M[p][j]));
+    }
+    if (++rank > d) return "the Gram matrix has rank above d = " + std::to_string(d);
+  }
+  // F = (Σ_i G_ii^m)² / Σ_{i,j} G_ij^{2m}, which must be rational.
+  QuadraticNumber trace{Rational(0), Rational(0)}, squares{Rational(0), Rational(0)};
+  for (Eigen::Index i = 0; i < k; ++i) {
+    trace = Q.add(trace, Q.pow(entry(i, i), m));
+    for (Eigen::Index j = 0; j < k; ++j) squares = Q.add(squares, Q.pow(entry(i, j), 2 * m));
+  }
+  if (Q.sign(squares) == 0) return "the Gram matrix is zero";
+  const QuadraticNumber F = Q.div(Q.mul(trace, trace), squares);
+  if (F.b != 0) return "F of the Gram matrix is irrational";
+  if (ratio != nullptr) *ratio = F.a;
+  return "";
+}
+
+namespace {
+
+// A Gram witness read off a numerical optimum V (d×n): G = VᵀV over the columns that are not negligible, scaled so
+// that its largest diagonal entry is 1, each entry recognised as a rational of denominator ≤ 10^4 or as ±(k/q)·√r
+// with x² = p/q (q ≤ 10^4), all r equal. std::nullopt when an entry is not recognised or the exact check fails.
+std::optional<GramWitness> recognise_gram(const Matrix<Real50>& V, int d, int m, int n, const R& tol) {
+  std::vector<Eigen::Index> keep;
+  R largest = 0;
+  for (Eigen::Index c = 0; c < V.cols(); ++c) largest = std::max(largest, R(V.col(c).squaredNorm()));
+  if (largest == 0) return std::nullopt;
+  for (Eigen::Index c = 0; c < V.cols(); ++c)
+    if (R(V.col(c).squaredNorm()) > largest * R("1e-30")) keep.push_back(c);
+  const auto k = static_cast<Eigen::Index>(keep.size());
+  GramWitness g;
+  g.G = Matrix<Rational>::Zero(k, k);
+  g.G_sqrt = Matrix<Rational>::Zero(k, k);
+  const Int max_den(10000);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = i; j < k; ++j) {
+      const R x = R(V.col(keep[i]).dot(V.col(keep[j]))) / largest;
+      if (auto q = reconstruct(x, tol, max_den)) {
+        g.G(i, j) = g.G(j, i) = *q;
+        continue;
+      }
+      const auto s = reconstruct(x * x, tol, max_den);
+      if (!s || *s <= 0) return std::nullopt;
+      // x = ±√(p/q) = ±(1/q)·√(p·q) = ±(k/q)·√r with p·q = k²·r, r square-free.
+      Int rest = numerator(*s) * denominator(*s), root = 1;
+      for (Int f = 2; f * f <= rest; ++f)
+        while (rest % (f * f) == 0) {
+          rest /= f * f;
+          root *= f;
+        }
+      if (rest == 1) return std::nullopt;  // rational, but not within the first tolerance
+      if (g.radicand == 1) g.radicand = static_cast<long long>(rest);
+      if (Int(g.radicand) != rest) return std::nullopt;  // two quadratic fields
+      const Rational b = Rational(root, denominator(*s)) * (x < 0 ? -1 : 1);
+      g.G_sqrt(i, j) = g.G_sqrt(j, i) = b;
+    }
+  if (g.radicand == 1) g.G_sqrt.resize(0, 0);
+  if (!check_gram_witness(d, m, n, g).empty()) return std::nullopt;
+  return g;
+}
+
+}  // namespace
+
 // ------------------------------------------------------------------------------------------------ lower bounds
 
 namespace {
@@ -560,7 +741,17 @@ ExactLower from_weights(const Matrix<Rational>& W, int m) {
   ExactLower e;
   e.kind = "weights";
   e.W = W;
-  e.ratio = first_order_ratio(W, m);
+  e.ratio = exact_ratio_of_weights(W, m);
+  e.value = simplified_lower(e.ratio);
+  return e;
+}
+
+ExactLower from_gram(const GramWitness& g, int d, int m, int n) {
+  ExactLower e;
+  e.kind = "gram";
+  e.gram = g;
+  const std::string why = check_gram_witness(d, m, n, g, &e.ratio);
+  if (!why.empty()) throw std::logic_error("from_gram: " + why);
   e.value = simplified_lower(e.ratio);
   return e;
 }
@@ -585,7 +776,9 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
       e.ratio = e.value = equally_spaced_lines_ratio(k, m);
       take(e);
     }
-  if (previous != nullptr && (previous->kind != "weights" || previous->W.cols() <= n)) take(*previous);
+  if (previous != nullptr && (previous->kind == "equally_spaced_lines" || previous->W.cols() <= n) &&
+      previous->gram.G.rows() <= n)
+    take(*previous);
   if (search.starts > 0) {
     FirstOrderResult r = optimize_first_order(d, n, m, search);
     // Rotate to a triangular frame (modified Gram–Schmidt on the columns, in order) so that structured optima
@@ -618,6 +811,7 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
       for (size_t c = 0; c < keep.size(); ++c) Wk.col(static_cast<Eigen::Index>(c)) = W.col(keep[c]);
       take(from_weights(Wk, m));
     }
+    if (auto g = recognise_gram(V, d, m, n, R(r.polished ? "1e-20" : "1e-10"))) take(from_gram(*g, d, m, n));
   }
   return best;
 }
@@ -626,7 +820,7 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
 
 std::string certificate_to_json(const FstarCertificate& c) {
   nlohmann::ordered_json j;
-  j["format"] = "superpose-fstar-certificate-1";
+  j["format"] = "superpose-fstar-certificate-2";
   j["d"] = c.d;
   j["m"] = c.m;
   j["n"] = c.n;
@@ -645,6 +839,20 @@ std::string certificate_to_json(const FstarCertificate& c) {
       W.push_back(row);
     }
     lo["W"] = W;
+  } else if (c.lower.kind == "gram") {
+    auto rows = [](const Matrix<Rational>& M) {
+      nlohmann::ordered_json a = nlohmann::ordered_json::array();
+      for (Eigen::Index r = 0; r < M.rows(); ++r) {
+        nlohmann::ordered_json row = nlohmann::ordered_json::array();
+        for (Eigen::Index k = 0; k < M.cols(); ++k) row.push_back(M(r, k).str());
+        a.push_back(row);
+      }
+      return a;
+    };
+    lo["claim"] = "G = G + G_sqrt*sqrt(sqrt_of) is the Gram matrix W^T W of some W in R^(d x k): PSD of rank <= d";
+    lo["sqrt_of"] = c.lower.gram.radicand;
+    lo["G"] = rows(c.lower.gram.G);
+    if (c.lower.gram.radicand != 1) lo["G_sqrt"] = rows(c.lower.gram.G_sqrt);
   } else {
     lo["lines"] = c.lower.lines;
   }
@@ -681,8 +889,10 @@ FstarCertificate parse_certificate(const std::string& text, const std::string& s
   } catch (const nlohmann::json::exception&) {
     throw InputError(source + ": not valid JSON (expected a certificate written by superpose fstar-table)");
   }
-  if (!j.is_object() || j.value("format", "") != "superpose-fstar-certificate-1")
-    throw InputError(source + ": not a superpose certificate (field \"format\" must be \"superpose-fstar-certificate-1\")");
+  const std::string format = j.is_object() ? j.value("format", "") : "";
+  if (format != "superpose-fstar-certificate-1" && format != "superpose-fstar-certificate-2")
+    throw InputError(source + ": not a superpose certificate (field \"format\" must be \"superpose-fstar-certificate-1\" "
+                     "or \"-2\")");
   FstarCertificate c;
   c.d = int_field(j, "d", source, 2, 1000);
   c.m = int_field(j, "m", source, 1, kMaxPower);
@@ -718,8 +928,28 @@ FstarCertificate parse_certificate(const std::string& text, const std::string& s
     }
   } else if (c.lower.kind == "equally_spaced_lines") {
     c.lower.lines = int_field(lo, "lines", source, 1, 1000000);
+  } else if (c.lower.kind == "gram" && format == "superpose-fstar-certificate-2") {
+    c.lower.gram.radicand = int_field(lo, "sqrt_of", source, 1, 1000000);
+    auto square = [&](const std::string& key) {
+      if (!lo.contains(key) || !lo[key].is_array() || lo[key].empty() || static_cast<int>(lo[key].size()) > c.n)
+        throw InputError(source + ": 'lower." + key + "' must be an array of 1..n = " + std::to_string(c.n) + " rows");
+      const size_t k = lo[key].size();
+      Matrix<Rational> M(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(k));
+      for (size_t r = 0; r < k; ++r) {
+        const auto& row = lo[key][r];
+        if (!row.is_array() || row.size() != k) throw InputError(source + ": 'lower." + key + "' must be square");
+        for (size_t q = 0; q < k; ++q) {
+          if (!row[q].is_string()) throw InputError(source + ": 'lower." + key + "' entries must be rational strings");
+          M(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(q)) = parse_rational(
+              row[q].get<std::string>(), source + ": lower." + key + "[" + std::to_string(r) + "][" + std::to_string(q) + "]");
+        }
+      }
+      return M;
+    };
+    c.lower.gram.G = square("G");
+    if (c.lower.gram.radicand != 1) c.lower.gram.G_sqrt = square("G_sqrt");
   } else {
-    throw InputError(source + ": 'lower.kind' must be \"weights\" or \"equally_spaced_lines\"");
+    throw InputError(source + ": 'lower.kind' must be \"weights\", \"equally_spaced_lines\" or (format -2) \"gram\"");
   }
   c.lower.ratio = rational_field(lo, "ratio", source);
   c.lower.value = rational_field(lo, "value", source);
@@ -737,10 +967,15 @@ std::string check_certificate(const FstarCertificate& c, const std::string& stat
     if (c.lower.lines > c.n) return "lower bound: more lines than n";
     const Rational r = equally_spaced_lines_ratio(c.lower.lines, c.m);
     if (r != c.lower.ratio) return "lower bound: the stated ratio is not F of " + std::to_string(c.lower.lines) + " equally spaced lines = " + rstr(r);
+  } else if (c.lower.kind == "gram") {
+    Rational r;
+    const std::string why_gram = check_gram_witness(c.d, c.m, c.n, c.lower.gram, &r);
+    if (!why_gram.empty()) return "lower bound: " + why_gram;
+    if (r != c.lower.ratio) return "lower bound: the stated ratio " + rstr(c.lower.ratio) + " is not F(G) = " + rstr(r);
   } else {
     if (c.lower.W.rows() != c.d || c.lower.W.cols() < 1 || c.lower.W.cols() > c.n)
       return "lower bound: W must be d x n' with 1 <= n' <= n";
-    const Rational r = first_order_ratio(c.lower.W, c.m);
+    const Rational r = exact_ratio_of_weights(c.lower.W, c.m);
     if (r != c.lower.ratio) return "lower bound: the stated ratio " + rstr(c.lower.ratio) + " is not F(W) = " + rstr(r);
   }
   if (c.lower.value > c.lower.ratio) return "lower bound: the stated value exceeds the witness's ratio";

@@ -510,14 +510,30 @@ struct LpUpper {
 /// steps in MPFR-100 and O(K) exact Sturm checks of degree ≤ max(K, 2m): milliseconds for d ≤ 10, m ≤ 7.
 LpUpper lp_upper_bound(int d, int m, int n, const LpOptions& opt = {});
 
+/// A witness given by its Gram matrix G = WᵀW instead of W (docs/theory.md §5.8): G = G_rational + G_sqrt·√radicand,
+/// k×k with 1 ≤ k ≤ n, radicand a square-free integer in 2..10^6, or 1 with G_sqrt empty (G rational). F depends on W
+/// only through WᵀW, F = (Σ_i G_ii^m)² / Σ_{i,j} G_ij^{2m}, and a symmetric positive semidefinite G of rank ≤ d is the
+/// Gram matrix of some W ∈ R^{d×k}; so G proves F*_n(d, m) ≥ F(G) even when no such W has rational entries (the 6
+/// diagonals of the icosahedron: off-diagonal entries ±1/√5).
+struct GramWitness {
+  long long radicand = 1;
+  Matrix<Rational> G, G_sqrt;
+};
+
+/// Exact check of a Gram witness in Q(√radicand): shape, symmetry, positive semidefinite of rank ≤ d (symmetric
+/// elimination on positive pivots, signs decided exactly), and F(G) rational. Returns "" and sets *ratio = F(G) when
+/// every condition holds, else the first failed condition (one line). Cost: O(k³) operations in Q(√r).
+std::string check_gram_witness(int d, int m, int n, const GramWitness& g, Rational* ratio = nullptr);
+
 /// An explicit witness of F*_n(d, m) ≥ value: either W (d×n' exact rationals, n' ≤ n; padding with zero columns
 /// leaves F unchanged) with ratio = F(W) exactly, or (d = 2) `lines` equally spaced lines with ratio =
-/// equally_spaced_lines_ratio(lines, m). value ≤ ratio is the stated lower bound (ratio itself when its
-/// denominator is below 10^12, else ratio rounded down to 30 decimals).
+/// equally_spaced_lines_ratio(lines, m), or a Gram matrix (GramWitness) with ratio = F(G). value ≤ ratio is the
+/// stated lower bound (ratio itself when its denominator is below 10^12, else ratio rounded down to 30 decimals).
 struct ExactLower {
-  std::string kind;  // "weights" or "equally_spaced_lines"
+  std::string kind;  // "weights", "equally_spaced_lines" or "gram"
   Matrix<Rational> W;
   int lines = 0;
+  GramWitness gram;
   Rational ratio, value;
 };
 
@@ -525,7 +541,9 @@ struct ExactLower {
 /// spaced lines k ≤ min(n, m + 1), `previous` (a witness for a smaller n, if given) and the search's optimum
 /// (optimize_first_order with `search`, skipped when search.starts is 0): its columns rotated to a triangular frame
 /// (modified Gram–Schmidt in MPFR-50) and each entry snapped to a rational with denominator ≤ 10^6 within 1e-25,
-/// else rounded to 30 significant digits; F of the result is exact. Throws InputError as optimize_first_order.
+/// else rounded to 30 significant digits; F of the result is exact. Also the Gram matrix of the optimum, each entry
+/// recognised as a rational (denominator ≤ 10^4) or ±(k/q)·√r, when check_gram_witness accepts it (GramWitness).
+/// Throws InputError as optimize_first_order.
 ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
                              const ExactLower* previous = nullptr);
 
@@ -538,16 +556,18 @@ struct FstarCertificate {
   bool proved() const { return lower.value == upper; }
 };
 
-/// The certificate as JSON (format "superpose-fstar-certificate-1"): d, m, n, "status" (proved/bracketed),
-/// "upper": {"f": [rational strings f_0..f_K], "value"}, "lower": {"kind", "W": [[rows]] or "lines", "ratio",
-/// "value"}; every number a rational string "p/q" or "p".
+/// The certificate as JSON (format "superpose-fstar-certificate-2"): d, m, n, "status" (proved/bracketed),
+/// "upper": {"f": [rational strings f_0..f_K], "value"}, "lower": {"kind", "W": [[rows]] or "lines" or (kind "gram")
+/// "sqrt_of": radicand, "G": [[rows]] and, when sqrt_of ≠ 1, "G_sqrt": [[rows]]; "ratio", "value"}; every number a
+/// rational string "p/q" or "p". Version 1 is version 2 without the kind "gram"; both are read.
 std::string certificate_to_json(const FstarCertificate& c);
 /// Parses a certificate written by certificate_to_json. Throws InputError naming `source` for unreadable JSON, a
 /// missing or mistyped field, a non-rational string, sizes out of range (d 2..1000, m odd 1..21, n 1..10^6, at most
 /// 201 coefficients, W with d rows and 1..n columns).
 FstarCertificate parse_certificate(const std::string& text, const std::string& source);
 /// Re-verifies a certificate from scratch in exact arithmetic: check_lp_polynomial, upper == lp_bound_value,
-/// lower.ratio == F(W) (or the closed form of the lines, d = 2), lower.value ≤ lower.ratio, lower.value ≤ upper,
+/// lower.ratio == F(W) (or the closed form of the lines, d = 2, or check_gram_witness and F(G)), lower.value ≤
+/// lower.ratio, lower.value ≤ upper,
 /// and a "proved" status only with lower.value == upper (`status` as read; "" skips that check). Returns "" when
 /// every claim holds, else the first failed claim (one line).
 std::string check_certificate(const FstarCertificate& c, const std::string& status = "");
