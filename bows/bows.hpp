@@ -546,8 +546,9 @@ ContextShares context_shares(const Model& model, const Csr& windows);
 /// Geometry of n features that lie on a cycle (feature k's neighbours are k ± 1 mod n), read from their weight
 /// columns: the classes of the paper's synthetic width sweep (docs/bows.md §3.5).
 enum class CycleGeometry {
-  ring,       ///< a (projected) circle: the cosines depend on the circular distance only and neighbours are the most
-              ///< aligned pairs (cosine at distance 1 ≥ kRingNeighbourCosine and the largest of the profile)
+  ring,       ///< a (projected) circle: the cosines depend on the circular distance only, neighbours are the most
+              ///< aligned pairs (cosine at distance 1 ≥ kRingNeighbourCosine and the largest of the profile) and
+              ///< opposite features are at least kRingContrast less aligned than neighbours (not collapsed)
   antipodal,  ///< every feature k has its opposite k + n/2 at cosine ≤ −kAntipodalCosine and every other pair has
               ///< |cosine| < kOrthogonalBelow (n/2 pairs, each pair on its own axis)
   identity,   ///< every column alive and every pair at |cosine| < kOrthogonalBelow (each feature on its own axis)
@@ -561,6 +562,7 @@ inline constexpr double kOrthogonalBelow = 0.2;      ///< |cos| below this: orth
 inline constexpr double kAntipodalCosine = 0.8;      ///< cos(k, k + n/2) ≤ −0.8: an antipodal pair
 inline constexpr double kRingNeighbourCosine = 0.2;  ///< ring: mean cos of neighbours at least this
 inline constexpr double kRingCirculance = 0.8;       ///< ring: share of the cosines' variance explained by distance
+inline constexpr double kRingContrast = 0.5;         ///< ring: cos(neighbours) − cos(opposite) at least this
 inline constexpr double kDeadColumn = 1e-3;          ///< a column shorter than this × the longest is dead
 
 struct CycleGeometryResult {

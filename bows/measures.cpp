@@ -247,7 +247,8 @@ CycleGeometryResult classify_cycle_geometry(const Eigen::MatrixXd& W) {
   if (r.dead == 0 && r.max_abs_offdiag < kOrthogonalBelow) r.geometry = CycleGeometry::identity;
   else if (r.max_opposite_cosine <= -kAntipodalCosine && r.max_abs_other < kOrthogonalBelow)
     r.geometry = CycleGeometry::antipodal;
-  else if (r.circulance >= kRingCirculance && r.neighbour_cosine >= kRingNeighbourCosine && neighbours_closest)
+  else if (r.circulance >= kRingCirculance && r.neighbour_cosine >= kRingNeighbourCosine && neighbours_closest &&
+           r.neighbour_cosine - r.opposite_cosine >= kRingContrast)
     r.geometry = CycleGeometry::ring;
   else r.geometry = CycleGeometry::other;
   return r;

@@ -208,6 +208,11 @@ BOOST_AUTO_TEST_CASE(cycle_geometry_planted_ring_and_projected_circle) {
   BOOST_TEST(to_string(r3.geometry) == "ring");
   BOOST_TEST(std::abs(r3.neighbour_cosine - (std::sqrt(3.0) / 2 + 0.5) / 3) < 1e-12);
   BOOST_TEST(std::abs(r3.opposite_cosine + 1.0 / 3) < 1e-12);
+  // Every feature on one direction (collapsed): all cosines 1, perfectly circulant, but no ring (contrast 0).
+  const auto col = classify_cycle_geometry(Eigen::MatrixXd::Ones(3, 12));
+  BOOST_TEST(col.circulance == 1.0);
+  BOOST_TEST(std::abs(col.neighbour_cosine - 1) < 1e-12);
+  BOOST_TEST(to_string(col.geometry) == "other");
   // A dead column (norm 0) is counted and has cosine 0 with the others (1 with itself).
   Eigen::MatrixXd W = fourier_ring(1);
   W.col(3).setZero();
