@@ -613,6 +613,9 @@ nlohmann::json paper_row(const std::string& quantity, const nlohmann::json& pape
 
 // Mean and sample standard deviation (n − 1; 0 for one value).
 std::pair<double, double> mean_sd(const std::vector<double>& x) {
+  // Equal values: exactly that value and 0 (the division below would round 0.05 · 3 / 3 away from 0.05).
+  if (x.empty()) throw InputError("mean and sd of no value");
+  if (std::all_of(x.begin(), x.end(), [&](double v) { return v == x.front(); })) return {x.front(), 0.0};
   const double n = static_cast<double>(x.size());
   const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
   double ss = 0;
@@ -741,6 +744,8 @@ nlohmann::json analyze_structure(const AnalyzeOptions& o, const fs::path& out) {
     run_gnuplot(out.string(), "structure",
                 fmt::format(R"gp(set title "Word categories: RMS off-diagonal cosine of the Gram block against latent width d (mean +- sd over seeds)"
 set logscale x
+set offsets graph 0.05, graph 0.05, 0, 0
+set yrange [0:*]
 set xlabel "d"
 set ylabel "||C - I||_F / sqrt(k(k-1)), C = cosines of the k columns"
 set key top right
@@ -860,7 +865,8 @@ unset multiplot
            {{"orthogonal_below", kOrthogonalBelow},
             {"antipodal_cosine", kAntipodalCosine},
             {"ring_neighbour_cosine", kRingNeighbourCosine},
-            {"ring_circulance", kRingCirculance}}},
+            {"ring_circulance", kRingCirculance},
+            {"ring_contrast", kRingContrast}}},
           {"widths", widths},
           {"paper_comparison",
            nlohmann::json::array(
@@ -1335,11 +1341,8 @@ nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed) {
     for (const auto& f : flat)
       if (auto it = f.find(path); it != f.end()) x.push_back(it->second);
     if (x.size() != flat.size()) continue;
-    const double n = static_cast<double>(x.size());
-    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
-    double ss = 0;
-    for (double v : x) ss += (v - mean) * (v - mean);
-    out[path] = {{"mean", mean}, {"sd", x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0}, {"n", x.size()}, {"values", x}};
+    const auto [mean, sd] = mean_sd(x);
+    out[path] = {{"mean", mean}, {"sd", sd}, {"n", x.size()}, {"values", x}};
   }
   return out;
 }
