@@ -244,8 +244,14 @@ void add_analyze(CLI::App& bows_app) {
       "  interference  per-word R^2 in context vs alone, negative biases, words reconstructed only in context,\n"
       "                bias/self/context split of the pre-activation for --word words\n"
       "  similarity    Spearman(cos(W_u,W_v), PMI) over frequent pairs; within- vs between-category cosine\n"
-      "  structure     RUN is a sweep folder of runs: months' off-diagonal Gram norm against d\n"
+      "  structure     RUN is a sweep folder of runs (RUN/<width>/ or RUN/<width>/seed<S>/, e.g. from\n"
+      "                scripts/bows-width-sweep.sh): per --category and d, the RMS off-diagonal cosine of the\n"
+      "                category's Gram block (and the raw ||G - diag G||_F), mean and sd over seeds\n"
       "  synthetic     RUN is a `bows synthetic --out` folder: Gram vs covariance heat maps and r\n"
+      "  synthetic-sweep  trains the linear and the ReLU model on the 12-feature circular data at d = 1 ... 12\n"
+      "                (--seeds, --weight-decay) and classifies each geometry (ring, antipodal, identity,\n"
+      "                other); RUN is the folder to write into (paper: linear a ring at every d; ReLU a ring\n"
+      "                for d < 6, antipodal pairs for d = 6 ... 10, identity as d -> 12)\n"
       "The paper's own measurements, with the paper's number beside ours (\"paper_comparison\"):\n"
       "  linear-probe     ridge probe h = Wx -> each word's indicator, held-out R^2; the 12 months' joint R^2 and\n"
       "                   orthogonal month pairs (paper: 0.98, none)\n"
@@ -257,7 +263,18 @@ void add_analyze(CLI::App& bows_app) {
       "replace the earlier outputs of the same analysis only when the whole analysis has succeeded.");
   c->add_option("RUN", o->run, "Run folder (train --out), sweep folder (structure) or synthetic folder")->required();
   c->add_option("--what", o->what, "months | interference | similarity | structure | synthetic | linear-probe | "
-                                   "frequency-split | context")
+                                   "frequency-split | context | synthetic-sweep")
+      ->capture_default_str();
+  non_negative(c->add_option("--seeds", o->seeds, "synthetic-sweep: training seeds per model and width, distinct "
+                                                  "(comma-separated)")
+                   ->delimiter(','))
+      ->capture_default_str();
+  c->add_option("--weight-decay", o->synthetic_weight_decay,
+                "synthetic-sweep: AdamW weight decay, finite >= 0 with lr*wd < 1 at lr 1e-2 (the code: 1 and 6)")
+      ->capture_default_str();
+  c->add_option("--category", o->categories, "structure: word categories (comma-separated): months, days, roman "
+                                             "(I ... X), or a category of bows/categories.tsv")
+      ->delimiter(',')
       ->capture_default_str();
   c->add_option("--ridge", o->ridge, "linear-probe, frequency-split: ridge penalty lambda > 0 on |beta|^2 added to "
                                      "the sum of squared residuals over the training windows (sklearn's alpha)")
@@ -274,7 +291,8 @@ void add_analyze(CLI::App& bows_app) {
     o->plot = !*no_plot;
     nlohmann::json j;
     with_flags({{"run", "RUN"}, {"what", "--what"}, {"data", "--data"}, {"out", "--out"}, {"pairs_top", "--top"},
-                {"words", "--word"}, {"ridge", "--ridge"}},
+                {"words", "--word"}, {"ridge", "--ridge"}, {"seeds", "--seeds"},
+                {"synthetic_weight_decay", "--weight-decay"}, {"categories", "--category"}},
                [&] { j = bows::analyze(*o, say); });
     std::cout << j.dump(2) << "\n";
   });

@@ -608,41 +608,273 @@ plot 'similarity_pairs.dat' using 1:2 with points pt 7 ps 0.25 lc rgb '#1f77b4'
   return j;
 }
 
-nlohmann::json analyze_structure(const AnalyzeOptions& o, const fs::path& out) {
-  // A sweep folder: every sub-folder with a checkpoint.bin is one run; the months' Gram off-diagonal norm against d.
-  std::vector<std::tuple<Eigen::Index, double, std::string>> pts;
-  if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a sweep folder", o.run));
-  for (const auto& e : fs::directory_iterator(o.run)) {
-    if (!fs::exists(e.path() / "checkpoint.bin")) continue;
-    AnalyzeOptions sub = o;
-    sub.run = e.path().string();
-    const Loaded L = load_run(sub);
-    const auto idx = lookup(L.data.vocab, kMonths);
-    if (std::count(idx.begin(), idx.end(), -1)) continue;
-    const Eigen::MatrixXd Wg = columns_of(L.model, idx);
-    const Eigen::MatrixXd G = Wg * Wg.transpose();
-    pts.emplace_back(L.model.d(), (G - Eigen::MatrixXd(G.diagonal().asDiagonal())).norm(), e.path().filename().string());
+nlohmann::json paper_row(const std::string& quantity, const nlohmann::json& paper, const nlohmann::json& ours,
+                         const std::string& paper_setting);
+
+// Mean and sample standard deviation (n − 1; 0 for one value).
+std::pair<double, double> mean_sd(const std::vector<double>& x) {
+  // Equal values: exactly that value and 0 (the division below would round 0.05 · 3 / 3 away from 0.05).
+  if (x.empty()) throw InputError("mean and sd of no value");
+  if (std::all_of(x.begin(), x.end(), [&](double v) { return v == x.front(); })) return {x.front(), 0.0};
+  const double n = static_cast<double>(x.size());
+  const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
+  double ss = 0;
+  for (double v : x) ss += (v - mean) * (v - mean);
+  return {mean, x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0};
+}
+
+nlohmann::json mean_sd_json(const std::vector<double>& x) {
+  const auto [m, sd] = mean_sd(x);
+  return {{"mean", m}, {"sd", sd}, {"n", x.size()}, {"values", x}};
+}
+
+// The run folders below a sweep folder: its sub-folders with a checkpoint.bin, and their seed<S> sub-folders that
+// hold one (a `train --seeds` run per width), sorted by path.
+std::vector<fs::path> sweep_runs(const fs::path& dir) {
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (!e.is_directory()) continue;
+    if (fs::exists(e.path() / "checkpoint.bin")) runs.push_back(e.path());
+    else
+      for (const auto& f : fs::directory_iterator(e.path()))
+        if (f.is_directory() && fs::exists(f.path() / "checkpoint.bin")) runs.push_back(f.path());
   }
-  if (pts.empty()) throw InputError(fmt::format("RUN: no run with a checkpoint.bin below '{}'", o.run));
-  std::sort(pts.begin(), pts.end());
-  std::string csv = "d,offdiag_gram_norm_months,run\n", dat = "# d norm\n";
-  nlohmann::json arr = nlohmann::json::array();
-  for (auto& [d, v, name] : pts) {
-    csv += fmt::format("{},{:.6g},{}\n", d, v, name);
-    dat += fmt::format("{} {:.6g}\n", d, v);
-    arr.push_back({{"d", d}, {"offdiag_gram_norm_months", v}, {"run", name}});
+  std::sort(runs.begin(), runs.end());
+  return runs;
+}
+
+// Below this RMS cosine a category counts as orthogonalised (random unit vectors in d dimensions: about 1/√d).
+constexpr double kOrthogonalRms = 0.1;
+
+nlohmann::json analyze_structure(const AnalyzeOptions& o, const fs::path& out) {
+  // A sweep folder of runs at several d (one seed each, or seed<S> sub-folders): per category and d, the mean ± sd
+  // over the runs at that d of the category's Gram-block measures (group_gram).
+  if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a sweep folder", o.run));
+  const auto runs = sweep_runs(o.run);
+  if (runs.empty()) throw InputError(fmt::format("RUN: no run with a checkpoint.bin below '{}'", o.run));
+  struct Row {
+    Eigen::Index d;
+    std::string category, run;
+    std::uint64_t seed;
+    GroupGram g;
+  };
+  std::vector<Row> rows;
+  std::map<std::string, std::vector<std::string>> found;  // category -> words found in the first run
+  for (const auto& run : runs) {
+    AnalyzeOptions sub = o;
+    sub.run = run.string();
+    sub.data.clear();
+    const Loaded L = load_run(sub);
+    const std::uint64_t seed = L.config.is_object() ? L.config.value("seed", std::uint64_t{0}) : 0;
+    for (const auto& cat : o.categories) {
+      const auto words = category_words(cat);
+      const auto idx = lookup(L.data.vocab, words);
+      std::vector<long> present;
+      std::vector<std::string> names;
+      for (std::size_t k = 0; k < idx.size(); ++k)
+        if (idx[k] >= 0) {
+          present.push_back(idx[k]);
+          names.push_back(words[k]);
+        }
+      if (!found.count(cat)) found[cat] = names;
+      if (present.size() < 2) continue;
+      rows.push_back({L.model.d(), cat, fs::relative(run, o.run).string(), seed, group_gram(L.model.W, present)});
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.category, a.d, a.seed, a.run) < std::tie(b.category, b.d, b.seed, b.run);
+  });
+  std::string runs_csv = "category,d,seed,run,words,rms_cosine,offdiag_cosine_norm,offdiag_raw_norm\n";
+  for (const auto& r : rows)
+    runs_csv += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{:.6g}\n", r.category, r.d, r.seed, r.run, r.g.words,
+                            r.g.rms_cosine, r.g.offdiag_cosine_norm, r.g.offdiag_raw_norm);
+  std::string csv = "category,d,runs,rms_cosine_mean,rms_cosine_sd,offdiag_cosine_norm_mean,offdiag_cosine_norm_sd,"
+                    "offdiag_raw_norm_mean,offdiag_raw_norm_sd\n";
+  nlohmann::json cats = nlohmann::json::object();
+  std::string plot_cmd;
+  int block = 0;
+  for (const auto& cat : o.categories) {
+    std::map<Eigen::Index, std::vector<const Row*>> by_d;
+    for (const auto& r : rows)
+      if (r.category == cat) by_d[r.d].push_back(&r);
+    nlohmann::json widths = nlohmann::json::array();
+    nlohmann::json orth_d = nullptr;
+    std::string dat = fmt::format("# {}: d rms_mean rms_sd\n", cat);
+    for (const auto& [d, rs] : by_d) {
+      std::vector<double> rms, cn, raw;
+      for (const Row* r : rs) {
+        rms.push_back(r->g.rms_cosine);
+        cn.push_back(r->g.offdiag_cosine_norm);
+        raw.push_back(r->g.offdiag_raw_norm);
+      }
+      const auto [rm, rsd] = mean_sd(rms);
+      const auto [cm, csd] = mean_sd(cn);
+      const auto [wm, wsd] = mean_sd(raw);
+      csv += fmt::format("{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}\n", cat, d, rs.size(), rm, rsd, cm, csd,
+                         wm, wsd);
+      dat += fmt::format("{} {:.6g} {:.6g}\n", d, rm, rsd);
+      if (orth_d.is_null() && rm < kOrthogonalRms) orth_d = d;
+      widths.push_back({{"d", d}, {"rms_cosine", mean_sd_json(rms)}, {"offdiag_cosine_norm", mean_sd_json(cn)},
+                        {"offdiag_raw_norm", mean_sd_json(raw)}});
+    }
+    cats[cat] = {{"words", found[cat]}, {"widths", widths}, {"orthogonal_width", orth_d}};
+    if (by_d.empty()) {
+      cats[cat]["error"] = "fewer than 2 of its words are in the vocabulary";
+      continue;
+    }
+    write_text(out / fmt::format("structure_{}.dat", cat), dat);
+    plot_cmd += fmt::format("{}'structure_{}.dat' using 1:2:3 with yerrorlines pt 7 title '{} ({} words)'",
+                            block++ ? ", \\\n     " : "plot ", cat, cat, found[cat].size());
   }
   write_text(out / "structure.csv", csv);
-  write_text(out / "structure.dat", dat);
-  if (o.plot)
-    run_gnuplot(out.string(), "structure", R"gp(set title "Months: off-diagonal Gram norm ||G - diag G||_F against latent width d"
+  write_text(out / "structure_runs.csv", runs_csv);
+  nlohmann::json j = {{"analysis", "structure"},
+                      {"orthogonal_below_rms_cosine", kOrthogonalRms},
+                      {"runs", runs.size()},
+                      {"categories", cats}};
+  if (cats.contains("months") && cats.contains("roman")) {
+    j["paper_comparison"] = nlohmann::json::array(
+        {paper_row("smallest d with the RMS cosine of the months below " + fmt::format("{}", kOrthogonalRms),
+                   "smaller than the Roman numerals'", cats["months"]["orthogonal_width"],
+                   "WikiText-103, V = 10k, weight decay 1, seeds 1-3, L up to 10,000"),
+         paper_row("the same for the Roman numerals I ... X", "larger than the months'",
+                   cats["roman"]["orthogonal_width"], "WikiText-103, V = 10k, weight decay 1, seeds 1-3")});
+  }
+  if (o.plot && !plot_cmd.empty())
+    run_gnuplot(out.string(), "structure",
+                fmt::format(R"gp(set title "Word categories: RMS off-diagonal cosine of the Gram block against latent width d (mean +- sd over seeds)"
 set logscale x
+set offsets graph 0.05, graph 0.05, 0, 0
+set yrange [0:*]
 set xlabel "d"
-set ylabel "||G - diag G||_F, G = W_months^T W_months"
-unset key
-plot 'structure.dat' using 1:2 with linespoints pt 7
-)gp");
-  return {{"analysis", "structure"}, {"runs", arr}};
+set ylabel "||C - I||_F / sqrt(k(k-1)), C = cosines of the k columns"
+set key top right
+{} , \
+     {} with lines dt 2 lc rgb 'black' title 'orthogonal below'
+)gp",
+                            plot_cmd, kOrthogonalRms));
+  return j;
+}
+
+// The paper's classes for the synthetic 12-feature cycle against width (its Figure: linear projects the circle at
+// every m; ReLU: a ring for m < 6, antipodal pairs for m = 6 ... 10, towards the identity as m -> 12).
+std::string paper_cycle_geometry(bool relu, Eigen::Index d) {
+  if (!relu) return "ring";
+  if (d < 6) return "ring";
+  if (d <= 10) return "antipodal";
+  return "identity";
+}
+
+nlohmann::json analyze_synthetic_sweep(const AnalyzeOptions& o, const fs::path& out,
+                                       const std::function<void(const std::string&)>& progress) {
+  SyntheticDataOptions data;  // the code's circular set: 12 features, sharpness 10, base log-odds 0, seed 42
+  data.structure = Structure::circular;
+  const auto n = static_cast<Eigen::Index>(data.features);
+  std::string runs_csv = "model,d,seed,geometry,neighbour_cosine,opposite_cosine,max_opposite_cosine,max_abs_other,"
+                         "circulance,effective_rank,dead,offdiag_correlation,train_loss,validation_loss\n";
+  std::string csv = "model,d,paper,ours,agree,count_ring,count_antipodal,count_identity,count_other,"
+                    "neighbour_cosine_mean,neighbour_cosine_sd,opposite_cosine_mean,opposite_cosine_sd,"
+                    "effective_rank_mean,effective_rank_sd,offdiag_correlation_mean,offdiag_correlation_sd\n";
+  nlohmann::json widths = nlohmann::json::array();
+  std::string dat[2];
+  int agree_count[2] = {0, 0};
+  for (const bool relu : {false, true}) {
+    const std::string model = relu ? "relu" : "linear";
+    dat[relu] = fmt::format("# {}: d neighbour_mean neighbour_sd opposite_mean opposite_sd label\n", model);
+    for (Eigen::Index d = 1; d <= n; ++d) {
+      std::map<std::string, int> counts = {{"ring", 0}, {"antipodal", 0}, {"identity", 0}, {"other", 0}};
+      std::vector<double> nb, op, er, tl, rc;
+      for (const auto seed : o.seeds) {
+        SyntheticTrainOptions t;
+        t.d = d;
+        t.relu = relu;
+        t.weight_decay = o.synthetic_weight_decay;
+        t.seed = seed;
+        const SyntheticResult r = train_synthetic(data, t);
+        const CycleGeometryResult g = classify_cycle_geometry(r.model.W.cast<double>());
+        ++counts[to_string(g.geometry)];
+        nb.push_back(g.neighbour_cosine);
+        op.push_back(g.opposite_cosine);
+        er.push_back(g.effective_rank);
+        tl.push_back(r.train_loss);
+        rc.push_back(r.offdiag_correlation);
+        runs_csv += fmt::format("{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{},{:.6g},{:.6g},{:.6g}\n", model,
+                                d, seed, to_string(g.geometry), g.neighbour_cosine, g.opposite_cosine,
+                                g.max_opposite_cosine, g.max_abs_other, g.circulance, g.effective_rank, g.dead,
+                                r.offdiag_correlation, r.train_loss, r.validation_loss);
+      }
+      if (progress) progress(fmt::format("synthetic sweep: {} d = {} done", model, d));
+      // The class of the width: the one most seeds share ("mixed" when no class has a strict majority).
+      std::string ours = "mixed";
+      for (const auto& [cls, c] : counts)
+        if (2 * c > static_cast<int>(o.seeds.size())) ours = cls;
+      const std::string paper = paper_cycle_geometry(relu, d);
+      const bool agree = ours == paper;
+      agree_count[relu] += agree;
+      const auto [nbm, nbs] = mean_sd(nb);
+      const auto [opm, ops] = mean_sd(op);
+      const auto [erm, ers] = mean_sd(er);
+      const auto [rcm, rcs] = mean_sd(rc);
+      csv += fmt::format("{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g}\n", model, d,
+                         paper, ours, agree ? 1 : 0, counts["ring"], counts["antipodal"], counts["identity"],
+                         counts["other"], nbm, nbs, opm, ops, erm, ers, rcm, rcs);
+      dat[relu] += fmt::format("{} {:.6g} {:.6g} {:.6g} {:.6g} \"{}\"\n", d, nbm, nbs, opm, ops, ours);
+      widths.push_back({{"model", model},
+                        {"d", d},
+                        {"paper", paper},
+                        {"ours", ours},
+                        {"agree", agree},
+                        {"counts", counts},
+                        {"neighbour_cosine", mean_sd_json(nb)},
+                        {"opposite_cosine", mean_sd_json(op)},
+                        {"effective_rank", mean_sd_json(er)},
+                        {"offdiag_correlation", mean_sd_json(rc)},
+                        {"train_loss", mean_sd_json(tl)}});
+    }
+  }
+  write_text(out / "synthetic-sweep.csv", csv);
+  write_text(out / "synthetic-sweep_runs.csv", runs_csv);
+  write_text(out / "synthetic-sweep_linear.dat", dat[0]);
+  write_text(out / "synthetic-sweep_relu.dat", dat[1]);
+  if (o.plot)
+    run_gnuplot(out.string(), "synthetic-sweep",
+                fmt::format(R"gp(set multiplot layout 1,2 title "Synthetic 12-feature cycle, weight decay {}: cosines of neighbours and of opposite features against d (mean +- sd over {} seeds; label: class)"
+set xrange [0.5:12.5]
+set yrange [-1.25:1.35]
+set xtics 1
+set xlabel "latent width d (the paper's m)"
+set ylabel "cosine"
+set key bottom left
+set title "linear"
+plot 'synthetic-sweep_linear.dat' using 1:2:3 with yerrorlines pt 7 title 'neighbours (k, k+1)', \
+     '' using 1:4:5 with yerrorlines pt 5 title 'opposite (k, k+6)', \
+     '' using 1:(1.2):6 with labels rotate by 90 font ',9' notitle
+set title "ReLU"
+plot 'synthetic-sweep_relu.dat' using 1:2:3 with yerrorlines pt 7 title 'neighbours (k, k+1)', \
+     '' using 1:4:5 with yerrorlines pt 5 title 'opposite (k, k+6)', \
+     '' using 1:(1.2):6 with labels rotate by 90 font ',9' notitle
+unset multiplot
+)gp",
+                            o.synthetic_weight_decay, o.seeds.size()));
+  return {{"analysis", "synthetic-sweep"},
+          {"structure", "circular"},
+          {"features", n},
+          {"weight_decay", o.synthetic_weight_decay},
+          {"seeds", o.seeds},
+          {"thresholds",
+           {{"orthogonal_below", kOrthogonalBelow},
+            {"antipodal_cosine", kAntipodalCosine},
+            {"ring_neighbour_cosine", kRingNeighbourCosine},
+            {"ring_circulance", kRingCirculance},
+            {"ring_contrast", kRingContrast}}},
+          {"widths", widths},
+          {"paper_comparison",
+           nlohmann::json::array(
+               {paper_row("widths d = 1 ... 12 whose class agrees with the paper, linear", "ring (projected circle) at "
+                          "every width", fmt::format("{} of 12", agree_count[0]), "synthetic circular, n = 12"),
+                paper_row("widths d = 1 ... 12 whose class agrees with the paper, ReLU",
+                          "ring for d < 6, antipodal for d = 6 ... 10, identity as d -> 12",
+                          fmt::format("{} of 12", agree_count[1]), "synthetic circular, n = 12")})}};
 }
 
 Eigen::MatrixXd read_matrix_csv(const fs::path& p) {
@@ -962,6 +1194,18 @@ plot 'context.dat' using (bin($1 >= 1 ? 0.999 : $1)):(1.0) smooth freq with boxe
 }
 }  // namespace
 
+std::vector<std::string> category_words(std::string_view name) {
+  if (name == "roman") return {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"};
+  if (name == "months") return kMonths;
+  if (name == "days") return {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  std::string names = "roman";
+  for (const auto& [cat, words] : categories()) {
+    if (cat == name) return words;
+    names += ", " + cat;
+  }
+  throw OptionError("categories", fmt::format("'{}' is not a word category (accepted: {})", name, names));
+}
+
 TrainedRun load_trained_run(const std::string& run, const std::string& data) {
   AnalyzeOptions o;
   o.run = run;
@@ -1097,11 +1341,8 @@ nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed) {
     for (const auto& f : flat)
       if (auto it = f.find(path); it != f.end()) x.push_back(it->second);
     if (x.size() != flat.size()) continue;
-    const double n = static_cast<double>(x.size());
-    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
-    double ss = 0;
-    for (double v : x) ss += (v - mean) * (v - mean);
-    out[path] = {{"mean", mean}, {"sd", x.size() > 1 ? std::sqrt(ss / (n - 1)) : 0.0}, {"n", x.size()}, {"values", x}};
+    const auto [mean, sd] = mean_sd(x);
+    out[path] = {{"mean", mean}, {"sd", sd}, {"n", x.size()}, {"values", x}};
   }
   return out;
 }
@@ -1109,7 +1350,7 @@ nlohmann::json seed_summary(const std::vector<nlohmann::json>& per_seed) {
 nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const std::string&)>& progress) {
   o.validate();
   if (const auto seeds = seed_folders(o.run); !seeds.empty()) {
-    if (o.what == "structure" || o.what == "synthetic")
+    if (o.what == "structure" || o.what == "synthetic" || o.what == "synthetic-sweep")
       throw OptionError("what", fmt::format("'{}' does not apply to a seeds folder ('{}' holds seed<S> runs)", o.what,
                                             o.run));
     const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
@@ -1133,10 +1374,12 @@ nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const s
     return j;
   }
   const fs::path out = o.out.empty() ? fs::path(o.run) / "analysis" : fs::path(o.out);
-  if (!fs::is_directory(o.run)) throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
+  // synthetic-sweep trains its own models: RUN is the folder it writes into (created).
+  if (o.what != "synthetic-sweep" && !fs::is_directory(o.run))
+    throw InputError(fmt::format("RUN: '{}' is not a folder", o.run));
   // Everything that can be checked is checked before a folder is created.
   Loaded L;
-  const bool needs_run = o.what != "structure" && o.what != "synthetic";
+  const bool needs_run = o.what != "structure" && o.what != "synthetic" && o.what != "synthetic-sweep";
   std::vector<std::string> words = o.words;
   std::vector<std::string> skipped;
   if (needs_run) {
@@ -1171,6 +1414,7 @@ nlohmann::json analyze(const AnalyzeOptions& o, const std::function<void(const s
   try {
     if (o.what == "structure") j = analyze_structure(o, stage);
     else if (o.what == "synthetic") j = analyze_synthetic(o, stage);
+    else if (o.what == "synthetic-sweep") j = analyze_synthetic_sweep(o, stage, progress);
     else {
       if (o.what == "months") j = analyze_months(L, stage, o.plot);
       else if (o.what == "linear-probe") j = analyze_linear_probe(L, stage, o.ridge, o.plot);

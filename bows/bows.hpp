@@ -543,10 +543,63 @@ struct ContextShares {
 /// Streams `windows` (V == model.V()) through the model in batches of 256; exact up to float32 rounding of z.
 ContextShares context_shares(const Model& model, const Csr& windows);
 
+/// Geometry of n features that lie on a cycle (feature k's neighbours are k ± 1 mod n), read from their weight
+/// columns: the classes of the paper's synthetic width sweep (docs/bows.md §3.5).
+enum class CycleGeometry {
+  ring,       ///< a (projected) circle: the cosines depend on the circular distance only, neighbours are the most
+              ///< aligned pairs (cosine at distance 1 ≥ kRingNeighbourCosine and the largest of the profile) and
+              ///< opposite features are at least kRingContrast less aligned than neighbours (not collapsed)
+  antipodal,  ///< every feature k has its opposite k + n/2 at cosine ≤ −kAntipodalCosine and every other pair has
+              ///< |cosine| < kOrthogonalBelow (n/2 pairs, each pair on its own axis)
+  identity,   ///< every column alive and every pair at |cosine| < kOrthogonalBelow (each feature on its own axis)
+  other       ///< none of the above (mixed or asymmetric arrangements, dead columns)
+};
+/// "ring" | "antipodal" | "identity" | "other".
+std::string to_string(CycleGeometry g);
+
+/// The classifier's thresholds (dimensionless cosines and shares), documented in docs/bows.md §3.5.
+inline constexpr double kOrthogonalBelow = 0.2;      ///< |cos| below this: orthogonal
+inline constexpr double kAntipodalCosine = 0.8;      ///< cos(k, k + n/2) ≤ −0.8: an antipodal pair
+inline constexpr double kRingNeighbourCosine = 0.2;  ///< ring: mean cos of neighbours at least this
+inline constexpr double kRingCirculance = 0.8;       ///< ring: share of the cosines' variance explained by distance
+inline constexpr double kRingContrast = 0.5;         ///< ring: cos(neighbours) − cos(opposite) at least this
+inline constexpr double kDeadColumn = 1e-3;          ///< a column shorter than this × the longest is dead
+
+struct CycleGeometryResult {
+  Eigen::MatrixXd cosine;      ///< n×n cosines of the columns (row and column of a dead column: 0, diagonal 1)
+  Eigen::VectorXd profile;     ///< n/2 + 1: mean cosine of the pairs at circular distance j = 0 … n/2 (profile(0) = 1)
+  double circulance = 0;       ///< 1 − (within-distance sum of squares) / (total sum of squares) of the off-diagonal
+                               ///< cosines; 1 when all off-diagonal cosines are equal
+  double neighbour_cosine = 0; ///< profile(1)
+  double opposite_cosine = 0;  ///< profile(n/2): mean cos(k, k + n/2)
+  double max_opposite_cosine = 0;  ///< the largest cos(k, k + n/2) over k (the least antipodal pair)
+  double max_abs_other = 0;    ///< the largest |cos| over pairs at distance 1 … n/2 − 1
+  double max_abs_offdiag = 0;  ///< the largest |cos| over all pairs
+  double effective_rank = 0;   ///< participation ratio (Σλ)² / Σλ² of the eigenvalues λ of the Gram WᵀW (1 … min(d, n))
+  std::size_t dead = 0;        ///< dead columns (norm < kDeadColumn × the largest)
+  CycleGeometry geometry = CycleGeometry::other;
+};
+
+/// Classifies the geometry of n cyclic features from W (d×n, column k = feature k): identity is tested first, then
+/// antipodal, then ring, else other (thresholds above). Throws InputError unless n is even and ≥ 4, d ≥ 1, W is
+/// finite and some column is nonzero. Source: ours, after the paper's synthetic width sweep (ring for m < 6,
+/// antipodal pairs for m = 6 … 10, the identity as m → 12; a projected circle for the linear model at every m).
+CycleGeometryResult classify_cycle_geometry(const Eigen::MatrixXd& W);
+
+/// How far from orthogonal a group of words is: with C the cosines of the group's columns W_v (k×k, a dead column's
+/// cosines 0), offdiag_cosine_norm = ‖C − diag C‖_F, rms_cosine = that / √(k(k−1)) (comparable across group sizes),
+/// and offdiag_raw_norm = ‖G − diag G‖_F of the raw dot products G = W_gᵀW_g (the authors' plots.py structure).
+struct GroupGram {
+  std::size_t words = 0;
+  double offdiag_cosine_norm = 0, rms_cosine = 0, offdiag_raw_norm = 0;
+};
+/// `words` are column indices of W (d×V); throws InputError if fewer than 2 or one is out of range.
+GroupGram group_gram(const Eigen::MatrixXf& W, const std::vector<long>& words);
+
 struct AnalyzeOptions {
   std::string run;                ///< run folder (train output) or, for `structure`, a sweep folder
   std::string what = "months";    ///< months | interference | similarity | structure | synthetic | linear-probe |
-                                  ///< frequency-split | context
+                                  ///< frequency-split | context | synthetic-sweep
   double ridge = 1e-3;            ///< linear-probe, frequency-split: ridge λ of linear_probe (sklearn's alpha)
   std::string data;               ///< data folder (default: the run's config.json "data")
   std::string out;                ///< output folder (default: RUN/analysis)
@@ -554,10 +607,21 @@ struct AnalyzeOptions {
   std::vector<std::string> words; ///< interference: words to decompose (default: December, Christmas, …); a
                                   ///< word not in the vocabulary is an error (OptionError "words" listing them)
   bool plot = true;               ///< run gnuplot on the written .gp files
-  /// Throws OptionError unless: run is non-empty; what is one of the eight analyses; pairs_top ≥ 3 (a Spearman
+  /// synthetic-sweep: training seeds per (model, width); structure: the categories whose Gram block is measured
+  /// (names of bows/categories.tsv, or "roman" for the numerals I … X).
+  std::vector<std::uint64_t> seeds = {1, 2, 3};
+  double synthetic_weight_decay = 1.0;  ///< synthetic-sweep: AdamW weight decay (the code's runs: 1 and 6)
+  std::vector<std::string> categories = {"months", "roman", "days"};
+  /// Throws OptionError unless: run is non-empty; what is one of the nine analyses; seeds non-empty and distinct;
+  /// synthetic_weight_decay finite, ≥ 0 and below 1/lr = 100; every category known; pairs_top ≥ 3 (a Spearman
   /// correlation needs 3 pairs); ridge finite and > 0; out (or RUN/analysis) is a folder or can be created.
   void validate() const;
 };
+
+/// The words of a category: "months" and "days" capitalised as in text, "roman" the numerals I … X, or a category of
+/// bows/categories.tsv (lowercase; analyses look a word up exactly, then lowercased). Throws OptionError
+/// "categories" naming the accepted names otherwise.
+std::vector<std::string> category_words(std::string_view name);
 
 /// A trained run as read from its folder (the Python module's superpose.bows.load_run).
 struct TrainedRun {

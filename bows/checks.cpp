@@ -128,12 +128,30 @@ void SyntheticTrainOptions::validate(const SyntheticDataOptions& data) const {
 
 void AnalyzeOptions::validate() const {
   if (run.empty()) throw OptionError("run", "a run folder is required");
-  static const char* kinds[] = {"months",    "interference", "similarity",      "structure",
-                                "synthetic", "linear-probe", "frequency-split", "context"};
+  static const char* kinds[] = {"months",       "interference",    "similarity", "structure",      "synthetic",
+                                "linear-probe", "frequency-split", "context",    "synthetic-sweep"};
   if (std::find(std::begin(kinds), std::end(kinds), what) == std::end(kinds))
     throw OptionError("what", fmt::format("'{}' is not an analysis (accepted: months, interference, similarity, "
-                                          "structure, synthetic, linear-probe, frequency-split, context)",
+                                          "structure, synthetic, linear-probe, frequency-split, context, "
+                                          "synthetic-sweep)",
                                           what));
+  if (seeds.empty()) throw OptionError("seeds", "no seed given (accepted: one or more distinct seeds, e.g. 1,2,3)");
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (seeds[i] == seeds[k])
+        throw OptionError("seeds", fmt::format("seed {} is given twice (accepted: distinct seeds)", seeds[i]));
+  {
+    AdamWOptions a;  // the sweep trains with `bows synthetic`'s learning rate: the same AdamW rules
+    a.lr = SyntheticTrainOptions{}.lr;
+    a.weight_decay = synthetic_weight_decay;
+    try {
+      a.validate();
+    } catch (const OptionError& e) {
+      throw OptionError("synthetic_weight_decay", e.problem);
+    }
+  }
+  if (categories.empty()) throw OptionError("categories", "no category given (accepted: months, roman, days, ...)");
+  for (const auto& c : categories) category_words(c);
   if (!(std::isfinite(ridge) && ridge > 0))
     throw OptionError("ridge", fmt::format("{} is not a ridge penalty (accepted: finite and > 0; the default is 1e-3)",
                                            ridge));

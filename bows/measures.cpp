@@ -4,6 +4,7 @@
 #include "bows/bows.hpp"
 
 #include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -161,6 +162,115 @@ ContextShares context_shares(const Model& m, const Csr& windows) {
       }
   }
   return c;
+}
+
+std::string to_string(CycleGeometry g) {
+  switch (g) {
+    case CycleGeometry::ring: return "ring";
+    case CycleGeometry::antipodal: return "antipodal";
+    case CycleGeometry::identity: return "identity";
+    case CycleGeometry::other: return "other";
+  }
+  return "?";
+}
+
+namespace {
+
+// Cosines of the columns of W (k×k): a dead column (norm below kDeadColumn × the longest) has cosine 0 with every
+// other column; the diagonal is 1. `dead` receives the number of dead columns.
+Eigen::MatrixXd column_cosines(const Eigen::MatrixXd& W, std::size_t& dead) {
+  const Eigen::VectorXd norms = W.colwise().norm().transpose();
+  const double longest = norms.size() ? norms.maxCoeff() : 0.0;
+  const auto k = W.cols();
+  Eigen::MatrixXd C = Eigen::MatrixXd::Identity(k, k);
+  dead = 0;
+  for (Eigen::Index i = 0; i < k; ++i) {
+    if (!(norms(i) > kDeadColumn * longest)) {
+      ++dead;
+      continue;
+    }
+    for (Eigen::Index j = 0; j < k; ++j)
+      if (j != i && norms(j) > kDeadColumn * longest) C(i, j) = W.col(i).dot(W.col(j)) / (norms(i) * norms(j));
+  }
+  return C;
+}
+
+}  // namespace
+
+CycleGeometryResult classify_cycle_geometry(const Eigen::MatrixXd& W) {
+  const Eigen::Index n = W.cols();
+  if (n < 4 || n % 2 != 0 || W.rows() < 1)
+    throw InputError(fmt::format("cycle geometry: W is {}x{}; an even number n >= 4 of feature columns and d >= 1 "
+                                 "rows are needed",
+                                 W.rows(), n));
+  if (!W.allFinite()) throw InputError("cycle geometry: W has a NaN or infinite entry");
+  if (W.colwise().norm().maxCoeff() == 0) throw InputError("cycle geometry: every column of W is zero");
+  CycleGeometryResult r;
+  r.cosine = column_cosines(W, r.dead);
+  const Eigen::Index half = n / 2;
+  r.profile = Eigen::VectorXd::Zero(half + 1);
+  Eigen::VectorXd count = Eigen::VectorXd::Zero(half + 1);
+  double sum = 0, pairs = 0;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const Eigen::Index dist = std::min(std::abs(i - j), n - std::abs(i - j));
+      r.profile(dist) += r.cosine(i, j);
+      count(dist) += 1;
+      if (i != j) {
+        sum += r.cosine(i, j);
+        pairs += 1;
+      }
+    }
+  r.profile = r.profile.cwiseQuotient(count);
+  const double mean = sum / pairs;
+  double ss_total = 0, ss_within = 0;
+  r.max_opposite_cosine = -1;
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < n; ++j) {
+      if (i == j) continue;
+      const Eigen::Index dist = std::min(std::abs(i - j), n - std::abs(i - j));
+      const double c = r.cosine(i, j);
+      ss_total += (c - mean) * (c - mean);
+      ss_within += (c - r.profile(dist)) * (c - r.profile(dist));
+      r.max_abs_offdiag = std::max(r.max_abs_offdiag, std::abs(c));
+      if (dist == half) r.max_opposite_cosine = std::max(r.max_opposite_cosine, c);
+      else r.max_abs_other = std::max(r.max_abs_other, std::abs(c));
+    }
+  // Equal off-diagonal cosines (up to rounding) are a function of the distance.
+  r.circulance = ss_total > 1e-24 * pairs ? 1 - ss_within / ss_total : 1.0;
+  r.neighbour_cosine = r.profile(1);
+  r.opposite_cosine = r.profile(half);
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(W.transpose() * W, Eigen::EigenvaluesOnly);
+  const Eigen::VectorXd lambda = es.eigenvalues().cwiseMax(0.0);
+  r.effective_rank = lambda.sum() * lambda.sum() / lambda.squaredNorm();
+  const bool neighbours_closest = r.profile.tail(half - 1).maxCoeff() <= r.neighbour_cosine;
+  if (r.dead == 0 && r.max_abs_offdiag < kOrthogonalBelow) r.geometry = CycleGeometry::identity;
+  else if (r.max_opposite_cosine <= -kAntipodalCosine && r.max_abs_other < kOrthogonalBelow)
+    r.geometry = CycleGeometry::antipodal;
+  else if (r.circulance >= kRingCirculance && r.neighbour_cosine >= kRingNeighbourCosine && neighbours_closest &&
+           r.neighbour_cosine - r.opposite_cosine >= kRingContrast)
+    r.geometry = CycleGeometry::ring;
+  else r.geometry = CycleGeometry::other;
+  return r;
+}
+
+GroupGram group_gram(const Eigen::MatrixXf& Wf, const std::vector<long>& words) {
+  if (words.size() < 2) throw InputError(fmt::format("group Gram: {} word(s); at least 2 are needed", words.size()));
+  Eigen::MatrixXd Wg(Wf.rows(), static_cast<Eigen::Index>(words.size()));
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    if (words[k] < 0 || words[k] >= Wf.cols())
+      throw InputError(fmt::format("group Gram: word index {} is outside 0 … {}", words[k], Wf.cols() - 1));
+    Wg.col(static_cast<Eigen::Index>(k)) = Wf.col(words[k]).cast<double>();
+  }
+  GroupGram g;
+  g.words = words.size();
+  std::size_t dead = 0;
+  const Eigen::MatrixXd C = column_cosines(Wg, dead);
+  const Eigen::MatrixXd G = Wg.transpose() * Wg;
+  g.offdiag_cosine_norm = (C - Eigen::MatrixXd(C.diagonal().asDiagonal())).norm();
+  g.rms_cosine = g.offdiag_cosine_norm / std::sqrt(static_cast<double>(g.words * (g.words - 1)));
+  g.offdiag_raw_norm = (G - Eigen::MatrixXd(G.diagonal().asDiagonal())).norm();
+  return g;
 }
 
 }  // namespace superpose::bows

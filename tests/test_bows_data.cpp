@@ -5,6 +5,7 @@
 
 #include "bows/bows.hpp"
 #include "numerics/numerics.hpp"
+#include "core/core.hpp"
 #include "tests/cli_sandbox.hpp"
 
 #include <boost/crc.hpp>
@@ -573,4 +574,36 @@ BOOST_AUTO_TEST_CASE(cli_synthetic_validates_every_option_before_training) {
   const Run ok = sb.run("bows synthetic --epochs 2 --samples 200 --out syn");
   BOOST_TEST(ok.code == 0, ok.err);
   BOOST_TEST(fs::exists(sb.dir / "syn/gram.csv"));
+}
+
+BOOST_AUTO_TEST_CASE(cli_structure_sweep_reports_mean_and_sd_per_width_and_refuses_bad_options) {
+  Sandbox sb("superpose_bows_structure_");
+  write_corpus(sb);
+  BOOST_TEST_REQUIRE(sb.run(kPrepare + "--out data").code == 0);
+  // A sweep folder: width 4 with two seeds (sweep/d4/seed1, seed2), width 8 with one run (sweep/d8).
+  BOOST_TEST_REQUIRE(sb.run(train("--out sweep/d4 --seeds 1,2")).code == 0);
+  BOOST_TEST_REQUIRE(sb.run(train("--out sweep/d8", "8")).code == 0);
+  // Refused before anything is written: an unknown category, a repeated or missing seed, a bad weight decay.
+  expect_refused(sb.run("bows analyze sweep --what structure --category months,planetz"), "--category", "category");
+  expect_refused(sb.run("bows analyze sweep --what synthetic-sweep --seeds 1,1"), "--seeds", "repeated seed");
+  expect_refused(sb.run("bows analyze sweep --what synthetic-sweep --weight-decay -1"), "--weight-decay", "wd -1");
+  expect_refused(sb.run("bows analyze sweep --what synthetic-sweep --weight-decay 200"), "--weight-decay", "lr*wd");
+  BOOST_TEST(!fs::exists(sb.dir / "sweep/analysis"));
+  const Run r = sb.run("bows analyze sweep --what structure --category months,days --no-plot");
+  BOOST_TEST_REQUIRE(r.code == 0, r.err);
+  const auto j = nlohmann::json::parse(slurp(sb.dir / "sweep/analysis/structure.json"));
+  BOOST_TEST(j["runs"] == 3);
+  // The months' mean and sd at d = 4 are those of the two per-run values in structure_runs.csv.
+  std::vector<double> rms4;
+  for (const auto& line : superpose::split(slurp(sb.dir / "sweep/analysis/structure_runs.csv"), '\n')) {
+    const auto f = superpose::split(line, ',');
+    if (f.size() > 5 && f[0] == "months" && f[1] == "4") rms4.push_back(std::stod(f[5]));
+  }
+  BOOST_TEST_REQUIRE(rms4.size() == 2u);
+  const auto& w4 = j["categories"]["months"]["widths"][0];
+  BOOST_TEST(w4["d"] == 4);
+  BOOST_TEST(std::abs(w4["rms_cosine"]["mean"].get<double>() - (rms4[0] + rms4[1]) / 2) < 1e-5);
+  BOOST_TEST(std::abs(w4["rms_cosine"]["sd"].get<double>() - std::abs(rms4[0] - rms4[1]) / std::sqrt(2.0)) < 1e-5);
+  BOOST_TEST(j["categories"]["months"]["widths"][1]["rms_cosine"]["n"] == 1);
+  BOOST_TEST(j["categories"]["months"]["words"].size() == 12u);
 }

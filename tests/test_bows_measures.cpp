@@ -9,6 +9,8 @@
 #include "bows/bows.hpp"
 #include "numerics/numerics.hpp"
 
+#include <Eigen/QR>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -151,4 +153,132 @@ BOOST_AUTO_TEST_CASE(seed_summary_is_mean_and_sample_sd_of_every_number) {
   BOOST_TEST(r["b.c"]["n"].get<int>() == 2);
   BOOST_TEST(seed_summary({s1})["a"]["sd"].get<double>() == 0.0);
   BOOST_CHECK_THROW(seed_summary({}), superpose::InputError);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The cycle-geometry classifier of the synthetic width sweep, on planted geometries whose cosines are known in
+// closed form, and the structure measure on a planted Gram block.
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+const double kTwoPi = 6.283185307179586;
+
+// Column k = (cos θk, sin θk, cos 2θk, sin 2θk, …) / √modes for the first `modes` Fourier modes, θ = 2π/12: the
+// projection of the 12-cycle onto its lowest modes (what a linear model keeps). cos(k, k+j) = (1/modes) Σ_f cos(fθj).
+Eigen::MatrixXd fourier_ring(int modes) {
+  Eigen::MatrixXd W(2 * modes, 12);
+  for (int k = 0; k < 12; ++k)
+    for (int f = 1; f <= modes; ++f) {
+      W(2 * f - 2, k) = std::cos(kTwoPi * f * k / 12) / std::sqrt(modes);
+      W(2 * f - 1, k) = std::sin(kTwoPi * f * k / 12) / std::sqrt(modes);
+    }
+  return W;
+}
+
+// Six antipodal pairs: feature k and k + 6 on axis k mod 6 with opposite signs (d = 6).
+Eigen::MatrixXd antipodal_pairs() {
+  Eigen::MatrixXd W = Eigen::MatrixXd::Zero(6, 12);
+  for (int k = 0; k < 12; ++k) W(k % 6, k) = k < 6 ? 1.0 : -1.0;
+  return W;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cycle_geometry_planted_ring_and_projected_circle) {
+  // The circle in the plane: cos(k, k+j) = cos(2πj/12); W Wᵀ = 6 I (Σ cos² = Σ sin² = 6), so the Gram WᵀW has the
+  // eigenvalues 6, 6, 0, … and the participation ratio (6+6)²/(36+36) = 2.
+  const auto r = classify_cycle_geometry(fourier_ring(1));
+  BOOST_TEST(to_string(r.geometry) == "ring");
+  for (int j = 0; j <= 6; ++j) BOOST_TEST(std::abs(r.profile(j) - std::cos(kTwoPi * j / 12)) < 1e-12, j);
+  BOOST_TEST(std::abs(r.circulance - 1) < 1e-12);
+  BOOST_TEST(std::abs(r.effective_rank - 2) < 1e-12);
+  BOOST_TEST(std::abs(r.opposite_cosine + 1) < 1e-12);
+  BOOST_TEST(r.dead == 0u);
+  // Two modes (d = 4): cos(k, k+1) = (cos 30° + cos 60°)/2 = (√3/2 + 1/2)/2 = 0.6830…, the largest of the profile;
+  // cos(k, k+6) = (cos 180° + cos 360°)/2 = 0; effective rank 4.
+  const auto r2 = classify_cycle_geometry(fourier_ring(2));
+  BOOST_TEST(to_string(r2.geometry) == "ring");
+  BOOST_TEST(std::abs(r2.neighbour_cosine - (std::sqrt(3.0) / 2 + 0.5) / 2) < 1e-12);
+  BOOST_TEST(std::abs(r2.opposite_cosine) < 1e-12);
+  BOOST_TEST(std::abs(r2.effective_rank - 4) < 1e-12);
+  // Three modes (d = 6): cos(k, k+1) = (cos 30° + cos 60° + cos 90°)/3 = (√3/2 + 1/2)/3 = 0.4553…, the largest;
+  // cos(k, k+6) = (cos 180° + cos 360° + cos 540°)/3 = −1/3.
+  const auto r3 = classify_cycle_geometry(fourier_ring(3));
+  BOOST_TEST(to_string(r3.geometry) == "ring");
+  BOOST_TEST(std::abs(r3.neighbour_cosine - (std::sqrt(3.0) / 2 + 0.5) / 3) < 1e-12);
+  BOOST_TEST(std::abs(r3.opposite_cosine + 1.0 / 3) < 1e-12);
+  // Every feature on one direction (collapsed): all cosines 1, perfectly circulant, but no ring (contrast 0).
+  const auto col = classify_cycle_geometry(Eigen::MatrixXd::Ones(3, 12));
+  BOOST_TEST(col.circulance == 1.0);
+  BOOST_TEST(std::abs(col.neighbour_cosine - 1) < 1e-12);
+  BOOST_TEST(to_string(col.geometry) == "other");
+  // A dead column (norm 0) is counted and has cosine 0 with the others (1 with itself).
+  Eigen::MatrixXd W = fourier_ring(1);
+  W.col(3).setZero();
+  const auto rd = classify_cycle_geometry(W);
+  BOOST_TEST(rd.dead == 1u);
+  BOOST_TEST(rd.cosine(3, 4) == 0.0);
+  BOOST_TEST(rd.cosine(3, 3) == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(cycle_geometry_planted_antipodal_pairs_identity_and_other) {
+  const auto a = classify_cycle_geometry(antipodal_pairs());
+  BOOST_TEST(to_string(a.geometry) == "antipodal");
+  BOOST_TEST(a.opposite_cosine == -1.0);
+  BOOST_TEST(a.max_abs_other == 0.0);
+  BOOST_TEST(std::abs(a.effective_rank - 6) < 1e-12);  // WᵀW has six eigenvalues 2
+  // Small perturbations (entries ±0.05) keep every opposite cosine below −0.8 and the others below 0.2.
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-0.05, 0.05);
+  Eigen::MatrixXd P = antipodal_pairs();
+  for (Eigen::Index i = 0; i < P.size(); ++i) P.data()[i] += u(rng);
+  BOOST_TEST(to_string(classify_cycle_geometry(P).geometry) == "antipodal");
+  // One pair folded onto the same side (feature 6 = +e_0 like feature 0): cos(0, 6) = +1, neighbours at 0: other.
+  Eigen::MatrixXd F = antipodal_pairs();
+  F(0, 6) = 1.0;
+  const auto f = classify_cycle_geometry(F);
+  BOOST_TEST(f.max_opposite_cosine == 1.0);
+  BOOST_TEST(to_string(f.geometry) == "other");
+  // The identity, and the identity rotated by an orthogonal Q (cosines unchanged): every off-diagonal cosine 0,
+  // effective rank 12.
+  const auto id = classify_cycle_geometry(Eigen::MatrixXd::Identity(12, 12));
+  BOOST_TEST(to_string(id.geometry) == "identity");
+  BOOST_TEST(std::abs(id.effective_rank - 12) < 1e-12);
+  BOOST_TEST(id.circulance == 1.0);  // all off-diagonal cosines equal
+  Eigen::MatrixXd R(12, 12);
+  for (Eigen::Index i = 0; i < R.size(); ++i) R.data()[i] = u(rng);
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(R);
+  const Eigen::MatrixXd Q = qr.householderQ();
+  const auto rot = classify_cycle_geometry(Q * Eigen::MatrixXd::Identity(12, 12));
+  BOOST_TEST(to_string(rot.geometry) == "identity");
+  BOOST_TEST(rot.max_abs_offdiag < 1e-12);
+  // Bad shapes and values are refused.
+  BOOST_CHECK_THROW(classify_cycle_geometry(Eigen::MatrixXd::Identity(11, 11)), superpose::InputError);
+  BOOST_CHECK_THROW(classify_cycle_geometry(Eigen::MatrixXd::Zero(3, 12)), superpose::InputError);
+  Eigen::MatrixXd N = antipodal_pairs();
+  N(0, 0) = std::nan("");
+  BOOST_CHECK_THROW(classify_cycle_geometry(N), superpose::InputError);
+}
+
+BOOST_AUTO_TEST_CASE(group_gram_on_a_planted_block) {
+  // Columns w0 = (1, 0), w1 = (1, 1), w2 = (0, 2), plus an unused column: cos01 = 1/√2, cos02 = 0, cos12 =
+  // 2/(√2·2) = 1/√2, so ‖C − I‖_F = √(2·(1/2 + 0 + 1/2)) = √2 and the RMS cosine √2/√6 = 1/√3; raw dot products
+  // 1, 0, 2: ‖G − diag G‖_F = √(2·(1 + 0 + 4)) = √10.
+  Eigen::MatrixXf W(2, 4);
+  W << 1, 1, 0, 5, 0, 1, 2, 5;
+  const GroupGram g = group_gram(W, {0, 1, 2});
+  BOOST_TEST(g.words == 3u);
+  BOOST_TEST(std::abs(g.offdiag_cosine_norm - std::sqrt(2.0)) < 1e-12);
+  BOOST_TEST(std::abs(g.rms_cosine - 1 / std::sqrt(3.0)) < 1e-12);
+  BOOST_TEST(std::abs(g.offdiag_raw_norm - std::sqrt(10.0)) < 1e-12);
+  // Orthogonal columns of any length: 0 and 0.
+  const GroupGram o = group_gram(W, {0, 2});
+  BOOST_TEST(o.rms_cosine == 0.0);
+  BOOST_TEST(o.offdiag_raw_norm == 0.0);
+  BOOST_CHECK_THROW(group_gram(W, {0}), superpose::InputError);
+  BOOST_CHECK_THROW(group_gram(W, {0, 4}), superpose::InputError);
+  BOOST_TEST(category_words("roman").size() == 10u);
+  BOOST_TEST(category_words("months").front() == "January");
+  BOOST_CHECK_THROW(category_words("planetz"), superpose::InputError);
 }
