@@ -54,8 +54,9 @@ void add_prepare(CLI::App& bows_app) {
   c->add_option("--corpus", o->corpus,
                 "Text to read: default (SOTU + Brown + SpamAssassin, installed by scripts/install-deps.sh into "
                 ".cache/corpus), wikitext (the WikiText-2 valid+test shipped in data/wikitext-2, the reference corpus), "
+                "reuters (Reuters-21578 newswire of 1987, installed beside default), a '+' list of these (default+reuters), "
                 "wikitext:PATH[,PATH...] (WikiText files or folders of *.tokens/*.raw), text:PATH (file or folder; one row per line), sotu:DIR, "
-                "brown:DIR, spam:DIR")
+                "brown:DIR, spam:DIR, reuters:DIR")
       ->capture_default_str();
   non_negative(c->add_option("--vocab", o->V, "Vocabulary size V, forced words (days, months, planets, animals) included "
                                  "[words; the paper: 10000]"))
@@ -114,6 +115,9 @@ void add_train(CLI::App& bows_app) {
       ->capture_default_str();
   non_negative(c->add_option("--eval-windows", o->eval_windows, "Held-out windows per evaluation (0: all)"))
       ->capture_default_str();
+  c->add_option("--threads", o->threads, "Threads per training step, 0 ... 256 (0: every core); the trained model "
+                                         "is the same to the bit for every count, so --resume may change it")
+      ->capture_default_str();
   c->add_flag("--resume", o->resume, "Continue from RUN/checkpoint.bin (same options and data required; the "
                                      "checkpoint's checksum is verified)");
   c->add_flag("--force", o->force, "Replace the run in RUN: remove its checkpoint, config, log, summary and "
@@ -141,7 +145,7 @@ void add_train(CLI::App& bows_app) {
     };
     with_flags({{"data", "--data"}, {"out", "--out"}, {"d", "--d"}, {"batch", "--batch"}, {"steps", "--steps"},
                 {"checkpoint_every", "--checkpoint-every"}, {"force", "--force"}, {"adamw.lr", "--lr"},
-                {"adamw.weight_decay", "--weight-decay"}, {"seeds", "--seeds"}},
+                {"adamw.weight_decay", "--weight-decay"}, {"seeds", "--seeds"}, {"threads", "--threads"}},
                [&] {
                  if (run_seeds.empty()) {
                    rs.push_back(bows::train(*o, [&](const bows::TrainProgress& p) { show(o->seed, p); }));

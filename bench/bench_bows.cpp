@@ -1,9 +1,10 @@
-// Google Benchmark of one BOWS training step (loss, gradient, AdamW) at the paper's batch size, one thread.
+// Google Benchmark of one BOWS training step (loss, gradient, AdamW) at the paper's batch size, on 1 or 2 threads.
 // Data: random binary bags of words with about 245 active words per window (the mean of our WikiText-2 and default
 // corpus windows), drawn from a Zipf(1) law over the V words, as in text. Two model states:
 //   init     W at its Kaiming-uniform initialisation, b = 0: about half the outputs are positive, dense backward;
 //   trained  b set to a negative constant that leaves P % of the outputs positive on the first batch (4th argument),
 //            as in trained runs (docs/bows.md: 9–20 % of outputs carry gradient late in training).
+// The last argument is the thread count (Workspace::threads, adamw_step's threads).
 // Counters: flops/s counts 6·B·d·V per step (the three dense GEMMs), whatever path ran; active = share of outputs
 // with nonzero gradient. bench/bows_pytorch.py times the same step in PyTorch; bench/bows_compare.sh runs both.
 #include "bows/bows.hpp"
@@ -56,11 +57,13 @@ void train_step(benchmark::State& state, bool trained) {
     bias = -*q;
     m.b.setConstant(bias);
   }
+  const int threads = static_cast<int>(state.range(trained ? 4 : 3));
   AdamWState st;
   st.reset(d, V);
   AdamWOptions opt;
   opt.weight_decay = trained ? 0.0 : 4.0;  // keep the state fixed-ish: no decay of the negative bias in `trained`
   Workspace ws;
+  ws.threads = threads;
   Gradient g;
   std::size_t k = 0;
   double active = 0;
@@ -69,7 +72,7 @@ void train_step(benchmark::State& state, bool trained) {
     ++k;
     benchmark::DoNotOptimize(loss_and_gradient(m, data, rows, &g, ws));
     active += ws.last_active_fraction;
-    adamw_step(m, g, st, opt, trained ? 0.0 : 5e-4);
+    adamw_step(m, g, st, opt, trained ? 0.0 : 5e-4, threads);
     if (trained) m.b.setConstant(bias);
   }
   const double flops = 6.0 * static_cast<double>(B) * static_cast<double>(d) * static_cast<double>(V);
@@ -83,14 +86,17 @@ void BM_TrainStepTrained(benchmark::State& s) { train_step(s, true); }
 
 }  // namespace
 
-BENCHMARK(BM_TrainStepInit)->Args({2000, 100, 256})->Args({5000, 200, 512})->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_TrainStepInit)
+    ->ArgsProduct({{2000}, {100}, {256}, {1, 2}})
+    ->ArgsProduct({{5000, 10000}, {200}, {512}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
 BENCHMARK(BM_TrainStepTrained)
-    ->Args({2000, 100, 256, 18})
-    ->Args({5000, 200, 512, 18})
-    ->Args({5000, 200, 512, 10})
-    ->Args({5000, 200, 512, 5})
-    ->Args({5000, 200, 512, 2})
+    ->ArgsProduct({{2000}, {100}, {256}, {18}, {1, 2}})
+    ->ArgsProduct({{5000, 10000}, {200}, {512}, {18}, {1, 2}})
+    ->Args({5000, 200, 512, 10, 1})
+    ->Args({5000, 200, 512, 5, 1})
+    ->Args({5000, 200, 512, 2, 1})
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
 

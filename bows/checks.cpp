@@ -81,6 +81,8 @@ void TrainOptions::validate() const {
   if (steps < 1) throw OptionError("steps", "must be at least 1");
   if (checkpoint_every < 1) throw OptionError("checkpoint_every", "must be at least 1 (steps between checkpoints)");
   if (resume && force) throw OptionError("force", "cannot be combined with resume (force starts the run afresh)");
+  if (threads < 0 || threads > 256)
+    throw OptionError("threads", fmt::format("{} is outside 0 … 256 (0: every core)", threads));
   adamw.validate();
   check_output_folder(out, "out");
 }

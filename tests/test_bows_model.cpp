@@ -11,6 +11,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <filesystem>
@@ -267,5 +268,95 @@ BOOST_AUTO_TEST_CASE(resumed_training_equals_uninterrupted_training) {
   BOOST_TEST((resumed.model.W - full.model.W).cwiseAbs().maxCoeff() == 0.0f);
   BOOST_TEST((resumed.model.b - full.model.b).cwiseAbs().maxCoeff() == 0.0f);
   BOOST_TEST(full.final_train_loss == resumed.final_train_loss);
+  fs::remove_all(root);
+}
+
+// Threads: the loss, the gradient (dense and sparse backward) and an AdamW step are the same to the bit for 1, 2 and
+// 3 threads, with V and B spanning several GEMM blocks (kernels::kGemmBlock = 128) and a last short block; and the
+// loss equals an independent double-precision evaluation of the definition.
+BOOST_AUTO_TEST_CASE(threaded_step_equals_one_thread_bit_for_bit) {
+  const std::size_t V = 300, B = 260;
+  const Csr data = random_csr(B, V, 0.05, 11);
+  std::vector<std::size_t> rows(B);
+  for (std::size_t i = 0; i < B; ++i) rows[i] = i;
+  for (const bool sparse : {false, true}) {
+    Model m = init_model(40, static_cast<Eigen::Index>(V), 0.3f, true, 5);
+    if (sparse) {  // few positive outputs: the sparse backward path (bias at the 95th percentile of Wᵀ W x)
+      Workspace w0;
+      loss_and_gradient(m, data, rows, nullptr, w0);
+      std::vector<float> z(w0.Z.data(), w0.Z.data() + w0.Z.size());
+      std::nth_element(z.begin(), z.begin() + static_cast<std::ptrdiff_t>(0.95 * static_cast<double>(z.size())),
+                       z.end());
+      m.b.setConstant(-z[static_cast<std::size_t>(0.95 * static_cast<double>(z.size()))]);
+    }
+    Workspace w1;
+    Gradient g1;
+    const double l1 = loss_and_gradient(m, data, rows, &g1, w1);
+    BOOST_TEST((sparse ? w1.last_active_fraction < kSparseBackwardBelow : w1.last_active_fraction > 0.3),
+               "active fraction " << w1.last_active_fraction);
+    // Independent loss: (1/(B·V)) Σ (max(w_vᵀ W x + b_v, 0) − x_v)² in double.
+    const Eigen::MatrixXd Wd = m.W.cast<double>();
+    double ref = 0;
+    for (std::size_t c = 0; c < B; ++c) {
+      Eigen::VectorXd x = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(V));
+      for (auto k = data.offsets[c]; k < data.offsets[c + 1]; ++k) x(data.indices[k]) = 1;
+      const Eigen::VectorXd y = ((Wd.transpose() * (Wd * x)) + m.b.cast<double>()).cwiseMax(0.0);
+      ref += (y - x).squaredNorm();
+    }
+    ref /= static_cast<double>(B * V);
+    BOOST_TEST(std::abs(l1 - ref) <= 1e-5 * ref);
+    for (const int threads : {2, 3}) {
+      Workspace wt;
+      wt.threads = threads;
+      Gradient gt;
+      const double lt = loss_and_gradient(m, data, rows, &gt, wt);
+      BOOST_TEST(lt == l1);
+      BOOST_TEST((gt.W.array() == g1.W.array()).all(), "dL/dW differs at " << threads << " threads");
+      BOOST_TEST((gt.b.array() == g1.b.array()).all(), "dL/db differs at " << threads << " threads");
+      Model ma = m, mb = m;
+      AdamWState sa, sb;
+      AdamWOptions opt;
+      adamw_step(ma, g1, sa, opt, 1e-2, 1);
+      adamw_step(mb, gt, sb, opt, 1e-2, threads);
+      BOOST_TEST((ma.W.array() == mb.W.array()).all());
+      BOOST_TEST((ma.b.array() == mb.b.array()).all());
+    }
+  }
+}
+
+// A whole training run (tiny WikiText file, 12 steps) with 2 threads ends with the same W and b as with 1.
+BOOST_AUTO_TEST_CASE(threaded_training_equals_one_thread_training) {
+  const fs::path root = fs::temp_directory_path() / ("superpose_test_bows_threads_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  PrepareOptions p;
+  p.corpus = "wikitext:" + std::string(SUPERPOSE_TEST_DATA) + "/bows/tiny.tokens";
+  p.V = 44;
+  p.window = 2;
+  p.heldout = 0.5;
+  p.out = (root / "data").string();
+  prepare(p);
+  TrainOptions t;
+  t.data = p.out;
+  t.d = 3;
+  t.batch = 2;
+  t.steps = 12;
+  t.adamw.lr = 1e-2;
+  t.threads = 1;
+  t.out = (root / "one").string();
+  const TrainResult one = train(t);
+  t.threads = 2;
+  t.out = (root / "two").string();
+  const TrainResult two = train(t);
+  BOOST_TEST(two.threads == 2);
+  BOOST_TEST((one.model.W.array() == two.model.W.array()).all());
+  BOOST_TEST((one.model.b.array() == two.model.b.array()).all());
+  BOOST_TEST(one.final_heldout_loss == two.final_heldout_loss);
+  t.threads = -1;
+  try {
+    t.validate();
+    BOOST_TEST(false, "threads = -1 accepted");
+  } catch (const OptionError& e) {
+    BOOST_TEST(e.field == "threads");
+  }
   fs::remove_all(root);
 }
