@@ -6,12 +6,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "search/search.hpp"
+#include "tests/cli_sandbox.hpp"
 #include "tests/test_support.hpp"
 #include "theory/relu.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 
 using namespace superpose;
 using namespace superpose::relu;
@@ -386,4 +388,49 @@ BOOST_AUTO_TEST_CASE(optimizer_finds_the_n2_d1_optima) {
       BOOST_TEST(static_cast<double>(best.params50.W(0, 0) * best.params50.W(0, 1)) < -0.1);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The command line: `superpose relu loss` prints the exact value; bad input is one line and exit code 2
+// ---------------------------------------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(cli_relu_loss_exact_value) {
+  // W = (1, 0), b = (0, 1/20), p = 1/10: feature 1 is reconstructed exactly; feature 2 outputs 1/20, so its loss is
+  // E(x − 1/20)² = p/3 − p/20 + 1/400 = 37/1200 (by hand).
+  test::Sandbox box("superpose_relu_cli_");
+  box.write("W.csv", "1,0\n");
+  const test::Run r = box.run("relu loss --weights W.csv --bias 0,1/20 --p 0.1 --exact --format csv");
+  BOOST_TEST(r.code == 0);
+  BOOST_TEST(r.out.find("loss,37/1200,exact-rational,exact") != std::string::npos);
+  const test::Run mc = box.run("relu loss --weights W.csv --bias 0,1/20 --p 0.1 --mc-samples 1000 --format json");
+  BOOST_TEST(mc.code == 0);
+  BOOST_TEST(mc.out.find("\"route\": \"monte-carlo\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(cli_relu_bad_input_is_one_line_exit_2) {
+  test::Sandbox box("superpose_relu_bad_");
+  box.write("W.csv", "1,0\n");
+  const std::pair<const char*, const char*> cases[] = {
+      {"relu loss --weights W.csv --p 0", "--p"},
+      {"relu loss --weights W.csv --p 0.1,0.2,0.3", "--p"},
+      {"relu loss --weights W.csv --p 0.1 --k 4", "--k"},
+      {"relu loss --weights W.csv --p 0.1 --importance geometric:-1", "--importance"},
+      {"relu loss --weights W.csv --p 0.1 --law gaussian", "--mc-samples"},
+      {"relu loss --weights W.csv --p 0.1 --bias 1,2,3", "--bias"},
+      {"relu loss --weights missing.csv --p 0.1", "missing.csv"},
+      {"relu optimize --d 1 --n 20 --p 0.1", "--n"},
+      {"relu optimize --d 0 --n 2 --p 0.1", "--d"},
+      {"relu optimize --d 1 --n 2 --p 0.1 --starts 0", "--starts"},
+      {"relu phase --n 3 --d 2", "--d, --n"},
+      {"relu phase --p 0:1:3", "--p"},
+  };
+  for (const auto& [args, flag] : cases) {
+    const test::Run r = box.run(args);
+    BOOST_TEST_INFO(args << " -> " << r.err);
+    BOOST_TEST(r.code == 2);
+    BOOST_TEST(r.err.find(flag) != std::string::npos);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    BOOST_TEST(r.out.empty());
+  }
+  BOOST_TEST(!std::filesystem::exists(box.dir / "relu_phase"));  // nothing written by the refused phase runs
 }
