@@ -147,7 +147,8 @@ void run_relu_loss(ReluLossFlags o) {
           const std::string route(relu::to_string(ev.route));
           rows.push_back({"loss", num(ev.loss, dg), route, prec});
           rows.push_back({"loss_over_n", num(T(ev.loss / n), dg), route, prec});
-          rows.push_back({"zero_loss", num(ev.zero_loss, digits_of<T>() ? digits_of<T>() - 1 : 0), route, prec});
+          rows.push_back({"zero_loss", num(ev.zero_loss, digits_of<T>() ? digits_of<T>() - 1 : 0), route,
+                          is_exact_v<T> ? prec : precision_name(lad.digits)});
           j["computed_in"] = precision_name(lad.digits);
           j["widened_blocks"] = ev.widened_blocks;
           if constexpr (!is_exact_v<T>) j["estimated_abs_error"] = ev.abs_error;
