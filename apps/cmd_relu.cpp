@@ -104,11 +104,11 @@ void run_relu_loss(ReluLossFlags o) {
   for (int i = 0; i < n; ++i) P.b(i) = b[i];
   P.validate(pr);
   const bool exact_route = !pr.law.symmetric && n <= relu::kMaxExactFeatures;
-  if (!exact_route && o.mc_samples == 0)
-    throw InputError(pr.law.symmetric ? "--law " + pr.law.name() + ": only Monte Carlo is built for this value law; pass --mc-samples N"
-                                      : "--weights: n = " + std::to_string(n) + " > " +
-                                            std::to_string(relu::kMaxExactFeatures) +
-                                            " is beyond the exact sum; pass --mc-samples N (or --low-order)");
+  if (pr.law.symmetric && o.mc_samples == 0)
+    throw InputError("--law " + pr.law.name() + ": only Monte Carlo is built for this value law; pass --mc-samples N");
+  if (!exact_route && o.mc_samples == 0 && !o.low_order)
+    throw InputError("--weights: n = " + std::to_string(n) + " > " + std::to_string(relu::kMaxExactFeatures) +
+                     " is beyond the exact sum; pass --mc-samples N or --low-order");
   relu::Params<double> Pd;
   auto to_d = [](const Rational& x) { return from_rational<double>(x); };
   Pd.W = P.W.unaryExpr(to_d);
