@@ -15,5 +15,6 @@ void register_experiments(CLI::App& app);  // apps/cmd_experiments.cpp (verify, 
 void register_check(CLI::App& app);    // apps/cmd_check.cpp
 void register_certify(CLI::App& app);  // apps/cmd_certify.cpp (fstar-table, check-certificate)
 void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
+void register_relu(CLI::App& app);     // apps/cmd_relu.cpp (relu loss, optimize, phase)
 
 }  // namespace superpose::cli

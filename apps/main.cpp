@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "superpose: the mathematics of superposition in neural networks.\n"
       "Exact losses and bounds for the tied power autoencoder x -> (W^T W x)^m (Basu Roy Chowdhury & Weiner,\n"
-      "arXiv 2606.18538) and Bag-of-Words Superposition (Prieto et al., ICLR 2026).\n"
+      "arXiv 2606.18538), the ReLU toy model of Elhage et al. (2022) (`superpose relu`) and Bag-of-Words\n"
+      "Superposition (Prieto et al., ICLR 2026).\n"
       "Notation: n features, d hidden width, m odd activation power, p feature probability, mu the input law.\n"
       "Run `superpose COMMAND --help` for a command's options; docs/cli.md has examples."};
   app.set_version_flag("--version", superpose::version_string());
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   superpose::cli::register_experiments(app);
   superpose::cli::register_check(app);
   superpose::cli::register_certify(app);
+  superpose::cli::register_relu(app);
 #ifdef SUPERPOSE_WITH_BOWS
   superpose::cli::register_bows(app);
 #endif

@@ -16,6 +16,7 @@
 // * Determinism: reproducible for a given seed on one platform (mt19937_64, libstdc++ normal_distribution).
 #pragma once
 
+#include "theory/relu.hpp"
 #include "theory/theory.hpp"
 
 #include <cstdint>
@@ -229,5 +230,104 @@ struct TrainResult {
 /// Gaussian W. The gain and its gradient come from evaluate<double> (the one engine). Calls cfg.validate() first;
 /// throws InputError (--lr) when the weights stop being finite (the step size is too large).
 TrainResult train_gain(const TrainConfig& cfg);
+
+
+// ---------------------------------------------------------------------------------------------------------
+// The ReLU toy model (theory/relu.hpp): optimal W, b (search/relu_optimize.cpp)
+// ---------------------------------------------------------------------------------------------------------
+
+namespace relu {
+
+/// A named starting point (W, W_dec, b) of the ReLU model, in double.
+struct NamedParams {
+  std::string kind;  // "unsuperposed", "antipodal", "triangle", "square", "pentagon", "tetrahedron",
+                     // "square_antiprism", "random"
+  Params<double> params;
+};
+
+/// The ReLU model's start list for `problem` (d×n): the structured geometries of Elhage et al. (2022) that fit in
+/// d, each packed into orthogonal blocks of the hidden space in feature order (the first features, usually the most
+/// important, first; the other columns 0): "unsuperposed" (g = 1 dimension, 1 feature per block), "antipodal" (g = 1,
+/// ±1), "triangle", "square", "pentagon" (g = 2, regular k-gons), "tetrahedron" (g = 3, 4 vertices),
+/// "square_antiprism" (g = 3, 8 vertices), unit vectors with b = 0 (unsuperposed) or b = −0.1 on the represented
+/// features; then random_starts(d, n, ·, 1/√d, seed) with b = 0 fills up to `total` (at least one). Untied problems
+/// start with W_dec = W. Throws InputError from problem.validate().
+std::vector<NamedParams> relu_starts(const Problem& problem, int total, std::uint64_t seed);
+
+/// Options of optimize_relu (the search options of OptimizeOptions where they apply).
+struct ReluOptimizeOptions {
+  int starts = 16;                         // total starts, structured first (relu_starts)
+  std::uint64_t seed = 1;
+  Algorithm algorithm = Algorithm::lbfgs;  // NLopt local algorithm
+  int max_evals = 3000;                    // per start
+  bool polish = true;                      // Newton polish in MPFR-50 when the parameter count is ≤ polish_max_params
+  int polish_max_params = 60;
+  std::function<void(int done, int total, double best)> progress;
+  /// Throws InputError (naming --starts, --max-evals) unless 1 ≤ starts ≤ kMaxStarts and max_evals ≥ 1; and
+  /// (naming --n) unless problem.n ≤ kMaxExactFeatures and the value law is uniform01 (the objective is the exact
+  /// loss).
+  void validate(const Problem& problem) const;
+};
+
+/// One start's record: losses are L/t, t = max_i p_i (so one tolerance works across p).
+struct ReluStartResult {
+  std::string kind;
+  double start_loss_over_p = 0, loss_over_p = 0;
+  int evals = 0;
+  std::string status;  // NLopt's result
+  bool ok = false;
+};
+
+/// The best (W, W_dec, b) found, its exact loss in MPFR-50 with the digits the estimate vouches for.
+struct ReluOptimum {
+  Params<double> params;         // best end point of the multi-start, double
+  double loss_double = 0;        // its exact loss in double
+  Params<Real50> params50;       // after the polish (params converted exactly when not polished)
+  Real50 loss;                   // exact loss of params50, MPFR-50
+  Real50 grad_norm;              // Frobenius norm of the gradient in all parameters at params50
+  int loss_digits = 0;
+  bool polished = false;
+  int newton_steps = 0;
+  std::string polish_note;
+  std::vector<ReluStartResult> starts;
+};
+
+/// Minimises the exact expected loss (expected_loss<double> with its gradient; objective L/t handed to NLopt as
+/// −L/t) over W, b (and W_dec when untied) from every start of relu_starts, keeps the best (the first on ties) and
+/// polishes it by newton_polish (numerics/) in MPFR-50 on expected_loss<Real50> until the gradient norm is below
+/// 1e-30·t or 30 steps (skipped above opt.polish_max_params parameters). Calls opt.validate(problem) first.
+ReluOptimum optimize_relu(const Problem& problem, const ReluOptimizeOptions& opt);
+
+/// One local search from `start` (NLopt opt.algorithm, at most opt.max_evals evaluations, objective L/t as in
+/// optimize_relu; no polish). Returns the end point and its exact loss in double. Calls opt.validate(problem).
+struct LocalReluOptimum {
+  Params<double> params;
+  double loss = 0;
+};
+LocalReluOptimum relu_local_optimum(const Problem& problem, const Params<double>& start,
+                                    const ReluOptimizeOptions& opt);
+
+/// The two configurations of the n = 2, d = 1 phase diagram (Elhage et al. 2022, "Phase changes"): one feature
+/// represented (the other off, its output the constant ReLU(b)^k), or an antipodal pair (W_1·W_2 < 0).
+enum class TwoFeaturePhase { first_only, second_only, antipodal };
+std::string_view to_string(TwoFeaturePhase ph);  // "first-only", "second-only", "antipodal"
+struct TwoFeaturePoint {
+  double one_feature_loss = 0;  // best exact loss with one feature represented (local optima from W = e_i, b_i = 0,
+                                // b_other = E x = p/2)
+  int one_feature = 0;          // which one (0 or 1)
+  double pair_loss = 0;         // best exact loss of the antipodal starts that stay a pair (|W_i| > 0.1, W_1W_2 < 0);
+                                // +infinity if none does
+  TwoFeaturePhase phase = TwoFeaturePhase::first_only;  // the lower of the two (antipodal on a tie)
+};
+/// Both configurations' local optima at `problem` (d = 1, n = 2, uniform01; throws InputError naming --d, --n
+/// otherwise). Cost: five local searches of four parameters.
+TwoFeaturePoint two_feature_point(const Problem& problem, const ReluOptimizeOptions& opt);
+/// The feature probability p* in [p_lo, p_hi] (equal p for both features) where the antipodal pair and one feature
+/// have equal optimal loss, located by bisection in log p on the sign of pair_loss − one_feature_loss until
+/// p_hi/p_lo ≤ 1 + rel_tol; nullopt when the sign does not change between the ends. `problem.p` is overwritten.
+std::optional<double> two_feature_boundary(Problem problem, double p_lo, double p_hi, double rel_tol,
+                                           const ReluOptimizeOptions& opt);
+
+}  // namespace relu
 
 }  // namespace superpose

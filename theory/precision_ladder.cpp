@@ -39,23 +39,6 @@ T convert(const Source& x) {
   else return T(x);                                                    // exact: MPFR-50/100 hold every double
 }
 
-/// Where W leaves double's range, the cell that does so (empty if none).
-template <class Source>
-std::string out_of_double_range(const Matrix<Source>& W) {
-  if constexpr (std::is_same_v<Source, double>) {
-    return {};
-  } else {
-    const Rational big(std::numeric_limits<double>::max()), tiny(std::numeric_limits<double>::min());
-    for (Eigen::Index j = 0; j < W.cols(); ++j)
-      for (Eigen::Index i = 0; i < W.rows(); ++i) {
-        const Rational a = abs(W(i, j));
-        if (a > big || (a != 0 && a < tiny))
-          return "W(" + std::to_string(i + 1) + "," + std::to_string(j + 1) + ") = " + rational_to_decimal(W(i, j), 6);
-      }
-    return {};
-  }
-}
-
 template <class T, class Source>
 Evaluation<T> evaluate_in(const Matrix<Source>& Ws, int m, const Law& law, const Rational& p, bool grad,
                           int threads) {
@@ -66,6 +49,36 @@ Evaluation<T> evaluate_in(const Matrix<Source>& Ws, int m, const Law& law, const
 }
 
 }  // namespace
+
+std::string out_of_double_range(const Matrix<Rational>& W, std::string_view name) {
+  const Rational big(std::numeric_limits<double>::max()), tiny(std::numeric_limits<double>::min());
+  for (Eigen::Index j = 0; j < W.cols(); ++j)
+    for (Eigen::Index i = 0; i < W.rows(); ++i) {
+      const Rational a = abs(W(i, j));
+      if (a > big || (a != 0 && a < tiny))
+        return std::string(name) + "(" + std::to_string(i + 1) + "," + std::to_string(j + 1) +
+               ") = " + rational_to_decimal(W(i, j), 6);
+    }
+  return {};
+}
+
+int climb_precision_ladder(int digits, bool climb, const std::function<std::string(int)>& attempt,
+                           std::string& note) {
+  auto add = [&](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+  for (;;) {
+    try {
+      const std::string shortfall = attempt(digits);
+      if (shortfall.empty() || !climb || digits == 0) break;
+      add(shortfall);
+    } catch (const PrecisionError& e) {
+      if (digits == 0 || !climb) throw;
+      add(precision_name(digits) + ": " + e.what());
+    }
+    digits = next_digits(digits);  // exact rationals (0) are the last resort and always correct
+  }
+  if (!note.empty()) note += "; recomputed in " + precision_name(digits);
+  return digits;
+}
 
 template <class Source>
 LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law& law, const Rational& p,
@@ -83,41 +96,32 @@ LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law&
   }
   LadderEvaluation out;
   std::string note;
-  auto add = [&](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
-  if (digits == 16 && climb) {
-    const std::string cell = out_of_double_range(W);
-    if (!cell.empty()) {
-      add(cell + " is outside the range of double");
-      digits = 50;
+  if constexpr (!std::is_same_v<Source, double>) {
+    if (digits == 16 && climb) {
+      const std::string cell = out_of_double_range(W);
+      if (!cell.empty()) {
+        note = cell + " is outside the range of double";
+        digits = 50;
+      }
     }
   }
-  for (;;) {
-    try {
-      bool again = false;
-      auto run = [&]<class T>() {
-        Evaluation<T> ev = evaluate_in<T>(W, m, law, p, with_gradient, threads);
-        if constexpr (!is_exact_v<T>) {
-          const int dg = ev.gain_digits();
-          if (climb && dg < min_gain_digits(digits)) {
-            add(precision_name(digits) + " kept only " + std::to_string(dg) + " correct digits of the gain");
-            again = true;
-          }
-        }
-        out.ev = std::move(ev);
-      };
-      if (digits == 16) run.template operator()<double>();
-      else if (digits == 50) run.template operator()<Real50>();
-      else if (digits == 100) run.template operator()<Real100>();
-      else run.template operator()<Rational>();
-      if (!again) break;
-    } catch (const PrecisionError& e) {
-      if (digits == 0 || !climb) throw;
-      add(precision_name(digits) + ": " + e.what());
-    }
-    digits = next_digits(digits);  // exact rationals (0) are the last resort and always correct
-  }
-  if (!note.empty()) note += "; recomputed in " + precision_name(digits);
-  out.digits = digits;
+  out.digits = climb_precision_ladder(digits, climb, [&](int rung) -> std::string {
+    std::string shortfall;
+    auto run = [&]<class T>() {
+      Evaluation<T> ev = evaluate_in<T>(W, m, law, p, with_gradient, threads);
+      if constexpr (!is_exact_v<T>) {
+        const int dg = ev.gain_digits();
+        if (dg < min_gain_digits(rung))
+          shortfall = precision_name(rung) + " kept only " + std::to_string(dg) + " correct digits of the gain";
+      }
+      out.ev = std::move(ev);
+    };
+    if (rung == 16) run.template operator()<double>();
+    else if (rung == 50) run.template operator()<Real50>();
+    else if (rung == 100) run.template operator()<Real100>();
+    else run.template operator()<Rational>();
+    return shortfall;
+  }, note);
   out.note = note;
   return out;
 }

@@ -19,7 +19,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+#include <cstdint>
 
 namespace superpose::relu {
 
@@ -53,5 +55,117 @@ struct Params {
   /// Throws InputError unless the shapes match the problem (W_dec empty exactly when tied) and entries are finite.
   void validate(const Problem& problem) const;
 };
+
+
+/// Feature probabilities from the command line: one value for every feature or n comma-separated values, each read
+/// exactly (parse_rational) and in (0, 1]. Throws InputError naming --p otherwise.
+std::vector<Rational> parse_probabilities(std::string_view spec, int n);
+/// Importances: one value for every feature, n comma-separated values, or "geometric:r" meaning I_i = r^(i−1)
+/// (Elhage's 0.9^i with the first feature at 1); each > 0, read exactly. Throws InputError naming --importance.
+std::vector<Rational> parse_importance(std::string_view spec, int n);
+/// A bias list: "" (all 0), one value for every feature, or n comma-separated values, read exactly. Throws
+/// InputError naming --bias.
+std::vector<Rational> parse_bias(std::string_view spec, int n);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The exact expected loss (theory/relu.cpp; docs/theory.md "The ReLU toy model")
+// ---------------------------------------------------------------------------------------------------------------
+//
+// Algorithm (value law uniform01). With M = W_decᵀW (n×n), feature i's pre-activation is z_i = Σ_j M_ij x_j + b_i.
+// Conditioning on the active set S (probability Π_{j∈S} p_j Π_{j∉S} (1 − p_j)), x_j = v_j ~ U[0, 1] for j ∈ S and
+// L = Σ_i I_i Σ_S P(S)·[E x_i² − 2 E x_i·(z_i)_+^k + E (z_i)_+^{2k}]. Only j with M_ij ≠ 0 (and i) matter for
+// feature i, so S runs over the subsets of U_i = {j : M_ij ≠ 0} ∪ {i}. Each expectation is one of
+//   E[Π_j v_j^{w_j}·(a·v + c)_+^e]   over v ∈ [0,1]^s (a_j ≠ 0; weights w_j ∈ {0,1,2} on at most two j),
+// which is, by integrating one coordinate at a time (∫_0^1 t^w (αt + r)_+^e dt by parts, w + 1 times),
+//   e!·Π_j a_j^{−1} · Σ_l [Π_{j weighted} (−1)^{l_j} w_j!/(w_j − l_j)!·a_j^{−l_j}] / (e + s + Σl)!
+//                   · Σ_{T ⊆ [s], T ⊇ R(l)} (−1)^{s−|T|} (c + Σ_{j∈T} a_j)_+^{e+s+Σl},
+// l_j ∈ 0..w_j, R(l) = {j : l_j < w_j}. With no weights this is the box-spline identity
+//   ∫_{[0,1]^s} (a·v + c)_+^q dv = q!/(q+s)!·Σ_T (−1)^{s−|T|}(c + a_T)_+^{q+s}/Π a_j.
+// The gradient needs the same family with e − 1 and one more weight (∂/∂a_j brings down e·v_j). Coordinates with
+// a_j = 0 integrate out (E v = 1/2, E v² = 1/3); ∂L/∂M_ij for M_ij = 0 and j ≠ i is p_j/2·∂L/∂b_i.
+// Cost O(Σ_i 3^{|U_i|}) powers for the loss, |U_i| times more with the gradient (a dense W at n = 12, d = 3:
+// about 5 s of CPU in double).
+// Precision. The sum over T cancels catastrophically when some a_j is small next to |c| + Σ|a|. Every block (i, S)
+// carries an error bound (eps_T·(q + s + 2)·Σ|coefficient|·(|c| + Σ|a_j|)^q summed over its terms); a block whose
+// bound exceeds 1e-11 (double), 1e-42 (MPFR-50), 1e-90 (MPFR-100) of its scale 1 + (|c| + Σ|a_j|)^{2k} is recomputed
+// in the next wider type, down to exact rationals (the inputs of a block are exact binary numbers). For T =
+// Rational everything is exact.
+
+/// Largest n accepted by the exact routes (the cost grows like n²·3^n).
+inline constexpr int kMaxExactFeatures = 16;
+
+/// How a number was produced.
+enum class Route { exact_rational, closed_form, monte_carlo };
+/// "exact-rational", "closed-form", "monte-carlo".
+std::string_view to_string(Route r);
+
+/// The expected loss of (W, W_dec, b) and optionally its gradient. Shapes: grad_W and grad_W_dec as W (grad_W_dec
+/// empty when tied; for tied weights grad_W is the total derivative through both uses of W), grad_b n entries; all
+/// empty unless requested.
+template <class T>
+struct LossEvaluation {
+  T loss;                 // L = Σ_i I_i E(x_i − x̂_i)² (units of x²)
+  T zero_loss;            // the loss of W = 0, b = 0: Σ_i I_i p_i/3 for uniform01
+  Vector<T> loss_per_feature;  // I_i E(x_i − x̂_i)², n entries
+  Matrix<T> grad_W, grad_W_dec;
+  Vector<T> grad_b;
+  double abs_error = 0;   // estimated absolute error of loss (0 for Rational: exact)
+  double grad_abs_error = 0;  // estimated absolute error of each gradient entry
+  int widened_blocks = 0; // blocks (i, S) recomputed in a wider type than T
+  Route route = Route::closed_form;  // exact_rational for T = Rational
+  /// Correct significant digits of loss from abs_error, at least 1 (0 when even the first digit is uncertain), capped
+  /// at T's digits; 0 for Rational (exact: check route).
+  int loss_digits() const;
+};
+
+/// The exact expected loss (and gradient) of params at problem's p, importance, law and k, by the active-set sum
+/// above. Throws InputError from problem.validate() and params.validate(problem), for n > kMaxExactFeatures (use
+/// monte_carlo_loss or low_order_terms), and for a value law other than uniform01 (its exact route is not built;
+/// naming --law and --mc-samples). Source: derived here (docs/theory.md, "The ReLU toy model").
+template <class T>
+LossEvaluation<T> expected_loss(const Problem& problem, const Params<T>& params, bool with_gradient = false);
+
+/// The precision ladder for expected_loss (the rung loop of theory.hpp, climb_precision_ladder): params given as
+/// exact rationals, evaluated in the type of `digits` (16, 50, 100; 0 = exact rationals) and, while `climb`, redone
+/// in the next wider type when fewer than min_gain_digits(digits) digits of the loss survive or the entries leave
+/// double's range. `note` says why each recomputation happened.
+using AnyLossEvaluation = std::variant<LossEvaluation<double>, LossEvaluation<Real50>, LossEvaluation<Real100>,
+                                       LossEvaluation<Rational>>;
+struct LadderLoss {
+  AnyLossEvaluation ev;
+  int digits = 16;
+  std::string note;
+};
+LadderLoss expected_loss_with_ladder(const Problem& problem, const Params<Rational>& params, bool with_gradient,
+                                     int digits, bool climb = true);
+
+/// Monte Carlo estimate of the loss from `samples` draws of x (mt19937_64(seed); value laws: uniform01 and every
+/// Law: gaussian by std::normal_distribution, laplace as a signed exponential, discrete by its atoms), in double.
+/// standard_error = sample standard deviation/√samples. Any n. Throws InputError from validate() and unless
+/// samples ≥ 2 (naming --mc-samples).
+struct MonteCarloLoss {
+  double loss = 0, standard_error = 0;
+  long long samples = 0;
+  std::uint64_t seed = 0;
+};
+MonteCarloLoss monte_carlo_loss(const Problem& problem, const Params<double>& params, long long samples,
+                                std::uint64_t seed);
+
+/// The very sparse expansion of the loss. Write p_i = t·π_i with t = max_i p_i (so π_i = p_i/t; equal p gives
+/// π_i = 1 and t = p). Then L(t) = c0 + c1·t + c2·t² + O(t³) with F(S) = Σ_i I_i f_i(S) the loss given active set S:
+///   c0 = F(∅),   c1 = Σ_j π_j [F({j}) − F(∅)],   c2 = Σ_{j<l} π_j π_l [F({j,l}) − F({j}) − F({l}) + F(∅)]
+/// (equal p: c1 = Σ_j F({j}) − n F(∅), c2 = Σ_{j<l} F({j,l}) − (n−1)Σ_j F({j}) + C(n,2) F(∅)). Only |S| ≤ 2 enters,
+/// so any n is cheap: O(n³) blocks of at most two coordinates. Exact for T = Rational; in floating types each
+/// block is computed (and widened) as in expected_loss, abs_error bounding c0 + c1 t + c2 t²'s error. Throws as
+/// expected_loss except for the size limit.
+template <class T>
+struct LowOrderTerms {
+  T t;           // max_i p_i
+  T c0, c1, c2;  // coefficients of t^0, t^1, t^2
+  double abs_error = 0;
+  T value() const { return c0 + c1 * t + c2 * t * t; }  // the expansion to second order at the problem's p
+};
+template <class T>
+LowOrderTerms<T> low_order_terms(const Problem& problem, const Params<T>& params);
 
 }  // namespace superpose::relu

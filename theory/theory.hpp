@@ -228,6 +228,17 @@ struct LadderEvaluation {
 int min_gain_digits(int digits);
 /// "double", "MPFR-50", "MPFR-100" or "exact rationals" for digits 16, 50, 100, 0.
 std::string precision_name(int digits);
+/// The rung loop of every precision ladder (evaluate_with_ladder here, relu::expected_loss_with_ladder):
+/// calls attempt(digits) from rung `digits` (16, 50, 100, 0) upwards. attempt returns "" to accept its result or
+/// the reason it falls short (e.g. "double kept only 3 correct digits of the gain"), or throws PrecisionError; while
+/// `climb`, either moves to the next wider rung (exact rationals last). Without `climb` a PrecisionError propagates
+/// and a shortfall is accepted. Returns the rung of the accepted result; `note` lists the reasons and ends with
+/// "recomputed in <type>" ("" when the first rung was accepted).
+int climb_precision_ladder(int digits, bool climb, const std::function<std::string(int digits)>& attempt,
+                           std::string& note);
+/// The first entry of W (rationals) outside the range of double (magnitude above DBL_MAX or nonzero below DBL_MIN),
+/// as "W(i,j) = <decimal>" with `name` for W; "" if none.
+std::string out_of_double_range(const Matrix<Rational>& W, std::string_view name = "W");
 /// Evaluates W (d×n; exact rationals, or doubles taken at their exact binary value) at p from rung `digits` (16, 50,
 /// 100 or 0) upwards; `climb` false stays at that rung (a PrecisionError then propagates). Throws InputError as
 /// evaluate() does, and for digits outside {16, 50, 100, 0} (naming --digits).
