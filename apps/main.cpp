@@ -24,6 +24,12 @@ int main(int argc, char** argv) {
   superpose::cli::register_experiments(app);
   superpose::cli::register_check(app);
   superpose::cli::register_certify(app);
+  CLI::App* relu = app.add_subcommand(
+      "relu",
+      "The ReLU model x^ = ReLU(W^T W x + b)^k of Elhage et al. (2022), \"Toy Models of Superposition\".\n"
+      "Elhage's sparsity S is 1 - p (p the feature probability); Elhage's m (hidden width) is our d.");
+  relu->require_subcommand(1);
+  superpose::cli::register_relu_train(*relu);
 #ifdef SUPERPOSE_WITH_BOWS
   superpose::cli::register_bows(app);
 #endif

@@ -137,15 +137,18 @@ FeatureGeometry feature_geometry(const Matrix<double>& W, double tolerance) {
     while (parent[i] != i) i = parent[i] = parent[parent[i]];
     return i;
   };
-  for (size_t a = 0; a < g.represented.size(); ++a)
-    for (size_t b = a + 1; b < g.represented.size(); ++b) {
-      const int i = g.represented[a], j = g.represented[b];
+  std::vector<int> strong;  // represented features longer than tolerance·max_k ‖W_k‖: the ones grouped
+  for (int i : g.represented)
+    if (std::sqrt(A(i, i)) > tolerance * max_norm) strong.push_back(i);
+  for (size_t a = 0; a < strong.size(); ++a)
+    for (size_t b = a + 1; b < strong.size(); ++b) {
+      const int i = strong[a], j = strong[b];
       const double overlap = std::abs(A(i, j)) / std::sqrt(std::min(A(i, i), A(j, j)));  // max of |Ŵ_i·W_j|, |Ŵ_j·W_i|
       if (overlap > tolerance * max_norm) parent[find(i)] = find(j);
     }
   std::vector<std::vector<int>> members(static_cast<size_t>(n));
-  for (int i : g.represented) members[find(i)].push_back(i);
-  for (int i : g.represented)
+  for (int i : strong) members[find(i)].push_back(i);
+  for (int i : strong)
     if (find(i) == i) g.groups.push_back({Shape::other, members[i]});
   std::sort(g.groups.begin(), g.groups.end(),
             [](const ShapeGroup& x, const ShapeGroup& y) { return x.features.front() < y.features.front(); });
@@ -158,6 +161,7 @@ FeatureGeometry feature_geometry(const Matrix<double>& W, double tolerance) {
     g.fraction[static_cast<int>(grp.shape)] += static_cast<double>(grp.features.size()) / static_cast<double>(n);
   }
   g.unrepresented_fraction = static_cast<double>(n - static_cast<Eigen::Index>(g.represented.size())) / static_cast<double>(n);
+  g.weak_fraction = static_cast<double>(g.represented.size() - strong.size()) / static_cast<double>(n);
   return g;
 }
 

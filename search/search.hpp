@@ -255,9 +255,9 @@ std::string_view to_string(Shape s);
 /// The feature dimensionality r/k of every feature of the shape: 1, 1/2, 2/3, 3/4, 2/5, 3/8 (exact); 0 for other.
 Rational shape_dimensionality(Shape s);
 
-/// Default tolerance of feature_geometry: two features are joined when |Ŵ_i·W_j| or |Ŵ_j·W_i| exceeds
-/// tolerance·max_k ‖W_k‖, and a group is a shape when every D_i and every sorted row of its cosine Gram matrix is
-/// within tolerance of the shape's.
+/// Default tolerance of feature_geometry: features shorter than tolerance·max_k ‖W_k‖ are weak (not grouped), two
+/// features are joined when |Ŵ_i·W_j| or |Ŵ_j·W_i| exceeds tolerance·max_k ‖W_k‖, and a group is a shape when
+/// every D_i and every sorted row of its cosine Gram matrix is within tolerance of the shape's.
 inline constexpr double kShapeTolerance = 0.05;
 
 /// One connected group of represented features (see feature_geometry).
@@ -272,14 +272,16 @@ struct FeatureGeometry {
   std::vector<double> superposition;   // Σ_{j≠i} (Ŵ_i·W_j)² (squared length units of W), 0 if unrepresented
   double dimensions_per_feature = 0;   // d/‖W‖_F² (Elhage's m/‖W‖_F²); +inf for W = 0
   std::vector<int> represented;        // represented_columns(W)
-  std::vector<ShapeGroup> groups;      // the connected groups of represented features, by smallest index
-  std::vector<Shape> shape;            // the shape of each represented feature's group (other if unrepresented)
+  std::vector<ShapeGroup> groups;      // the connected groups of the grouped features, by smallest index
+  std::vector<Shape> shape;            // the shape of each grouped feature's group (other if weak or unrepresented)
   std::vector<double> fraction;        // kShapeCount entries: fraction of all n features in groups of each Shape
-  double unrepresented_fraction = 0;   // fraction of the n features not represented; with `fraction`, sums to 1
+  double weak_fraction = 0;            // fraction of the n features represented but not grouped (short)
+  double unrepresented_fraction = 0;   // fraction not represented; with the two above, the fractions sum to 1
 };
 
 /// Elhage's feature dimensionality, dimensions per feature and superposition of W (d×n, double, finite), and the
-/// recognition of its geometry: the represented features are split into the connected components of the graph
+/// recognition of its geometry: the represented features longer than tolerance·max_k ‖W_k‖ (the others are weak:
+/// a trained W keeps such remnants of features it dropped) are split into the connected components of the graph
 /// with an edge i–j when max(|Ŵ_i·W_j|, |Ŵ_j·W_i|) > tolerance·max_k ‖W_k‖, and each component is named by its D_i
 /// and its cosine Gram matrix: a component of size k is a shape of k vertices (dedicated 1, digon 2, triangle 3,
 /// tetrahedron 4, pentagon 5, square antiprism 8) when every |D_i − r/k| ≤ tolerance and each row of cosines,

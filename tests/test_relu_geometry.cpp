@@ -96,14 +96,15 @@ BOOST_AUTO_TEST_CASE(dimensionality_of_known_geometries_is_exact) {
 
 BOOST_AUTO_TEST_CASE(recognises_each_shape_and_the_fractions) {
   std::mt19937_64 rng(11);
-  // n = 1 + 2 + 3 + 5 + 4 + 8 + 1 zero column = 24 features in d = 1 + 2 + 2 + 2 + 3 + 3 = 13 dimensions.
+  // n = 1 + 2 + 3 + 5 + 4 + 8 + 1 short + 1 zero column = 25 features in d = 1 + 2 + 2 + 2 + 3 + 3 + 1 = 14
+  // dimensions. The short feature (norm 0.01 < tolerance·max norm) is represented but weak: in no group.
   const Matrix<double> one = Matrix<double>::Ones(1, 1);
   const Matrix<double> W = assemble({{one, 1.0}, {polygon(2, 0.3), 0.9}, {polygon(3, 1.1), 1.2}, {polygon(5), 0.8},
-                                     {tetrahedron(), 1.1}, {square_antiprism(), 1.0}},
+                                     {tetrahedron(), 1.1}, {square_antiprism(), 1.0}, {one, 0.01}},
                                     1, rng);
   const relu::FeatureGeometry g = relu::feature_geometry(W);
-  BOOST_TEST(g.represented.size() == 23u);
-  BOOST_TEST(g.dimensionality[23] == 0.0);
+  BOOST_TEST(g.represented.size() == 24u);
+  BOOST_TEST(g.dimensionality[24] == 0.0);
   const Shape expected[] = {Shape::dedicated, Shape::digon,       Shape::triangle,
                             Shape::pentagon,  Shape::tetrahedron, Shape::square_antiprism};
   BOOST_TEST_REQUIRE(g.groups.size() == 6u);
@@ -111,9 +112,10 @@ BOOST_AUTO_TEST_CASE(recognises_each_shape_and_the_fractions) {
     BOOST_TEST_INFO("group " << k << ": " << relu::to_string(g.groups[k].shape));
     BOOST_TEST((g.groups[k].shape == expected[k]));
   }
-  const double n = 24;
+  const double n = 25;
   const double frac[] = {1 / n, 2 / n, 3 / n, 4 / n, 5 / n, 8 / n, 0};  // in enum order (tetrahedron before pentagon)
   for (int s = 0; s < relu::kShapeCount; ++s) BOOST_TEST(std::abs(g.fraction[s] - frac[s]) < 1e-15);
+  BOOST_TEST(std::abs(g.weak_fraction - 1 / n) < 1e-15);
   BOOST_TEST(std::abs(g.unrepresented_fraction - 1 / n) < 1e-15);
 }
 
