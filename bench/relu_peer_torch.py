@@ -6,7 +6,7 @@ and v ~ U[0, 1], x^ = ReLU(W^T W x + b) per instance, loss sum_i I_i (x_i - x^_i
 notebook averages over features too: the same AdamW steps up to its epsilon), torch.optim.AdamW(lr 1e-3, torch's
 default weight decay 0.01), batch 1024, 10,000 steps. At the end the loss of each instance is estimated on fresh
 samples with its standard error, as the C++ trainer does. Prints one JSON object: per instance p, loss, loss_se, and
-the training seconds.
+the training seconds (wall and CPU).
 
 Usage: bench/relu_peer_torch.py --preset elhage-n5 [--steps 10000 --threads 1 --seed 1]
 Needs Debian's python3-torch (apt-get install -y python3-torch); for bench only, not a dependency of superpose.
@@ -60,13 +60,13 @@ def main():
         out = torch.relu(torch.einsum("bid,ind->bin", h, W) + b)
         return (importance * (x - out) ** 2).sum(-1)  # (batch, inst)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(args.steps):
         opt.zero_grad(set_to_none=True)
         loss = per_sample_loss(batch(args.batch)).mean(0).sum()
         loss.backward()
         opt.step()
-    seconds = time.perf_counter() - t0
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     with torch.no_grad():
         s = torch.zeros(inst, dtype=torch.float64)
         s2 = torch.zeros(inst, dtype=torch.float64)
@@ -82,7 +82,7 @@ def main():
         se = ((s2 - N * mean * mean).clamp(min=0) / (N - 1) / N).sqrt()
     rows = [{"p": float(p[i, 0]), "loss": float(mean[i]), "loss_se": float(se[i])} for i in range(inst)]
     print(json.dumps({"preset": args.preset, "steps": args.steps, "threads": torch.get_num_threads(),
-                      "seconds": seconds, "instances": rows}))
+                      "seconds": seconds, "cpu_seconds": cpu_seconds, "instances": rows}))
 
 
 if __name__ == "__main__":

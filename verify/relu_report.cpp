@@ -18,10 +18,14 @@ namespace {
 
 /// The loss with as many decimals as the second significant digit of its standard error, and the error to two
 /// significant digits: "0.35712 ± 0.00031".
+int decimals_of(double se) { return std::max(0, 1 - static_cast<int>(std::floor(std::log10(se)))); }
 std::string with_error(double value, double se) {
   if (!(se > 0)) return fmt::format("{:.6g} ± 0", value);
-  const int decimals = std::max(0, 1 - static_cast<int>(std::floor(std::log10(se))));
-  return fmt::format("{:.{}f} ± {:.{}f}", value, decimals, se, decimals);
+  return fmt::format("{:.{}f} ± {:.{}f}", value, decimals_of(se), se, decimals_of(se));
+}
+/// The value to the decimal place of the second significant digit of its standard error (no error shown).
+std::string to_error(double value, double se) {
+  return se > 0 ? fmt::format("{:.{}f}", value, decimals_of(se)) : fmt::format("{:.6g}", value);
 }
 
 /// "2 dedicated, 3 digon, 1 unrepresented": the number of features in each shape, nonzero ones only.
@@ -165,8 +169,9 @@ std::string render_train(const std::vector<TrainRow>& rows, const std::string& f
     std::vector<std::string> D;
     for (double x : r.geometry.dimensionality) D.push_back(fmt::format("{:.3f}", x));
     const std::string Dtext = D.size() <= 12 ? fmt::format("{}", fmt::join(D, " ")) : "(" + std::to_string(D.size()) + " values: --format csv/json)";
-    s += fmt::format("  {:<14} {:>9.4g}  {:<24} {:>10.4g}  {:>9.4f}  {:>4}  {}; {}\n", r.p.text, 1 / p,
-                     with_error(r.result.loss, r.result.loss_se), r.result.loss / r.problem.n,
+    s += fmt::format("  {:<14} {:>9.4g}  {:<24} {:>10}  {:>9.4f}  {:>4}  {}; {}\n", r.p.text, 1 / p,
+                     with_error(r.result.loss, r.result.loss_se),
+                     to_error(r.result.loss / r.problem.n, r.result.loss_se / r.problem.n),
                      r.geometry.dimensions_per_feature, r.geometry.represented.size(),
                      shape_counts(r.geometry, r.problem.n), Dtext);
   }

@@ -575,7 +575,7 @@ struct TrainRow {
 /// The rows of `superpose relu train` as "text" (one line per instance: p, 1/(1−S) = 1/p, loss ± SE, loss/n,
 /// d/‖W‖_F², represented features, groups by shape, D_i to 3 digits), "csv" (one line per instance: the same with
 /// loss and SE to 17 digits, shape fractions, D_i separated by ';') or "json" (everything, W and b included).
-/// The loss is shown to the decimal place of the second significant digit of its standard error.
+/// The loss (and loss/n) is shown to the decimal place of the second significant digit of its standard error.
 /// Throws InputError (--format) for another format.
 std::string render_train(const std::vector<TrainRow>& rows, const std::string& format);
 
