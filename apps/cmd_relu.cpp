@@ -410,7 +410,7 @@ void run_relu_phase(const ReluPhaseFlags& o) {
 void register_relu(CLI::App& app) {
   CLI::App* relu = app.add_subcommand(
       "relu", std::string("The ReLU toy model of Elhage et al. (2022), 'Toy Models of Superposition': exact expected "
-                          "losses, optimal weights, phase diagrams.\n") +
+                          "losses, optimal weights, phase diagrams, the notebook's training, Elhage's metrics.\n") +
                   kNotation + "Loss L = sum_i I_i E(x_i - ReLU((W_dec^T W x + b)_i)^k)^2; x_i = v_i with probability "
                               "p_i, else 0.");
   relu->require_subcommand(1);
@@ -486,6 +486,8 @@ void register_relu(CLI::App& app) {
   phc->add_option("--format", ph->format, "standard output: text or csv (the boundaries)")->capture_default_str();
   check_values_as_typed(phc);
   phc->callback([ph]() { run_relu_phase(*ph); });
+
+  register_relu_train(*relu);  // relu train, relu metrics (apps/cmd_relu_train.cpp)
 }
 
 }  // namespace superpose::cli

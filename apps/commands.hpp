@@ -16,5 +16,7 @@ void register_check(CLI::App& app);    // apps/cmd_check.cpp
 void register_certify(CLI::App& app);  // apps/cmd_certify.cpp (fstar-table, check-certificate)
 void register_bows(CLI::App& app);     // apps/cmd_bows.cpp
 void register_relu(CLI::App& app);     // apps/cmd_relu.cpp (relu loss, optimize, phase)
+/// Adds `train` and `metrics` under the `relu` command (apps/cmd_relu_train.cpp).
+void register_relu_train(CLI::App& relu);
 
 }  // namespace superpose::cli

@@ -62,9 +62,8 @@ Geometry geometry(const Matrix<double>& W, int m) {
   for (Eigen::Index i = 0; i < n; ++i) {
     g.norms.push_back(std::sqrt(A(i, i)));
     if (max_sq > 0 && A(i, i) > kRepresentedThreshold * max_sq) rep.push_back(static_cast<int>(i));
-    const double den = A.col(i).squaredNorm();
-    g.dimensionality.push_back(den > 0 ? A(i, i) * A(i, i) / den : 0.0);
   }
+  g.dimensionality = feature_dimensionality(W);
   g.represented = static_cast<int>(rep.size());
   for (size_t a = 0; a < rep.size(); ++a)
     for (size_t b = a + 1; b < rep.size(); ++b) {

@@ -14,6 +14,8 @@
 //   the run needs against what this process may use (core/ check_memory). NLopt failures are recorded per start,
 //   never fatal.
 // * Determinism: reproducible for a given seed on one platform (mt19937_64, libstdc++ normal_distribution).
+// * The ReLU model of Elhage et al. (2022) (theory/relu.hpp) shares this layer: its feature geometry
+//   (search/relu_geometry.cpp) and its sampled-batch trainer (search/relu_train.cpp) are in namespace relu below.
 #pragma once
 
 #include "theory/relu.hpp"
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -33,6 +36,11 @@ inline constexpr double kRepresentedThreshold = 1e-6;
 
 /// Indices of the represented columns of W (d×n), ascending; empty for W = 0.
 std::vector<int> represented_columns(const Matrix<double>& W);
+
+/// Feature dimensionality of Elhage et al. (2022), "Toy Models of Superposition", section "Feature Dimensionality":
+/// D_i = ‖W_i‖²/Σ_j (Ŵ_i·W_j)² = ‖W_i‖⁴/Σ_j (W_i·W_j)², Ŵ_i = W_i/‖W_i‖, for each column of W (d×n); D_i = 0 for
+/// an unrepresented column (represented_columns). Dimensionless, in (0, 1]; n entries. Never throws.
+std::vector<double> feature_dimensionality(const Matrix<double>& W);
 
 /// A named starting W (d×n).
 struct NamedStart {
@@ -57,7 +65,7 @@ struct Geometry {
   std::vector<double> eigenvalues;     // of A = WᵀW, the min(d,n) largest, descending
   std::vector<double> norms;           // ‖W_i‖, i = 1..n
   int represented = 0;                 // features with ‖W_i‖² > kRepresentedThreshold·max_j ‖W_j‖²
-  std::vector<double> dimensionality;  // D_i = ‖W_i‖⁴/Σ_j (W_i·W_j)² (Elhage et al. 2022), 0 for zero columns
+  std::vector<double> dimensionality;  // D_i = ‖W_i‖⁴/Σ_j (W_i·W_j)² (feature_dimensionality), 0 if unrepresented
   double max_cos = 0;                  // largest |cos| between two represented features
   std::vector<double> design_defects;  // δ_k, k = 1..m: Σ_ij w_i w_j ⟨u_i,u_j⟩^{2k}/(Σw)² − 1/F*(d,k),
                                        // u_i = W_i/‖W_i‖, w_i = ‖W_i‖^{2m}; all 0 ⇔ weighted projective 2m-design
@@ -235,6 +243,8 @@ TrainResult train_gain(const TrainConfig& cfg);
 // ---------------------------------------------------------------------------------------------------------
 // The ReLU toy model (theory/relu.hpp): optimal W, b (search/relu_optimize.cpp)
 // ---------------------------------------------------------------------------------------------------------
+// The ReLU model of Elhage et al. (2022): feature geometry (search/relu_geometry.cpp)
+// ---------------------------------------------------------------------------------------------------------
 
 namespace relu {
 
@@ -327,6 +337,104 @@ TwoFeaturePoint two_feature_point(const Problem& problem, const ReluOptimizeOpti
 /// p_hi/p_lo ≤ 1 + rel_tol; nullopt when the sign does not change between the ends. `problem.p` is overwritten.
 std::optional<double> two_feature_boundary(Problem problem, double p_lo, double p_hi, double rel_tol,
                                            const ReluOptimizeOptions& opt);
+/// The shapes of Elhage et al. (2022), section "Feature Dimensionality" (their figure of D_i against 1/(1 − S)):
+/// a connected group of k features spanning r dimensions as a regular, tight arrangement, each feature of
+/// dimensionality r/k. `other` is any group that matches none of them.
+enum class Shape { dedicated, digon, triangle, tetrahedron, pentagon, square_antiprism, other };
+inline constexpr int kShapeCount = 7;
+/// "dedicated", "digon", "triangle", "tetrahedron", "pentagon", "square_antiprism", "other".
+std::string_view to_string(Shape s);
+/// The feature dimensionality r/k of every feature of the shape: 1, 1/2, 2/3, 3/4, 2/5, 3/8 (exact); 0 for other.
+Rational shape_dimensionality(Shape s);
+
+/// Default tolerance of feature_geometry: features shorter than tolerance·max_k ‖W_k‖ are weak (not grouped), two
+/// features are joined when |Ŵ_i·W_j| or |Ŵ_j·W_i| exceeds tolerance·max_k ‖W_k‖, and a group is a shape when
+/// every D_i and every sorted row of its cosine Gram matrix is within tolerance of the shape's.
+inline constexpr double kShapeTolerance = 0.05;
+
+/// One connected group of represented features (see feature_geometry).
+struct ShapeGroup {
+  Shape shape = Shape::other;
+  std::vector<int> features;  // column indices, ascending
+};
+
+/// Elhage's metrics of one W (d×n): n entries per feature unless said otherwise.
+struct FeatureGeometry {
+  std::vector<double> dimensionality;  // D_i (feature_dimensionality), 0 if unrepresented
+  std::vector<double> superposition;   // Σ_{j≠i} (Ŵ_i·W_j)² (squared length units of W), 0 if unrepresented
+  double dimensions_per_feature = 0;   // d/‖W‖_F² (Elhage's m/‖W‖_F²); +inf for W = 0
+  std::vector<int> represented;        // represented_columns(W)
+  std::vector<ShapeGroup> groups;      // the connected groups of the grouped features, by smallest index
+  std::vector<Shape> shape;            // the shape of each grouped feature's group (other if weak or unrepresented)
+  std::vector<double> fraction;        // kShapeCount entries: fraction of all n features in groups of each Shape
+  double weak_fraction = 0;            // fraction of the n features represented but not grouped (short)
+  double unrepresented_fraction = 0;   // fraction not represented; with the two above, the fractions sum to 1
+};
+
+/// Elhage's feature dimensionality, dimensions per feature and superposition of W (d×n, double, finite), and the
+/// recognition of its geometry: the represented features longer than tolerance·max_k ‖W_k‖ (the others are weak:
+/// a trained W keeps such remnants of features it dropped) are split into the connected components of the graph
+/// with an edge i–j when max(|Ŵ_i·W_j|, |Ŵ_j·W_i|) > tolerance·max_k ‖W_k‖, and each component is named by its D_i
+/// and its cosine Gram matrix: a component of size k is a shape of k vertices (dedicated 1, digon 2, triangle 3,
+/// tetrahedron 4, pentagon 5, square antiprism 8) when every |D_i − r/k| ≤ tolerance and each row of cosines,
+/// sorted, is within tolerance (entrywise) of the shape's: the regular polygons of 2, 3, 5 unit vectors in a plane,
+/// the regular simplex of 4 in R³, and the tight square antiprism ((cos jπ/4, sin jπ/4, (−1)^j/√2)·√(2/3),
+/// j = 0..7, the one with D_i = 3/8). Cost O(d·n² + n²). Throws InputError unless W is finite and
+/// tolerance ∈ (0, 1).
+FeatureGeometry feature_geometry(const Matrix<double>& W, double tolerance = kShapeTolerance);
+
+// ---------------------------------------------------------------------------------------------------------
+// The ReLU model: training on sampled batches with the recipe of Elhage et al.'s notebook (search/relu_train.cpp)
+// ---------------------------------------------------------------------------------------------------------
+
+/// The training recipe of Elhage et al.'s notebook (toy_models.ipynb, `optimize`): torch.optim.AdamW with lr 1e-3,
+/// β = (0.9, 0.999), ε = 1e-8 and decoupled weight decay (torch's default 0.01, which the notebook keeps), batches
+/// of 1024, 10,000 steps, W initialised by torch's xavier_normal_ on the notebook's (instances, n, d) tensor, i.e.
+/// N(0, 2/(d·(n + instances))), b = 0.
+struct TrainOptions {
+  int steps = 10000;
+  int batch = 1024;
+  double lr = 1e-3;
+  double weight_decay = 0.01;  // AdamW's decoupled decay, applied to W, W_dec and b (as torch.optim.AdamW)
+  double init_std = 0;         // > 0: entries of W (and W_dec) N(0, init_std²); 0: the notebook's xavier_normal_
+  int eval_samples = 1 << 17;  // fresh samples for the final Monte Carlo loss
+  std::uint64_t seed = 1;      // instance i draws everything from mt19937_64(seed + i)
+  int threads = 1;             // instances trained in parallel (each instance single-threaded)
+  /// Called with (steps done, total steps) summed over instances, from the calling thread only.
+  std::function<void(long long done, long long total)> progress;
+
+  /// Checks the options and the instances before any work: at least one instance, each valid (Problem::validate)
+  /// with the value law uniform01 (the trainer samples no other law), steps ≥ 1, batch ≥ 1, lr finite > 0,
+  /// weight_decay finite ≥ 0, init_std finite ≥ 0, eval_samples ≥ 2, threads in 1..256, and the memory (batch and
+  /// evaluation buffers: about 6·n·batch doubles per thread). Throws InputError naming the flag (--steps, --batch,
+  /// --lr, --weight-decay, --init-std, --eval-samples, --threads, --law).
+  void validate(const std::vector<Problem>& instances) const;
+};
+
+/// One trained instance.
+struct TrainedInstance {
+  Params<double> params;  // W (d×n), W_dec (d×n, untied only), b (n)
+  double loss = 0;        // Σ_i I_i·E(x_i − x̂_i)², Monte Carlo over eval_samples fresh samples
+  double loss_se = 0;     // its standard error (sample standard deviation / √eval_samples)
+  double seconds = 0;     // training and evaluation time of this instance (one thread)
+};
+
+/// The loss of the batch X (n×B, one sample per column), (1/B)·Σ_b Σ_i I_i (X_ib − act((W_decᵀ W X + b)_ib))²,
+/// act(t) = ReLU(t)^k; `importance` has n entries. If `grad` is not null it receives the gradient in the shapes of
+/// `params` (W_dec empty when tied, where W gets both the encoder and the decoder terms): a hand-written backward
+/// pass, five GEMMs. Shapes are not checked (callers validate).
+double batch_loss(const Problem& problem, const Vector<double>& importance, const Params<double>& params,
+                  const Matrix<double>& X, Params<double>* grad = nullptr);
+
+/// Draws B samples of the problem's input law into X (n×B): X_ib = β_ib·v_ib, β ~ Bernoulli(p_i), v ~ U[0, 1].
+/// Only the uniform01 law (TrainOptions::validate refuses the others).
+void sample_batch(const std::vector<double>& p, int B, std::mt19937_64& rng, Matrix<double>& X);
+
+/// Trains every instance independently with the notebook's recipe (TrainOptions), instance i from
+/// mt19937_64(opt.seed + i): W initialised, then opt.steps AdamW steps on batch_loss of fresh batches, then the
+/// loss estimated on opt.eval_samples fresh samples. Calls opt.validate(instances) first. Throws InputError (--lr)
+/// when the parameters stop being finite. Cost: about 10·d·n·batch flops per step and instance.
+std::vector<TrainedInstance> train(const std::vector<Problem>& instances, const TrainOptions& opt);
 
 }  // namespace relu
 

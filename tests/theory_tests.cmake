@@ -1,11 +1,11 @@
 foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities reference enclosure bounds)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_theory)
 endforeach()
-foreach(t constructions optimize certify)
+foreach(t constructions optimize certify relu_geometry relu_train)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_verify)
 endforeach()
 # Tests that run the `superpose` binary (tests/cli_sandbox.hpp).
-foreach(t cli experiments core check sweep validation relu)
+foreach(t cli experiments core check sweep validation relu relu_cli)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_verify nlohmann_json::nlohmann_json)
   add_dependencies(test_${t} superpose)
 endforeach()

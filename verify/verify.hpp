@@ -605,4 +605,59 @@ void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const
 /// path; json also the seconds of each stage. Throws InputError for another format (--format).
 std::string render_fstar_table(const std::vector<FstarCell>& cells, const std::string& format);
 
+// ---------------------------------------------------------------------------------------------------------
+// The ReLU model of Elhage et al. (2022): the notebook's sweep and its report (verify/relu_report.cpp)
+// ---------------------------------------------------------------------------------------------------------
+
+namespace relu {
+
+/// A set of instances to train: one Problem per feature probability p (every feature of an instance has that p),
+/// importances I_i = importance_ratio^i (i = 0..n−1, exact), as in Elhage's notebook.
+struct TrainSweep {
+  int d = 2, n = 5, k = 1;
+  bool tied = true;
+  std::string law = "uniform01";
+  std::vector<GridP> p;              // one instance per entry, in this order
+  Rational importance_ratio = 1;
+  /// The instances. Throws InputError as Problem::validate and ValueLaw::parse do (--law, --d, --n, ...).
+  std::vector<Problem> problems() const;
+};
+
+/// The presets of Elhage's notebook (toy_models.ipynb): "elhage-n5": n = 5, d = 2, I_i = 0.9^i, 10 instances;
+/// "elhage-n200": n = 200, d = 20, I_i = 1, 20 instances. Both sweep p = 20^{−t}, t = 0, 1/(N−1), ..., 1 (from 1
+/// down to 1/20, Elhage's S = 1 − p), as the log-spaced grid "1/20:1:N" of parse_p_grid (12 significant digits,
+/// ends exact) in the notebook's order, densest first. Throws InputError (--preset) naming the accepted names.
+TrainSweep elhage_preset(std::string_view name);
+/// "elhage-n5, elhage-n200".
+std::string elhage_preset_names();
+
+/// One trained instance with its metrics.
+struct TrainRow {
+  GridP p;
+  Problem problem;
+  TrainedInstance result;
+  FeatureGeometry geometry;  // feature_geometry(result.params.W, tolerance)
+};
+
+/// The rows of `superpose relu train` as "text" (one line per instance: p, 1/(1−S) = 1/p, loss ± SE, loss/n,
+/// d/‖W‖_F², represented features, groups by shape, D_i to 3 digits), "csv" (one line per instance: the same with
+/// loss and SE to 17 digits, shape fractions, D_i separated by ';') or "json" (everything, W and b included).
+/// The loss (and loss/n) is shown to the decimal place of the second significant digit of its standard error.
+/// Throws InputError (--format) for another format.
+std::string render_train(const std::vector<TrainRow>& rows, const std::string& format);
+
+/// Elhage's metrics of one W (d×n) as "text" (a line per feature: ‖W_i‖, D_i, superposition, shape, group; then
+/// the groups and the fractions), "csv" (a line per feature) or "json". Throws InputError (--format).
+std::string render_metrics(const Matrix<double>& W, const FeatureGeometry& g, const std::string& format);
+
+/// Writes into the folder `dir` (created if missing; check it first with check_output_folder): relu_train.csv
+/// (render_train's csv), relu_train_features.csv (instance, p, 1/p, feature, D_i, shape), W_<instance>.csv and
+/// b_<instance>.csv (17 digits; W_dec_<instance>.csv when untied), all atomically; with `plot`, the figure of
+/// Elhage's feature-dimensionality plot: every D_i and d/‖W‖_F² against 1/(1 − S) = 1/p (log scale) with the
+/// shapes' values 1, 3/4, 2/3, 1/2, 2/5, 3/8 as lines (relu_train.svg and relu_train.png by gnuplot; ToolError
+/// without gnuplot). Returns the paths written, figures last.
+std::vector<std::string> write_train_outputs(const std::vector<TrainRow>& rows, const std::string& dir, bool plot);
+
+}  // namespace relu
+
 }  // namespace superpose
