@@ -60,6 +60,18 @@ using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 template <class T>
 inline constexpr bool is_exact_v = std::is_same_v<T, Rational>;
 
+/// x^k for an integer k ≥ 0 by repeated squaring (any scalar type: double, Real50, Rational, Interval, ...); x^0 = 1.
+template <class T>
+T ipow(T x, long k) {
+  T r(1);
+  while (k > 0) {
+    if (k & 1) r *= x;
+    x *= x;
+    k >>= 1;
+  }
+  return r;
+}
+
 /// Significant decimal digits carried by T: 16 for double, 50, 100; 0 for Rational (exact).
 template <class T>
 constexpr int digits_of() {

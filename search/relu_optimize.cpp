@@ -11,19 +11,19 @@ namespace superpose::relu {
 namespace {
 
 /// Unit vectors of one block geometry in g dimensions.
-struct Shape {
+struct StartShape {
   std::string kind;
   int g;
   std::vector<std::vector<double>> vertices;
 };
 
-std::vector<Shape> shapes() {
-  std::vector<Shape> out;
+std::vector<StartShape> shapes() {
+  std::vector<StartShape> out;
   out.push_back({"unsuperposed", 1, {{1.0}}});
   out.push_back({"antipodal", 1, {{1.0}, {-1.0}}});
   const char* names[] = {"triangle", "square", "pentagon"};
   for (int k = 3; k <= 5; ++k) {
-    Shape s{names[k - 3], 2, {}};
+    StartShape s{names[k - 3], 2, {}};
     for (int r = 0; r < k; ++r) {
       const double t = 2 * std::numbers::pi * r / k;
       s.vertices.push_back({std::cos(t), std::sin(t)});
@@ -34,7 +34,7 @@ std::vector<Shape> shapes() {
   out.push_back({"tetrahedron", 3, {{c, c, c}, {c, -c, -c}, {-c, c, -c}, {-c, -c, c}}});
   // Square antiprism: two squares at heights ±1/2 on the unit sphere, the lower one turned by 45° (a start: the
   // optimiser moves the vertices).
-  Shape anti{"square_antiprism", 3, {}};
+  StartShape anti{"square_antiprism", 3, {}};
   const double h = 0.5, rad = std::sqrt(1 - h * h);
   for (int r = 0; r < 4; ++r) {
     const double t0 = std::numbers::pi / 2 * r, t1 = t0 + std::numbers::pi / 4;
@@ -45,7 +45,7 @@ std::vector<Shape> shapes() {
   return out;
 }
 
-Params<double> packed(const Problem& pr, const Shape& s) {
+Params<double> packed(const Problem& pr, const StartShape& s) {
   Params<double> P;
   P.W = Matrix<double>::Zero(pr.d, pr.n);
   P.b = Vector<double>::Zero(pr.n);
@@ -106,7 +106,7 @@ std::vector<T> pack_gradient(const LossEvaluation<T>& ev) {
 std::vector<NamedParams> relu_starts(const Problem& problem, int total, std::uint64_t seed) {
   problem.validate();
   std::vector<NamedParams> out;
-  for (const Shape& s : shapes())
+  for (const StartShape& s : shapes())
     if (s.g <= problem.d) out.push_back({s.kind, packed(problem, s)});
   const int randoms = std::max(1, total - static_cast<int>(out.size()));
   for (Matrix<double>& W : random_starts(problem.d, problem.n, randoms, 1 / std::sqrt(double(problem.d)), seed)) {

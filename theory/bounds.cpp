@@ -43,12 +43,6 @@ T pw(const T& x, const T& y) {
   return pow(x, y);
 }
 
-template <class T>
-T ipow(T x, int k) {
-  T r(1);
-  for (int i = 0; i < k; ++i) r *= x;
-  return r;
-}
 
 template <class T>
 std::string precision_of() {

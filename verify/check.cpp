@@ -60,17 +60,6 @@ bool positive(const Interval& x) { return mpfr_sgn(&x.backend().data()->left) > 
 bool nonnegative(const Interval& x) { return mpfr_sgn(&x.backend().data()->left) >= 0; }
 bool finite(const Interval& x) { return mpfi_bounded_p(x.backend().data()) != 0; }
 
-// x^k for an integer k ≥ 0 by squaring (Rational or Interval).
-template <class F>
-F ipow(F x, long k) {
-  F r(1);
-  while (k > 0) {
-    if (k & 1) r *= x;
-    x *= x;
-    k >>= 1;
-  }
-  return r;
-}
 
 // The exact k-th root of q ≥ 0 if it is rational.
 std::optional<Rational> exact_root(const Rational& q, unsigned long k) {

@@ -37,11 +37,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-Rational ipow(const Rational& x, int k) {
-  Rational r = 1;
-  for (int i = 0; i < k; ++i) r *= x;
-  return r;
-}
 
 template <class T>
 const Bound<T>* find_bound(const std::vector<Bound<T>>& bounds, const std::string& name) {

@@ -3,6 +3,7 @@
 // compile time and memory). The mathematics is in docs/theory.md §2.
 #pragma once
 
+#include "core/parallel.hpp"
 #include "theory/theory.hpp"
 
 #include <algorithm>
@@ -14,16 +15,7 @@
 
 namespace superpose::detail {
 
-template <class T>
-T ipow(T x, int k) {
-  T r(1);
-  while (k > 0) {
-    if (k & 1) r *= x;
-    x *= x;
-    k >>= 1;
-  }
-  return r;
-}
+using superpose::ipow;  // numerics/numerics.hpp
 
 template <class T>
 bool is_finite(const T& x) {
@@ -283,44 +275,13 @@ struct ConvolutionRow {
   }
 };
 
-/// Runs f(k) for k = 0..count−1 on `threads` threads (work handed out one index at a time).
-template <class F>
-void parallel_for(Eigen::Index count, int threads, const F& f) {
-  std::atomic<Eigen::Index> next{0};
-  auto work = [&]() {
-    for (Eigen::Index k; (k = next++) < count;) f(k);
-  };
-  const int t = static_cast<int>(std::max<Eigen::Index>(1, std::min<Eigen::Index>(threads, count)));
-  std::vector<std::thread> pool;
-  std::exception_ptr error;
-  std::mutex mu;
-  for (int q = 1; q < t; ++q)
-    pool.emplace_back([&]() {
-      try {
-        work();
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!error) error = std::current_exception();
-        next = count;
-      }
-    });
-  try {
-    work();
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!error) error = std::current_exception();
-    next = count;
-  }
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
+using superpose::parallel_for;  // core/parallel.hpp
 
 /// Threads to use for an n-feature, d-wide evaluation: 1 below ~10^6 multiply-adds (thread start-up would
 /// dominate), else `requested` (0: every core).
 inline int engine_threads(int requested, Eigen::Index n, Eigen::Index d) {
   if (static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(d + 1) < 2e6) return 1;
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return resolve_threads(requested);
 }
 
 template <class T>
