@@ -111,10 +111,7 @@ Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
                        "c_mu*F*(d,m)*p: p->0 limit proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); as an upper "
                        "bound at every p a conjecture (§5.5; paper Eq. (23))");
   if (std::optional<Certificate> c = first_order_limit_certificate(s)) {
-    b.status = BoundStatus::refuted;
-    b.citation = "c_mu*F*(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5); REFUTED as an upper bound in this "
-                 "setting by an exact certificate at p = " + c->p.str() + " (" + c->family + ")";
-    b.certificate = std::move(c);
+    mark_first_order_limit_refuted(b, std::move(*c));
   } else if (laplace) {
     b.citation = "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
                  "NOT an upper bound for laplace at finite p in general (Prop. 5.7)";

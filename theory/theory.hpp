@@ -359,6 +359,15 @@ template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p
 /// m = 5). The best scale is rounded to a rational and the gain re-evaluated exactly; a family counts only if
 /// that exact gain beats the bound. Results are cached per (law, d, m, family); thread-safe.
 std::optional<Certificate> first_order_limit_certificate(const Setting& s);
+/// Marks a first_order_limit bound `refuted` by `c` (status, citation naming c.p and c.family, certificate). Used by
+/// bound_first_order_limit and by search/'s with_search_certificate.
+template <class T>
+void mark_first_order_limit_refuted(Bound<T>& b, Certificate c) {
+  b.status = BoundStatus::refuted;
+  b.citation = "c_mu*F*(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5); REFUTED as an upper bound in this "
+               "setting by an exact certificate at p = " + c.p.str() + " (" + c.family + ")";
+  b.certificate = std::move(c);
+}
 /// β and δ of Proposition 5.9 for the law and power m: β = B_{m+1}/(2μ_{m+1}), δ = B_{2m}/(2μ_{2m}),
 /// B_k = Σ_{j=1}^{k/2−1} C(k,2j)·μ_{2j}·μ_{k−2j}. Exact. Throws InputError on a bad m.
 std::pair<Rational, Rational> two_feature_beta_delta(const Law& law, int m);

@@ -15,7 +15,7 @@ std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps,
   if (with_constructions) cons.emplace(s, seed, 2e7, progress);
   std::vector<BoundRow<T>> rows;
   for (const T& p : ps) {
-    BoundRow<T> row{p, regime(s.d, s.m, p), closed_form_bounds(s, p)};
+    BoundRow<T> row{p, regime(s.d, s.m, p), with_search_certificate(s, closed_form_bounds(s, p))};
     if (cons)
       for (auto& c : cons->at(p))
         row.bounds.push_back(Bound<T>{c.name, c.gain, BoundStatus::construction, BoundSide::lower,
