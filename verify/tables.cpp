@@ -26,7 +26,7 @@ void limit_at_finite_n(const Setting& s, Bound<T>& b, const T& p) {
              (f.proved() ? "= " + f.upper.str() + " (proved: LP certificate meets the " + f.lower_kind + " witness)"
                          : "in [" + f.lower.str() + ", " + rational_to_decimal(f.upper, 12) +
                                "] (certified; the upper end is used), lower: " + f.lower_kind) +
-             ", c_mu = " + c_mu.str() + "; c_mu*F*(d,m)*p = " + to_decimal(c_mu * f_star(s.d, s.m), 12) +
+             ", c_mu = " + c_mu.str() + "; c_mu*F*(d,m)*p = " + rational_to_decimal(c_mu * f_star(s.d, s.m), 12) +
              "*p is the limit only from the design size on";
 }
 
