@@ -233,3 +233,56 @@ BOOST_AUTO_TEST_CASE(gram_witnesses_are_checked_exactly) {
   v1.replace(v1.find("certificate-2"), 13, "certificate-1");  // version 1 has no Gram witnesses
   BOOST_CHECK_THROW(parse_certificate(v1, "t"), InputError);
 }
+
+BOOST_AUTO_TEST_CASE(fstar_n_bracket_is_the_lines_closed_form_for_d2_and_f_star_from_the_design_size) {
+  // Independent value: n lines at angles jπ/n, F = n / Σ_{j<n} cos^{2m}(πj/n), summed numerically in MPFR-100
+  // (Lemma 5.12 is what the bracket's lower side uses; the LP side is computed independently of it).
+  const Real100 pi = boost::math::constants::pi<Real100>();
+  for (int m : {3, 5})
+    for (int n = 1; n <= m + 1; ++n) {
+      Real100 s = 0;
+      for (int j = 0; j < n; ++j) s += pow(cos(pi * j / n), 2 * m);
+      const FstarBracket b = fstar_n_bracket(2, m, n);
+      BOOST_TEST_INFO("m=" << m << " n=" << n << " [" << b.lower << ", " << b.upper << "]");
+      BOOST_TEST(b.proved());
+      BOOST_TEST(abs(Real100(b.upper) - Real100(n) / s) < Real100("1e-80"));
+    }
+  // From the design size C(d+2m−1, 2m) on: F*(d, m) = d(d+2)⋯(d+2m−2)/(2m−1)!!, written out.
+  BOOST_TEST(fstar_n_bracket(2, 3, 7).upper == Rational(2 * 4 * 6, 15));  // C(7, 6) = 7
+  BOOST_TEST(fstar_n_bracket(2, 3, 7).lower_kind == "design");
+  BOOST_TEST(fstar_n_bracket(3, 3, 28).lower == Rational(3 * 5 * 7, 15));  // C(8, 6) = 28
+  // Below it, a bracket with lower ≤ upper < F*, the same object when asked twice (cached).
+  const FstarBracket b = fstar_n_bracket(3, 3, 5);
+  BOOST_TEST(b.lower <= b.upper);
+  BOOST_TEST(b.upper < Rational(7));
+  BOOST_TEST(b.lower >= Rational(3));  // the unsuperposed W
+  BOOST_TEST(fstar_n_bracket(3, 3, 5).upper == b.upper);
+  BOOST_CHECK_THROW(fstar_n_bracket(2, 4, 3), InputError);
+  BOOST_CHECK_THROW(fstar_n_bracket(2, 3, 0), InputError);
+}
+
+BOOST_AUTO_TEST_CASE(laplace_limit_row_uses_f_star_n_below_the_design_size) {
+  // d = 2, n = 2, m = 3, laplace: c_μ = μ_4²/μ_6 = 24²/720 = 4/5 (the standard laplace law has E x^k = k! for even
+  // k), and F*_2(2, 3) from two orthogonal lines: F = (1 + 1)² / (1 + 1 + 2·cos^6(π/2)) = 2. So the p → 0 slope of
+  // sup L̃ is (4/5)·2 = 1.6, not c_μ·F*(2, 3) = (4/5)·(48/15) = 2.56 (issue 8).
+  const Setting s(2, 2, 3, Law::parse("laplace"));
+  const Rational c_mu = s.law.c_mu(3);
+  BOOST_TEST(c_mu == Rational(24 * 24, 720));
+  const std::vector<BoundRow<Real50>> rows = bound_table<Real50>(s, {Real50("1e-3")}, false);
+  auto find = [](const std::vector<Bound<Real50>>& bounds) -> const Bound<Real50>* {
+    for (const auto& b : bounds)
+      if (b.name == "first_order_limit") return &b;
+    return nullptr;
+  };
+  const Bound<Real50>* limit = find(rows.at(0).bounds);
+  BOOST_TEST_REQUIRE(limit != nullptr);
+  BOOST_TEST((limit->side == BoundSide::limit));
+  BOOST_TEST(abs(limit->value - Real50("1.6e-3")) < Real50("1e-45"));
+  BOOST_TEST(limit->detail.find("F*_n(d,m) = 2 (proved") != std::string::npos);
+  // At the design size the row is theory's c_μ·F*(d, m)·p unchanged.
+  const Setting big(2, 7, 3, Law::parse("laplace"));
+  const std::vector<BoundRow<Real50>> big_rows = bound_table<Real50>(big, {Real50("1e-3")}, false);
+  const Bound<Real50>* at_design = find(big_rows.at(0).bounds);
+  BOOST_TEST_REQUIRE(at_design != nullptr);
+  BOOST_TEST(abs(at_design->value - Real50("2.56e-3")) < Real50("1e-45"));
+}

@@ -11,7 +11,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 #include <sstream>
 
 namespace superpose {
@@ -814,6 +817,35 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
     if (auto g = recognise_gram(V, d, m, n, R(r.polished ? "1e-20" : "1e-10"))) take(from_gram(*g, d, m, n));
   }
   return best;
+}
+
+FstarBracket fstar_n_bracket(int d, int m, int n) {
+  check_sizes(d, n);
+  check_power(m);
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, int>, FstarBracket> cache;
+  const auto key = std::make_tuple(d, m, n);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  FstarBracket b;
+  if (Rational(n) >= sym_dim(d, 2 * m)) {
+    b.lower = b.upper = f_star(d, m);
+    b.lower_kind = "design";
+    b.upper_method = "F*(d,m)";
+  } else {
+    OptimizeOptions no_search;
+    no_search.starts = 0;
+    const ExactLower lower = exact_lower_bound(d, m, n, no_search);
+    const LpUpper upper = lp_upper_bound(d, m, n);
+    b.lower = lower.value;
+    b.lower_kind = lower.kind;
+    b.upper = upper.value;
+    b.upper_method = upper.method;
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  return cache.emplace(key, b).first->second;
 }
 
 // ------------------------------------------------------------------------------------------------ certificates

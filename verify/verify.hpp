@@ -165,7 +165,7 @@ struct VerifyConfig {
 
 /// One check of one grid point. status: "pass", "fail", "skip", or for an upper bound "undecided" (the certified
 /// enclosures overlap; the row still passes, the detail says so); `ratio` is the tested quotient (gain/bound for
-/// upper bounds, gain/(c_μ·F*·p) for the very sparse check, gain/best construction); `detail` says why.
+/// upper bounds, gain/(c_μ·F*_n·p) for the very sparse check, F*_n the upper end of fstar_n_bracket, gain/best construction); `detail` says why.
 struct VerifyCheck {
   std::string name;    // "upper:<bound name>", "very_sparse", "construction"
   std::string status;
@@ -219,8 +219,11 @@ std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg);
 /// in certified arithmetic: the polished W rounded to kCheckDigits decimals (exact rationals), its gain by
 /// certified_gain (exact, or MPFI beyond kExactGainBudget), each bound by certified_upper_bounds, compared by
 /// certified_compare; a violation writes that rational W to `cert_dir` as a certificate (its certified gain in a
-/// comment) and fails; each upper check's detail names the arithmetic that decided it; (2) if p ≤ d^{−m}/cfg.sparse_factor and n ≥ C(d+2m−1, 2m) (docs/theory.md Theorem 5.5(c): a weighted
-/// projective 2m-design fits), gain/(c_μ·F*(d,m)·p) ≥ 0.99, else "skip" with the reason; (3) gain ≥ (1 − 1e-9)·the
+/// comment) and fails; each upper check's detail names the arithmetic that decided it; (2) if p ≤ d^{−m}/cfg.sparse_factor (else "skip"): for n ≥ C(d+2m−1, 2m) (docs/theory.md Theorem 5.5(c): a
+/// weighted projective 2m-design fits) gain/(c_μ·F*(d,m)·p) ≥ 0.99; below it, with [lower, upper] =
+/// fstar_n_bracket(d, m, n), gain/(c_μ·lower·p) ≥ 0.99 and the certified gain ≤ Theorem 5.5(a) with F*_n ≤ upper,
+/// p·[(1−p)^{n−1}·c_μ·upper + (1 − (1−p)^{n−1})·μ₂·min(n, C(d+m−1, m))] (exact, certified_compare; "undecided" when
+/// the enclosures overlap); the ratio is gain/(c_μ·upper·p); (3) gain ≥ (1 − 1e-9)·the
 /// best construction (unsuperposed and seeded tight frames, docs/theory.md §6). Deterministic for a given config.
 VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std::string& cert_dir);
 
@@ -546,6 +549,26 @@ struct ExactLower {
 /// Throws InputError as optimize_first_order.
 ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
                              const ExactLower* previous = nullptr);
+
+/// The certified bracket of F*_n(d, m) used wherever the toolkit speaks of the very sparse limit c_μ·F*_n(d, m)
+/// (docs/theory.md Theorem 5.5(b)): lower ≤ F*_n(d, m) ≤ upper, exact rationals.
+/// * n ≥ C(d+2m−1, 2m) (the design size; always for d = 1): lower = upper = F*(d, m) (f_star; Theorem 5.5(c) with
+///   Proposition 5.4), lower_kind "design", upper_method "F*(d,m)". No computation.
+/// * n below it: upper = lp_upper_bound(d, m, n).value (exactly verified LP certificate, Theorem 5.11; one GLPK
+///   solve and O(K) exact Sturm checks, milliseconds for d ≤ 10, m ≤ 7); lower = exact_lower_bound with no search
+///   (starts = 0): the better of the unsuperposed W, F = min(d, n), and for d = 2 the equally spaced lines
+///   k ≤ min(n, m + 1) (Lemma 5.12), both closed forms (O(m) exact operations); lower_kind "weights" or
+///   "equally_spaced_lines". The bracket is therefore cheap but not tight in general: run `fstar-table` for the
+///   searched witness; it is tight (proved) for d = 2, n ≤ m + 1, and wherever the LP meets min(d, n).
+/// Results are cached per (d, m, n) for the life of the process (thread-safe). Throws InputError for d < 1, n < 1
+/// or a bad m (check_power).
+struct FstarBracket {
+  Rational lower, upper;
+  std::string lower_kind;    // "design", "weights" (unsuperposed) or "equally_spaced_lines"
+  std::string upper_method;  // "F*(d,m)" or LpUpper::method
+  bool proved() const { return lower == upper; }
+};
+FstarBracket fstar_n_bracket(int d, int m, int n);
 
 /// A certificate of one cell: F*_n(d, m) ∈ [lower.value, upper.value].
 struct FstarCertificate {
