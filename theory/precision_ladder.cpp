@@ -1,5 +1,6 @@
 // The precision ladder (theory.hpp, evaluate_with_ladder): double, MPFR-50, MPFR-100, exact rationals.
 #include "theory/theory.hpp"
+#include "theory/detail/ladder_rung.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -109,17 +110,10 @@ LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law&
     std::string shortfall;
     auto run = [&]<class T>() {
       Evaluation<T> ev = evaluate_in<T>(W, m, law, p, with_gradient, threads);
-      if constexpr (!is_exact_v<T>) {
-        const int dg = ev.gain_digits();
-        if (dg < min_gain_digits(rung))
-          shortfall = precision_name(rung) + " kept only " + std::to_string(dg) + " correct digits of the gain";
-      }
+      if constexpr (!is_exact_v<T>) shortfall = detail::rung_shortfall(rung, ev.gain_digits(), "gain");
       out.ev = std::move(ev);
     };
-    if (rung == 16) run.template operator()<double>();
-    else if (rung == 50) run.template operator()<Real50>();
-    else if (rung == 100) run.template operator()<Real100>();
-    else run.template operator()<Rational>();
+    detail::at_rung(rung, run);
     return shortfall;
   }, note);
   out.note = note;

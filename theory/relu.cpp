@@ -1,6 +1,7 @@
 // The ReLU toy model of Elhage et al. (2022): validation, the exact expected loss by active sets and the cube
 // formula, its gradient, the low-order terms and Monte Carlo (theory/relu.hpp; docs/theory.md "The ReLU toy model").
 #include "theory/relu.hpp"
+#include "theory/detail/ladder_rung.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -515,17 +516,10 @@ LadderLoss expected_loss_with_ladder(const Problem& problem, const Params<Ration
       if (!problem.tied) pt.W_dec = params.W_dec.unaryExpr([](const Rational& x) { return from_rational<T>(x); });
       pt.b = params.b.unaryExpr([](const Rational& x) { return from_rational<T>(x); });
       LossEvaluation<T> ev = expected_loss(problem, pt, with_gradient);
-      if constexpr (!is_exact_v<T>) {
-        const int dg = ev.loss_digits();
-        if (dg < min_gain_digits(rung))
-          shortfall = precision_name(rung) + " kept only " + std::to_string(dg) + " correct digits of the loss";
-      }
+      if constexpr (!is_exact_v<T>) shortfall = detail::rung_shortfall(rung, ev.loss_digits(), "loss");
       out.ev = std::move(ev);
     };
-    if (rung == 16) run.template operator()<double>();
-    else if (rung == 50) run.template operator()<Real50>();
-    else if (rung == 100) run.template operator()<Real100>();
-    else run.template operator()<Rational>();
+    detail::at_rung(rung, run);
     return shortfall;
   }, note);
   out.note = note;
