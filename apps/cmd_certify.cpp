@@ -63,7 +63,8 @@ void register_certify(CLI::App& app) {
   cmd->add_option("--m", c->m, "powers: odd, list or range, e.g. 3,5")->capture_default_str();
   cmd->add_option("--n", c->n, "numbers of vectors, e.g. 1..10 (default 1..C(d+2m-1, 2m))");
   cmd->add_option("--format", c->format, "md, csv, json or tex")->capture_default_str();
-  cmd->add_option("--cert-dir", c->cert_dir, "write one certificate per cell, DIR/fstar_d{d}_m{m}_n{n}.json");
+  cmd->add_option("--cert-dir", c->cert_dir, "write one certificate per cell, DIR/fstar_d{d}_m{m}_n{n}.json; the first n of each (d,m) "
+                  "starts from the best certificate of a smaller n already in DIR (checked exactly first)");
   cmd->add_option("--degree", c->cfg.lp.degree, "LP degree K (even; 0: 2m+4)")->capture_default_str();
   cmd->add_option("--starts", c->cfg.search.starts, "search starts per cell (0: no search)")->capture_default_str();
   cmd->add_option("--seed", c->cfg.search.seed, "search seed")->capture_default_str();

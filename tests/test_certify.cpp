@@ -8,6 +8,12 @@
 #include "verify/verify.hpp"
 
 #include <boost/math/constants/constants.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 using namespace superpose;
 
@@ -285,4 +291,50 @@ BOOST_AUTO_TEST_CASE(laplace_limit_row_uses_f_star_n_below_the_design_size) {
   const Bound<Real50>* at_design = find(big_rows.at(0).bounds);
   BOOST_TEST_REQUIRE(at_design != nullptr);
   BOOST_TEST(abs(at_design->value - Real50("2.56e-3")) < Real50("1e-45"));
+}
+
+// fstar-table with --cert-dir extends a table: the first n starts from the certificate of the largest smaller n in
+// the folder (F*_n is nondecreasing: a zero column leaves F unchanged), after re-checking it exactly; a certificate
+// that fails its check is refused as an input error and nothing is written for the new cell.
+BOOST_AUTO_TEST_CASE(fstar_table_extends_from_the_certificates_in_its_folder) {
+  const auto dir = std::filesystem::temp_directory_path() / ("superpose_fstar_seed_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  FstarTableConfig cfg;
+  cfg.d_values = {3};
+  cfg.m_values = {3};
+  cfg.search = few_starts();
+  cfg.cert_dir = dir.string();
+  std::vector<FstarCell> cells;
+  cfg.n_values = {5};
+  run_fstar_table(cfg, [&](const FstarCell& c) { cells.push_back(c); });
+  BOOST_REQUIRE_EQUAL(cells.size(), 1u);
+  const Rational seeded_from = cells[0].cert.lower.value;
+  BOOST_TEST(seeded_from > Rational(3));  // five lines in R^3 beat three orthonormal ones
+  // n = 7 without search: its lower bound is exactly the n = 5 witness's F (n = 6 is absent, 5 is the largest below).
+  cfg.search.starts = 0;
+  cfg.n_values = {7};
+  cells.clear();
+  run_fstar_table(cfg, [&](const FstarCell& c) { cells.push_back(c); });
+  BOOST_REQUIRE_EQUAL(cells.size(), 1u);
+  BOOST_TEST(cells[0].cert.lower.value == seeded_from);
+  BOOST_TEST(check_certificate(cells[0].cert) == "");
+  // Without the folder and without search the lower bound of n = 7 is not the n = 5 witness.
+  FstarTableConfig bare = cfg;
+  bare.cert_dir.clear();
+  cells.clear();
+  run_fstar_table(bare, [&](const FstarCell& c) { cells.push_back(c); });
+  BOOST_TEST(cells[0].cert.lower.value < seeded_from);
+  // A corrupted certificate of n = 5 is refused before n = 6 is written.
+  const auto five = dir / "fstar_d3_m3_n5.json";
+  std::ifstream in(five);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str());
+  j["lower"]["W"][0][0] = "1/7";
+  std::ofstream(five) << j.dump();
+  cfg.n_values = {6};
+  BOOST_CHECK_THROW(run_fstar_table(cfg, [](const FstarCell&) {}), InputError);
+  BOOST_TEST(!std::filesystem::exists(dir / "fstar_d3_m3_n6.json"));
+  std::filesystem::remove_all(dir);
 }

@@ -1043,6 +1043,33 @@ std::vector<int> parse_int_list(const std::string& spec, const std::string& flag
   return out;
 }
 
+namespace {
+
+// F*_n is nondecreasing in n (a zero column leaves F unchanged), so the lower bound of the largest n' < n whose
+// certificate is already in `dir` is a lower bound for n. The file is re-verified exactly before it is used; a
+// file that fails its check is an input error (the folder is the user's).
+std::optional<ExactLower> lower_bound_from_cert_dir(const std::string& dir, int d, int m, int n) {
+  if (dir.empty()) return std::nullopt;
+  for (int k = n - 1; k >= 1; --k) {
+    const std::filesystem::path path = std::filesystem::path(dir) / fmt::format("fstar_d{}_m{}_n{}.json", d, m, k);
+    if (!std::filesystem::exists(path)) continue;
+    std::ifstream in(path);
+    if (!in) throw InputError("--cert-dir: cannot read " + path.string());
+    std::stringstream text;
+    text << in.rdbuf();
+    const FstarCertificate c = parse_certificate(text.str(), path.string());
+    if (c.d != d || c.m != m || c.n != k)
+      throw InputError("--cert-dir: " + path.string() + " is not the certificate of d = " + std::to_string(d) +
+                       ", m = " + std::to_string(m) + ", n = " + std::to_string(k));
+    const std::string why = check_certificate(c, c.proved() ? "proved" : "bracketed");
+    if (!why.empty()) throw InputError("--cert-dir: " + path.string() + " fails its exact check: " + why);
+    return c.lower;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const FstarCell&)>& on_cell) {
   if (cfg.d_values.empty() || cfg.m_values.empty()) throw InputError("--d, --m: the lists must not be empty");
   for (int d : cfg.d_values)
@@ -1062,7 +1089,7 @@ void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const
       }
       std::sort(ns.begin(), ns.end());
       const Rational fstar = f_star(d, m);
-      std::optional<ExactLower> previous;
+      std::optional<ExactLower> previous = lower_bound_from_cert_dir(cfg.cert_dir, d, m, ns.front());
       for (int n : ns) {
         FstarCell cell;
         auto t0 = clock::now();

@@ -617,9 +617,12 @@ struct FstarTableConfig {
 std::vector<int> parse_int_list(const std::string& spec, const std::string& flag, int lo, int hi);
 
 /// Computes every cell (d, m, n nested, n fastest). The search is skipped (the previous n's witness is reused, padded
-/// with a zero column) once the lower bound of a smaller n equals F*(d, m) to 1e-20 relative. Certificates are
+/// with a zero column) once the lower bound of a smaller n equals F*(d, m) to 1e-20 relative. With cert_dir, the
+/// first n of each (d, m) starts from the lower bound of the largest smaller n whose certificate is already in
+/// cert_dir (re-verified exactly first; F*_n is nondecreasing in n), so a table can be extended. Certificates are
 /// written atomically to cert_dir and re-read and re-verified by check_certificate before the cell is reported.
-/// `on_cell` after each cell. Throws InputError for bad values (flags --d, --m, --n) before any work.
+/// `on_cell` after each cell. Throws InputError for bad values (flags --d, --m, --n) before any work, and for a
+/// certificate in cert_dir that fails its check.
 void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const FstarCell&)>& on_cell);
 
 /// Renders cells as "md", "csv", "json" or "tex": d, m, n, lower and upper as fractions (md: fractions longer than
