@@ -13,6 +13,7 @@ or a changed, added or removed file fails), and when a corrupted copy (one Gegen
 stated bound restated to match, one W entry changed, one Gram entry changed) is accepted. Standard library only.
 """
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -141,9 +142,17 @@ def main(argv):
                 raise SystemExit(f"{archive}: unexpected member names")
             t.extractall(tmp)
         cells, failures = [], []
-        for name in sorted(names):
+        # SUPERPOSE_CERT_SAMPLE=k re-verifies every k-th certificate only (the sanitizer build, `make test-sanitize`,
+        # where one check-certificate process costs ~10x); the table is still rendered from every file.
+        sample = int(os.environ.get("SUPERPOSE_CERT_SAMPLE", "1"))
+        if sample < 1:
+            raise SystemExit("SUPERPOSE_CERT_SAMPLE must be a positive integer")
+        for i, name in enumerate(sorted(names)):
             path = Path(tmp) / name
             cert = json.loads(path.read_text())
+            if i % sample:
+                cells.append(cert)
+                continue
             code, out = run(superpose, path)
             verdict = "proved" if "(proved: equal)" in out else "bracketed"
             if code != 0 or not out.startswith("VALID") or verdict != cert["status"]:
@@ -166,7 +175,8 @@ def main(argv):
     kinds = {}
     for c in cells:
         kinds[c["status"]] = kinds.get(c["status"], 0) + 1
-    print(f"{len(cells)} certificates checked: {kinds}; {len(failures)} failures")
+    checked = (len(cells) + sample - 1) // sample
+    print(f"{len(cells)} certificates ({kinds}), {checked} re-verified by check-certificate; {len(failures)} failures")
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0
