@@ -336,8 +336,9 @@ def verify(d: Sequence[int] = (2, 3, 4), n: Sequence[int] = (8, 20), m: Sequence
     """Runs optimize at every point of the grid d x n x m x laws x p (p: "v", "v1,v2" or "lo:hi:count") and checks
     every proved bound there (verify.hpp run_verify). Returns one row per point (index, d, n, m, law, p, regime,
     gain (50-digit string), gain_over_p, grad_norm, polished, represented, checks (list of {name, status, ratio,
-    detail}), over_first_order_limit, over_followup_upper, over_order_lower, over_order_upper, pass, certificate,
-    exact_gain) as a list of dicts, or a pandas DataFrame when pandas imports. out_jsonl/resume: a JSON-lines
+    detail}), over_first_order_limit, first_order_limit_status and first_order_limit_citation (as bounds() gives
+    them: "refuted" where a certificate is known), over_followup_upper, over_order_lower, over_order_upper, pass,
+    certificate, exact_gain) as a list of dicts, or a pandas DataFrame when pandas imports. out_jsonl/resume: a JSON-lines
     checkpoint as `superpose verify --out`. Ctrl-C raises KeyboardInterrupt after the current point. Raises
     InputError for a bad grid."""
     rows = _core._verify([int(x) for x in d], [int(x) for x in n], [int(x) for x in m], [_law_text(x) for x in laws],
