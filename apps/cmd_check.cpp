@@ -14,25 +14,35 @@ namespace {
 struct CheckCli {
   CheckConfig cfg;
   std::string side = "upper", format = "text";
+  std::string d = "2", n = "4", m = "3", law = "gaussian";
   bool quiet = false;
 };
 
 int run_check_cli(CheckCli& c) {
-  check_format(c.format, {"text", "json"});
+  check_format(c.format, {"text", "csv", "json"});
   if (c.side != "upper" && c.side != "lower")
     throw InputError("--side: unknown side '" + c.side + "' (accepted: upper, lower)");
   c.cfg.side = c.side == "upper" ? BoundSide::upper : BoundSide::lower;
+  // The grid grammar of verify.
+  c.cfg.d_values = parse_int_list(c.d, "--d", -1000000, 1000000);
+  c.cfg.n_values = parse_int_list(c.n, "--n", -1000000, 1000000);
+  c.cfg.m_values = parse_int_list(c.m, "--m", -1000000, 1000000);
+  c.cfg.laws = parse_law_list(c.law);
   (void)check_inputs(c.cfg);  // everything validated before any work or output
-  ProgressBar bar("check", c.cfg.side == BoundSide::upper ? "starts" : "p values", c.quiet);
-  const std::vector<CheckRow> rows = run_check(c.cfg, {}, [&bar](int done, int total) { bar.update(done, total); });
+  ProgressBar bar("check", c.cfg.side == BoundSide::upper ? "starts" : "points", c.quiet);
+  const CheckResult res = run_check(c.cfg, {}, [&bar](int done, int total) { bar.update(done, total); });
   bar.clear();
-  std::cout << render_check(c.cfg, rows, c.format);
-  const Setting s(c.cfg.d, c.cfg.n, c.cfg.m, Law::parse(c.cfg.law));
+  std::cout << render_check(c.cfg, res.rows, c.format);
   int code = 0;
-  for (const CheckRow& r : rows) {
+  for (const CheckRow& r : res.rows) {
+    const Setting s(r.d, r.n, r.m, Law::parse(r.law));
     for (const UpperVerdict& b : r.violations) std::cerr << violation_line("check", s, r.p, r.gain, b) << "\n";
     if (r.verdict == "refuted" || !r.violations.empty()) code = 1;
   }
+  if (res.resumed) std::cerr << "check: " << res.resumed << " points resumed from " << c.cfg.out_jsonl << "\n";
+  if (!res.complete)
+    std::cerr << "check: stopped after " << res.computed << " new points (--stop-after); "
+              << res.total - static_cast<int>(res.rows.size()) << " remain: rerun with --resume\n";
   return code;
 }
 
@@ -42,32 +52,41 @@ void register_check(CLI::App& app) {
   auto c = std::make_shared<CheckCli>();
   CLI::App* cmd = app.add_subcommand(
       "check",
-      "Checks a bound of your own on the optimal gain sup_W L~(W), at every p of a grid, with certified verdicts.\n"
-      "--bound is an expression in p, n, d, m, c_mu, fstar (F*(d,m)), mu(k), binomial(a,b), min, max, sqrt, exp,\n"
-      "log, ^ (decimals are read exactly). It is evaluated exactly where it is rational, else in interval\n"
-      "arithmetic (MPFI). Upper: searches W to beat it (optimize: structured + random starts, MPFR-50 polish),\n"
-      "rounds the best W to 20-digit decimals and compares its exact gain (or enclosure) with the bound: REFUTED\n"
-      "(certificate W written to --cert-dir, exit code 1), undecided (enclosures overlap), or no counterexample.\n"
-      "The best W is also certified against every proved upper bound: a VIOLATION line on stderr, exit code 1.\n"
-      "Lower: compares it with every proved upper bound (refuted if above one) and the best certified construction.\n"
-      "Example: superpose check --bound \"0.5*c_mu*fstar*p\" --side upper --d 2 --n 4 --m 3 --p 1e-3");
+      "Checks a bound of your own on the optimal gain sup_W L~(W) at every point of a grid (d, n, m, law) x p, with\n"
+      "certified verdicts. --bound is an expression in p, n, d, m, c_mu, fstar (F*(d,m)), mu(k), binomial(a,b), min,\n"
+      "max, sqrt, exp, log, ^ (decimals are read exactly). It is evaluated exactly where it is rational, else in\n"
+      "interval arithmetic (MPFI). Upper: searches W to beat it (optimize: structured + random starts, MPFR-50\n"
+      "polish), rounds the best W to 20-digit decimals and compares its exact gain (or enclosure) with the bound:\n"
+      "REFUTED (certificate W written to --cert-dir, exit code 1), undecided (enclosures overlap), or no\n"
+      "counterexample (with the best gain/bound). The best W is also certified against every proved upper bound: a\n"
+      "VIOLATION line on stderr, exit code 1. Lower: compares it with every proved upper bound (refuted if above one)\n"
+      "and the best certified construction. The grid takes verify's lists (--d 2,3 --n 4..6 --law gaussian,laplace);\n"
+      "with --out, points go to a locked JSON-lines checkpoint as they finish and --resume continues it (same output).\n"
+      "Example: superpose check --bound \"0.5*c_mu*fstar*p\" --side upper --d 2,3 --n 4 --m 3 --p 1e-3");
   cmd->add_option("--bound", c->cfg.bound, "the bound: an expression (quote it), e.g. \"p*mu(2)*min(n, binomial(d+m-1,m))\"")
       ->required();
   cmd->add_option("--side", c->side, "upper (search for a W that beats it) or lower (compare with the proved upper bounds)")
       ->capture_default_str();
-  cmd->add_option("--d", c->cfg.d, "hidden width")->capture_default_str();
-  cmd->add_option("--n", c->cfg.n, "number of features")->capture_default_str();
-  cmd->add_option("--m", c->cfg.m, "activation power: odd 1.." + std::to_string(kMaxPower))->capture_default_str();
-  cmd->add_option("--law", c->cfg.law, kLawHelp)->capture_default_str();
+  cmd->add_option("--d", c->d, "hidden widths: a, a,b,c or a..b (as verify)")->capture_default_str();
+  cmd->add_option("--n", c->n, "feature counts: a, a,b,c or a..b (as verify)")->capture_default_str();
+  cmd->add_option("--m", c->m, "odd activation powers 1.." + std::to_string(kMaxPower) + ": a, a,b,c or a..b (as verify)")
+      ->capture_default_str();
+  cmd->add_option("--law", c->law, "input laws, comma list (a discrete:... law must come last); " + std::string(kLawHelp))
+      ->capture_default_str();
   cmd->add_option("--p", c->cfg.p_spec, "feature probabilities: v, v1,v2,... or lo:hi:count (log-spaced)")
       ->capture_default_str();
-  cmd->add_option("--starts", c->cfg.starts, "upper: optimize starts per p (structured starts first)")->capture_default_str();
+  cmd->add_option("--starts", c->cfg.starts, "upper: optimize starts per point (structured starts first)")
+      ->capture_default_str();
   cmd->add_option("--seed", c->cfg.seed, "seed of the random starts and tight frames")->capture_default_str();
   cmd->add_option("--max-evals", c->cfg.max_evals, "upper: NLopt evaluations per start")->capture_default_str();
   cmd->add_option("--cert-dir", c->cfg.cert_dir, "upper: existing folder for the certificates of refutations")
       ->capture_default_str();
-  cmd->add_option("--format", c->format, "text or json")->capture_default_str();
+  cmd->add_option("--out", c->cfg.out_jsonl, "JSON-lines checkpoint, one row per point, written as points finish");
+  cmd->add_flag("--resume", c->cfg.resume, "keep the rows already in --out and compute the missing points");
+  cmd->add_option("--stop-after", c->cfg.stop_after, "compute at most this many new points, then stop (resume later)");
+  cmd->add_option("--format", c->format, "text, csv or json")->capture_default_str();
   cmd->add_flag("--quiet", c->quiet, "no progress bar");
+  check_values_as_typed(cmd);
   cmd->callback([c]() {
     // Exit code 1 when the bound is refuted (2 stays reserved for bad input).
     if (run_check_cli(*c) != 0) {

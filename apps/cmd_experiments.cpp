@@ -15,19 +15,6 @@ namespace superpose::cli {
 
 namespace {
 
-std::vector<std::string> parse_law_list(const std::string& text) {
-  // Laws are comma-separated, but a discrete law contains commas itself: "discrete:..." takes the rest.
-  std::vector<std::string> out;
-  const size_t disc = text.find("discrete:");
-  const std::string head = disc == std::string::npos ? text : text.substr(0, disc);
-  for (const std::string& item : split(head, ','))
-    if (!item.empty()) out.push_back(item);
-  if (disc != std::string::npos) out.push_back(text.substr(disc));
-  if (out.empty()) throw InputError("--law: expected a comma list such as rademacher,gaussian");
-  for (const auto& l : out) (void)Law::parse(l);
-  return out;
-}
-
 /// "K/N" of --shard (Slurm: $SLURM_ARRAY_TASK_ID/N) into cfg; the range 0 <= K < N is checked by verify_grid.
 void parse_shard(const std::string& text, VerifyConfig& cfg) {
   const std::vector<std::string> kn = split(text, '/');

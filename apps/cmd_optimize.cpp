@@ -129,7 +129,7 @@ int run_optimize(OptimizeCli& c) {
   const Real50 p50 = from_rational<Real50>(p);
 
   // Bounds at this p and the position of the optimum between the best lower and the proved upper bound.
-  std::vector<Bound<Real50>> bounds = with_search_certificate(s, closed_form_bounds(s, p50));
+  std::vector<Bound<Real50>> bounds = known_bounds(s, p50);
   const BoundPosition pos = bound_position(bounds, r.gain);
   const Real50 &best_lower = pos.best_lower, &proved_upper = pos.proved_upper, &position = pos.position;
   nlohmann::json jb = nlohmann::json::array();

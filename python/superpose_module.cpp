@@ -216,6 +216,26 @@ py::dict bound_dict(const Bound<T>& b) {
   out["citation"] = b.citation;
   out["precision"] = b.precision;
   out["detail"] = b.detail;
+  // A refuted bound's certificate (theory.hpp Certificate), exact: W (d×k, k ≤ n) as rows of Fractions, its p,
+  // its exact gain there and the bound's exact value, which the gain exceeds.
+  if (b.certificate) {
+    const Certificate& c = *b.certificate;
+    py::list W;
+    for (Eigen::Index i = 0; i < c.W.rows(); ++i) {
+      py::list row;
+      for (Eigen::Index j = 0; j < c.W.cols(); ++j) row.append(fraction(c.W(i, j)));
+      W.append(row);
+    }
+    py::dict cert;
+    cert["W"] = W;
+    cert["p"] = fraction(c.p);
+    cert["gain"] = fraction(c.gain);
+    cert["bound"] = fraction(c.bound);
+    cert["family"] = c.family;
+    out["certificate"] = cert;
+  } else {
+    out["certificate"] = py::none();
+  }
   return out;
 }
 
@@ -224,7 +244,7 @@ py::list py_bounds(int d, int n, int m, const std::string& law_spec, const std::
   const Rational p = probability(p_text);
   py::list out;
   auto run = [&]<class T>() {
-    for (const Bound<T>& b : closed_form_bounds(s, from_rational<T>(p))) out.append(bound_dict(b));
+    for (const Bound<T>& b : known_bounds(s, from_rational<T>(p))) out.append(bound_dict(b));
   };
   if (digits == 16) run.operator()<double>();
   else if (digits == 50) run.operator()<Real50>();
@@ -278,7 +298,7 @@ py::dict py_optimize(int d, int n, int m, const std::string& law_spec, const std
   };
   const Out o = without_gil([&] {
     Out x{optimize_weights(s, p, opt), {}, {}};
-    x.bounds = closed_form_bounds(s, p50);
+    x.bounds = known_bounds(s, p50);
     x.pos = bound_position(x.bounds, x.r.gain);
     return x;
   });
@@ -407,6 +427,8 @@ py::list py_verify(const std::vector<int>& d_values, const std::vector<int>& n_v
     }
     o["checks"] = checks;
     o["over_first_order_limit"] = r.over_first_order_limit;
+    o["first_order_limit_status"] = r.first_order_limit_status;
+    o["first_order_limit_citation"] = r.first_order_limit_citation;
     o["over_followup_upper"] = r.over_followup_upper;
     o["over_order_lower"] = r.over_order_lower;
     o["over_order_upper"] = r.over_order_upper;

@@ -206,14 +206,16 @@ inline constexpr int kRefutationSearchStarts = 4;
 /// Theory's first_order_limit_certificate (the closed-form families) is not consulted: see with_search_certificate.
 std::optional<Certificate> first_order_limit_search_certificate(const Setting& s);
 
-/// The bound table `bounds` and `optimize` print: marks the first_order_limit row of `bounds` (closed_form_bounds at
-/// any p) `refuted` with first_order_limit_search_certificate(s) when its status is still `conjecture` (no closed-
-/// form family refuted it; gaussian rows proved by the Stein bound are left alone). Runs the search on first use of
-/// the setting's (law, d, m). Other rows are unchanged.
+/// Marks the first_order_limit row of `bounds` (closed_form_bounds at any p) `refuted` with
+/// first_order_limit_search_certificate(s) when no closed-form family refuted it and it is not proved as an upper
+/// bound: status `conjecture`, or side `limit` (laplace: proved as a limit, not as an upper bound). Gaussian rows
+/// proved by the Stein bound are left alone. Runs the search on first use of the setting's (law, d, m). Other rows
+/// are unchanged. Every command reaches it through verify/'s known_bounds.
 template <class T>
 std::vector<Bound<T>> with_search_certificate(const Setting& s, std::vector<Bound<T>> bounds) {
   for (Bound<T>& b : bounds) {
-    if (b.name != "first_order_limit" || b.status != BoundStatus::conjecture) continue;
+    if (b.name != "first_order_limit" || b.status == BoundStatus::refuted) continue;
+    if (b.status != BoundStatus::conjecture && b.side != BoundSide::limit) continue;
     if (std::optional<Certificate> c = first_order_limit_search_certificate(s))
       mark_first_order_limit_refuted(b, std::move(*c));
   }

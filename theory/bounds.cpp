@@ -113,8 +113,16 @@ Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
   if (std::optional<Certificate> c = first_order_limit_certificate(s)) {
     mark_first_order_limit_refuted(b, std::move(*c));
   } else if (laplace) {
-    b.citation = "c_mu*F*(d,m)*p: p->0 limit of sup gain proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); "
-                 "NOT an upper bound for laplace at finite p in general (Prop. 5.7)";
+    // Side `limit`: the row states p times the p -> 0 limit of sup gain/p, c_mu*F*_n(d,m) (Theorem 5.5(b)), which is
+    // proved. From the design size on F*_n = F*(d,m) (Theorem 5.5(c)); below it F*_n <= F*(d,m) (Theorem 5.2), so
+    // the value is p times a proved upper bound on the limit (verify/'s known_bounds replaces it by c_mu*F*_n*p).
+    b.status = BoundStatus::proved_here;
+    b.citation = Rational(s.n) >= sym_dim(s.d, 2 * s.m)
+                     ? "c_mu*F*(d,m)*p: p->0 limit of sup gain, proved for n >= C(d+2m-1,2m) (docs/theory.md Thm "
+                       "5.5(c)); NOT an upper bound for laplace at finite p in general (Prop. 5.7)"
+                     : "c_mu*F*(d,m)*p >= p times the p->0 limit c_mu*F*_n(d,m) of sup gain/p (docs/theory.md Thm "
+                       "5.5(b), F*_n <= F* by Thm 5.2; n < C(d+2m-1,2m)); NOT an upper bound for laplace at finite p "
+                       "in general (Prop. 5.7)";
   } else if (s.law.kind() == Law::Kind::gaussian &&
              (Rational(s.n) <= fstar || p == 1 || p * from_rational<T>(fstar) >= T(s.d) * (T(1) + T(1e-12)))) {
     // c_mu*E[min(d,N)] <= c_mu*min(n*p, d) <= c_mu*F*(d,m)*p: implied by gaussian_stein_upper (Theorem 4.6).

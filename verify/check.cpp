@@ -2,6 +2,7 @@
 // issue 8, item 5). The expression is parsed by GiNaC and evaluated by walking its tree in exact rationals, or in
 // MPFI intervals where a step leaves the rationals; gains come from the one engine (exact) or enclose_gain.
 #include "verify/verify.hpp"
+#include "verify/detail/checkpoint.hpp"
 
 #include <ginac/ginac.h>
 #include <nlohmann/json.hpp>
@@ -312,6 +313,8 @@ CertifiedReal BoundExpression::at(const Setting& s, const Rational& p) const {
 // ------------------------------------------------------------------------------------------------ check
 namespace {
 
+using ojson = nlohmann::ordered_json;
+
 std::string file_safe(std::string s) {
   for (char& c : s)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '_';
@@ -355,23 +358,26 @@ std::pair<std::string, CertifiedReal> best_construction(const Setting& s, const 
   return best;
 }
 
-CheckRow check_upper(const CheckConfig& cfg, const CheckPlan& plan, std::size_t i,
-                     const std::function<void(int, int)>& progress) {
-  const Setting& s = plan.setting;
+CheckRow row_of(const CheckPoint& pt) {
   CheckRow row;
-  row.p = plan.ps[i].text;
-  row.bound = plan.values[i];
-  OptimizeOptions opt;
-  opt.starts = cfg.starts;
-  opt.seed = cfg.seed;
-  opt.max_evals = cfg.max_evals;
-  if (progress)
-    opt.progress = [&](int done, int, double) {
-      progress(static_cast<int>(i) * cfg.starts + done, static_cast<int>(plan.ps.size()) * cfg.starts);
-    };
-  const OptimizeResult r = optimize_weights(s, plan.ps[i].value, opt);
-  row.optimum_gain = to_decimal(r.gain, 20);
-  UpperVerdicts uv = certify_upper_verdicts(s, plan.ps[i].value, r.W50);
+  row.index = pt.index;
+  row.d = pt.setting.d;
+  row.n = pt.setting.n;
+  row.m = pt.setting.m;
+  row.law = pt.setting.law.name();
+  row.p = pt.p.text;
+  row.bound = pt.value;
+  return row;
+}
+
+// The verdict of the best W found (W50, d×n): rounded to kCheckDigits decimals, certified, compared with the bound
+// and with every proved upper bound; a refutation writes its certificate. The same code finishes a resumed row from
+// its stored W, so the row (and the certificate) are those of the uninterrupted run.
+CheckRow finish_upper(const CheckConfig& cfg, const CheckPoint& pt, const Matrix<Real50>& W50, std::string optimum_gain) {
+  const Setting& s = pt.setting;
+  CheckRow row = row_of(pt);
+  row.optimum_gain = std::move(optimum_gain);
+  UpperVerdicts uv = certify_upper_verdicts(s, pt.p.value, W50);
   for (const UpperVerdict* b : uv.violations()) row.violations.push_back(*b);
   row.W = std::move(uv.W);
   row.gain = uv.gain;
@@ -381,7 +387,7 @@ CheckRow check_upper(const CheckConfig& cfg, const CheckPlan& plan, std::size_t 
                 : order == CertifiedOrder::undecided ? "undecided"
                                                      : "not-beaten";
   if (row.verdict == "refuted") {
-    row.certificate = plan.cert_paths[i];
+    row.certificate = pt.cert_path;
     std::string text = "# superpose check certificate: this W (d x n, decimals read exactly) refutes the upper bound \"" +
                        cfg.bound + "\"\n# d = " + std::to_string(s.d) + ", n = " + std::to_string(s.n) +
                        ", m = " + std::to_string(s.m) + ", law = " + s.law.name() + ", p = " + row.p + "\n";
@@ -395,12 +401,20 @@ CheckRow check_upper(const CheckConfig& cfg, const CheckPlan& plan, std::size_t 
   return row;
 }
 
-CheckRow check_lower(const CheckConfig& cfg, const CheckPlan& plan, std::size_t i) {
-  const Setting& s = plan.setting;
-  const Rational& p = plan.ps[i].value;
-  CheckRow row;
-  row.p = plan.ps[i].text;
-  row.bound = plan.values[i];
+CheckRow check_upper(const CheckConfig& cfg, const CheckPoint& pt, const std::function<void(int)>& starts_done) {
+  OptimizeOptions opt;
+  opt.starts = cfg.starts;
+  opt.seed = cfg.seed;
+  opt.max_evals = cfg.max_evals;
+  if (starts_done) opt.progress = [&](int done, int, double) { starts_done(done); };
+  const OptimizeResult r = optimize_weights(pt.setting, pt.p.value, opt);
+  return finish_upper(cfg, pt, r.W50, to_decimal(r.gain, 20));
+}
+
+CheckRow check_lower(const CheckConfig& cfg, const CheckPoint& pt) {
+  const Setting& s = pt.setting;
+  const Rational& p = pt.p.value;
+  CheckRow row = row_of(pt);
   // Refuted by any proved upper bound it exceeds; the row shows the smallest bound it exceeds, or else the smallest.
   const CertifiedBound *smallest = nullptr, *smallest_beaten = nullptr;
   bool undecided = false;
@@ -426,6 +440,53 @@ CheckRow check_lower(const CheckConfig& cfg, const CheckPlan& plan, std::size_t 
   return row;
 }
 
+// ---- the checkpoint (detail::read_checkpoint; contract in verify.hpp, run_check)
+constexpr int kCheckpointFormat = 1;
+
+/// The fields of the header that determine every row, in their fixed order.
+ojson config_json(const CheckConfig& cfg) {
+  return {{"version", std::string(version())},
+          {"precision", "MPFR-50 search, certified verdicts"},
+          {"bound", cfg.bound},
+          {"side", cfg.side == BoundSide::upper ? "upper" : "lower"},
+          {"d", cfg.d_values},
+          {"n", cfg.n_values},
+          {"m", cfg.m_values},
+          {"law", cfg.laws},
+          {"p", cfg.p_spec},
+          {"starts", cfg.starts},
+          {"seed", cfg.seed},
+          {"max_evals", cfg.max_evals}};
+}
+
+std::string header_line(const CheckConfig& cfg) {
+  ojson h = {{"superpose_check", kCheckpointFormat}};
+  const ojson config = config_json(cfg);
+  for (const auto& [key, value] : config.items()) h[key] = value;
+  h["config_crc32"] = crc32_hex(config.dump());
+  return h.dump();
+}
+
+const std::vector<std::pair<std::string, std::string>>& header_flags() {
+  static const std::vector<std::pair<std::string, std::string>> flags = {
+      {"bound", "--bound"}, {"side", "--side"}, {"d", "--d"},           {"n", "--n"},
+      {"m", "--m"},         {"law", "--law"},   {"p", "--p"},           {"starts", "--starts"},
+      {"seed", "--seed"},   {"max_evals", "--max-evals"}};
+  return flags;
+}
+
+// The checkpoint row: the grid point, the verdict and (side upper) what the search found: the rounded W and the
+// MPFR-50 optimum. Everything else is recomputed from them on resume (finish_upper, check_lower).
+ojson row_json(const CheckRow& r) {
+  ojson j = {{"index", r.index}, {"d", r.d}, {"n", r.n}, {"m", r.m}, {"law", r.law}, {"p", r.p}, {"verdict", r.verdict}};
+  if (r.W) {
+    j["gain"] = decimal(r.gain, 40);
+    j["optimum_gain_mpfr50"] = r.optimum_gain;
+    j["W"] = r.W->text;
+  }
+  return j;
+}
+
 }  // namespace
 
 CheckPlan check_inputs(const CheckConfig& cfg) {
@@ -433,42 +494,131 @@ CheckPlan check_inputs(const CheckConfig& cfg) {
     throw InputError("--side: must be upper or lower");
   if (cfg.starts < 1) throw InputError("--starts: must be >= 1");
   if (cfg.max_evals < 1) throw InputError("--max-evals: must be >= 1");
-  CheckPlan plan{BoundExpression::parse(cfg.bound), Setting(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law)),
-                 parse_p_grid(cfg.p_spec, "--p"), {}, {}};
-  for (const GridP& p : plan.ps) plan.values.push_back(plan.expr.at(plan.setting, p.value));
-  if (cfg.side == BoundSide::upper) {
-    if (!std::filesystem::is_directory(cfg.cert_dir))
-      throw InputError("--cert-dir: '" + cfg.cert_dir + "' is not an existing folder");
-    for (const GridP& p : plan.ps) {
-      plan.cert_paths.push_back((std::filesystem::path(cfg.cert_dir) /
-                                 ("check_d" + std::to_string(cfg.d) + "_n" + std::to_string(cfg.n) + "_m" +
-                                  std::to_string(cfg.m) + "_" + file_safe(plan.setting.law.name()) + "_p" +
-                                  file_safe(p.text) + ".csv"))
-                                    .string());
-      check_output_path(plan.cert_paths.back(), "--cert-dir");
+  if (cfg.stop_after < 0) throw InputError("--stop-after: must be >= 0 (0 = no limit)");
+  if (cfg.resume && cfg.out_jsonl.empty()) throw InputError("--resume: needs --out FILE.jsonl (the checkpoint to resume)");
+  const bool upper = cfg.side == BoundSide::upper;
+  if (upper && !std::filesystem::is_directory(cfg.cert_dir))
+    throw InputError("--cert-dir: '" + cfg.cert_dir + "' is not an existing folder");
+  if (!cfg.out_jsonl.empty() && std::filesystem::exists(cfg.out_jsonl)) check_output_path(cfg.out_jsonl, "--out");
+  CheckPlan plan{BoundExpression::parse(cfg.bound), {}};
+  const std::vector<GridP> ps = parse_p_grid(cfg.p_spec, "--p");
+  OptimizeOptions opt;
+  opt.starts = cfg.starts;
+  opt.seed = cfg.seed;
+  opt.max_evals = cfg.max_evals;
+  validate_grid_cells(cfg.d_values, cfg.n_values, cfg.m_values, cfg.laws, [&](const Setting& s) {
+    if (upper) {
+      opt.validate(s.d, s.n, s.m);
+      (void)structured_starts(s.d, s.n, s.m, cfg.seed);
     }
-  }
+    for (const GridP& p : ps) {
+      if (upper) check_double_range(s.law, s.m, p.value);
+      CheckPoint pt{static_cast<int>(plan.points.size()), s, p, plan.expr.at(s, p.value), ""};
+      if (upper) {
+        pt.cert_path = (std::filesystem::path(cfg.cert_dir) /
+                        ("check_d" + std::to_string(s.d) + "_n" + std::to_string(s.n) + "_m" + std::to_string(s.m) +
+                         "_" + file_safe(s.law.name()) + "_p" + file_safe(p.text) + ".csv"))
+                           .string();
+        check_output_path(pt.cert_path, "--cert-dir");
+      }
+      plan.points.push_back(std::move(pt));
+    }
+  });
   return plan;
 }
 
-std::vector<CheckRow> run_check(const CheckConfig& cfg, const std::function<void(const CheckRow&)>& on_row,
-                                const std::function<void(int, int)>& progress) {
+CheckResult run_check(const CheckConfig& cfg, const std::function<void(const CheckRow&)>& on_row,
+                      const std::function<void(int, int)>& progress) {
   const CheckPlan plan = check_inputs(cfg);
-  std::vector<CheckRow> rows;
-  for (std::size_t i = 0; i < plan.ps.size(); ++i) {
-    rows.push_back(cfg.side == BoundSide::upper ? check_upper(cfg, plan, i, progress) : check_lower(cfg, plan, i));
-    if (cfg.side == BoundSide::lower && progress) progress(static_cast<int>(i + 1), static_cast<int>(plan.ps.size()));
-    if (on_row) on_row(rows.back());
+  const bool upper = cfg.side == BoundSide::upper;
+  const int per_point = upper ? cfg.starts : 1;
+  const int total = static_cast<int>(plan.points.size()) * per_point;
+  CheckResult res;
+  res.total = static_cast<int>(plan.points.size());
+  auto deliver = [&](CheckRow row) {
+    res.rows.push_back(std::move(row));
+    if (on_row) on_row(res.rows.back());
+    if (progress) progress(static_cast<int>(res.rows.size()) * per_point, total);
+  };
+
+  std::unique_ptr<detail::CheckpointFile> out;
+  const std::string key = crc32_hex(config_json(cfg).dump());
+  if (!cfg.out_jsonl.empty()) {
+    detail::OpenCheckpoint opened = detail::open_checkpoint(cfg.out_jsonl, cfg.resume, "--out", "check");
+    out = std::move(opened.file);
+    if (opened.text.empty()) {
+      out->line(header_line(cfg));
+    } else {
+      const std::string fresh = "start a new --out file";
+      const ojson expected = ojson::parse(header_line(cfg));
+      detail::CheckpointSchema schema;
+      schema.command = "check";
+      schema.format = kCheckpointFormat;
+      schema.header = [&](const ojson& header, const std::string& line1, std::string& row_key) -> std::string {
+        const std::string diff = detail::header_difference(header, "the file", expected, "this run", header_flags());
+        if (!diff.empty()) return "was written by another check configuration (" + diff + "); use the same flags, or " + fresh;
+        if (line1 != header_line(cfg))
+          return "line 1: the check header was edited (its config_crc32 or layout does not match its fields): " + fresh;
+        row_key = key;
+        return "";
+      };
+      // Each stored row is rebuilt by the code that computed it and must reproduce its verdict and gain.
+      schema.row = [&](size_t k, const ojson& j) -> std::string {
+        if (k >= plan.points.size())
+          return fmt::format("is one row too many: the {} points of this grid are all above it", plan.points.size());
+        const CheckPoint& pt = plan.points[k];
+        CheckRow row;
+        try {
+          if (j.at("index").get<int>() != pt.index || j.at("d").get<int>() != pt.setting.d ||
+              j.at("n").get<int>() != pt.setting.n || j.at("m").get<int>() != pt.setting.m ||
+              j.at("law").get<std::string>() != pt.setting.law.name() || j.at("p").get<std::string>() != pt.p.text)
+            return fmt::format("holds another grid point than point {} (d, n, m, law, p) of the header's grid", k);
+          if (upper) {
+            const auto text = j.at("W").get<std::vector<std::vector<std::string>>>();
+            Matrix<Real50> W50(pt.setting.d, pt.setting.n);
+            if (text.size() != static_cast<size_t>(pt.setting.d)) return "holds a W of the wrong shape";
+            for (int i = 0; i < pt.setting.d; ++i) {
+              if (text[i].size() != static_cast<size_t>(pt.setting.n)) return "holds a W of the wrong shape";
+              for (int c = 0; c < pt.setting.n; ++c) W50(i, c) = from_rational<Real50>(parse_rational(text[i][c], "W"));
+            }
+            row = finish_upper(cfg, pt, W50, j.at("optimum_gain_mpfr50").get<std::string>());
+          } else {
+            row = check_lower(cfg, pt);
+          }
+          if (row_json(row) != j) return "does not reproduce its verdict from its W (the row is not this program's)";
+        } catch (const std::exception&) {
+          return "is not a check row";
+        }
+        deliver(std::move(row));
+        ++res.resumed;
+        return "";
+      };
+      const detail::CheckpointText t = detail::read_checkpoint(cfg.out_jsonl, opened.text, "--out", fresh, schema);
+      out->truncate(t.keep);  // drop a torn last line
+    }
   }
-  return rows;
+
+  size_t last = plan.points.size();
+  if (cfg.stop_after > 0) last = std::min(last, res.rows.size() + static_cast<size_t>(cfg.stop_after));
+  for (size_t k = res.rows.size(); k < last; ++k) {
+    const CheckPoint& pt = plan.points[k];
+    const int before = static_cast<int>(k) * per_point;
+    CheckRow row = upper ? check_upper(cfg, pt, [&](int done) { if (progress) progress(before + done, total); })
+                         : check_lower(cfg, pt);
+    if (out) out->line(detail::checkpoint_row_line(row_json(row).dump(), key));
+    ++res.computed;
+    deliver(std::move(row));
+  }
+  res.complete = res.rows.size() == plan.points.size();
+  return res;
 }
 
 // ------------------------------------------------------------------------------------------------ rendering
 namespace {
 
 // {exact, fraction, interval, decimal}; the fraction only when exact and (unless `full`) at most 200 characters.
-nlohmann::ordered_json json_of(const CertifiedReal& x, bool full = false) {
-  nlohmann::ordered_json j;
+ojson json_of(const CertifiedReal& x, bool full = false) {
+  ojson j;
   j["exact"] = x.exact.has_value();
   if (x.exact && (full || x.exact->str().size() <= 200)) j["fraction"] = x.exact->str();
   const auto [lo, hi] = interval_to_decimal(x.enclosure, 40);
@@ -477,37 +627,54 @@ nlohmann::ordered_json json_of(const CertifiedReal& x, bool full = false) {
   return j;
 }
 
+int count_verdict(const std::vector<CheckRow>& rows, const char* v) {
+  return static_cast<int>(std::count_if(rows.begin(), rows.end(), [&](const CheckRow& r) { return r.verdict == v; }));
+}
+
 std::string overall(const CheckConfig& cfg, const std::vector<CheckRow>& rows) {
-  const auto count = [&](const char* v) { return std::count_if(rows.begin(), rows.end(), [&](const CheckRow& r) { return r.verdict == v; }); };
-  if (count("refuted")) return "refuted";
-  if (count("undecided")) return "undecided";
+  if (count_verdict(rows, "refuted")) return "refuted";
+  if (count_verdict(rows, "undecided")) return "undecided";
   return cfg.side == BoundSide::upper ? "no counterexample" : "consistent";
+}
+
+ojson point_json(const CheckRow& r) {
+  return {{"index", r.index}, {"d", r.d}, {"n", r.n}, {"m", r.m}, {"law", r.law}, {"p", r.p}};
+}
+
+std::string where(const CheckRow& r) {
+  return fmt::format("d = {}, n = {}, m = {}, law = {}, p = {}", r.d, r.n, r.m, r.law, r.p);
+}
+
+// The row with the largest gain/bound (midpoints), side upper.
+const CheckRow& best_ratio_row(const std::vector<CheckRow>& rows) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    if (midpoint(rows[i].gain) / midpoint(rows[i].bound) > midpoint(rows[best].gain) / midpoint(rows[best].bound))
+      best = i;
+  return rows[best];
 }
 
 }  // namespace
 
 std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& rows, const std::string& format) {
-  if (format != "text" && format != "json")
-    throw InputError("--format: unknown format '" + format + "' (accepted: text, json)");
+  if (format != "text" && format != "json" && format != "csv")
+    throw InputError("--format: unknown format '" + format + "' (accepted: text, csv, json)");
   const bool upper = cfg.side == BoundSide::upper;
-  const int refuted = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const CheckRow& r) { return r.verdict == "refuted"; }));
-  const int undecided = static_cast<int>(std::count_if(rows.begin(), rows.end(), [](const CheckRow& r) { return r.verdict == "undecided"; }));
+  const int refuted = count_verdict(rows, "refuted"), undecided = count_verdict(rows, "undecided");
   if (format == "json") {
-    nlohmann::ordered_json j;
+    ojson j;
     j["bound"] = cfg.bound;
     j["side"] = upper ? "upper" : "lower";
-    j["d"] = cfg.d;
-    j["n"] = cfg.n;
-    j["m"] = cfg.m;
-    j["law"] = Law::parse(cfg.law).name();
+    j["grid"] = {{"d", cfg.d_values}, {"n", cfg.n_values}, {"m", cfg.m_values}, {"law", cfg.laws}, {"p", cfg.p_spec}};
     if (upper) {
       j["starts"] = cfg.starts;
       j["seed"] = cfg.seed;
     }
-    j["rows"] = nlohmann::ordered_json::array();
+    j["rows"] = ojson::array();
+    j["refutations"] = ojson::array();
+    j["violations"] = ojson::array();
     for (const CheckRow& r : rows) {
-      nlohmann::ordered_json o;
-      o["p"] = r.p;
+      ojson o = point_json(r);
       o["bound"] = json_of(r.bound);
       if (upper) {
         o["gain"] = json_of(r.gain);
@@ -522,73 +689,96 @@ std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& ro
       }
       o["verdict"] = r.verdict;
       o["certified"] = r.basis;
-      if (!r.certificate.empty()) {
-        nlohmann::ordered_json c;
-        c["file"] = r.certificate;
-        c["p"] = r.p;
-        c["W"] = r.W->text;
-        c["gain"] = json_of(r.gain, true);
-        c["bound"] = json_of(r.bound, true);
-        o["certificate"] = c;
-      }
+      if (!r.certificate.empty()) o["certificate_file"] = r.certificate;
       j["rows"].push_back(o);
+      if (r.verdict == "refuted") {
+        ojson f = point_json(r);
+        if (upper) {
+          f["certificate"] = {{"file", r.certificate}, {"W", r.W->text}, {"gain", json_of(r.gain, true)},
+                              {"bound", json_of(r.bound, true)}};
+        } else {
+          f["bound"] = json_of(r.bound, true);
+          f["proved_upper"] = {{"name", r.upper_name}, {"value", json_of(r.upper, true)}};
+        }
+        f["certified"] = r.basis;
+        j["refutations"].push_back(f);
+      }
+      for (const UpperVerdict& b : r.violations) {
+        ojson v = point_json(r);
+        v["bound"] = b.bound;
+        v["value"] = json_of(b.value);
+        v["gain"] = json_of(r.gain);
+        v["arithmetic"] = b.arithmetic;
+        j["violations"].push_back(v);
+      }
     }
     j["verdict"] = overall(cfg, rows);
-    j["violations"] = nlohmann::ordered_json::array();
-    for (const CheckRow& r : rows)
-      for (const UpperVerdict& b : r.violations)
-        j["violations"].push_back({{"p", r.p}, {"bound", b.bound}, {"value", json_of(b.value)},
-                                   {"gain", json_of(r.gain)}, {"arithmetic", b.arithmetic}});
     j["refuted"] = refuted;
     j["undecided"] = undecided;
     return j.dump(2) + "\n";
   }
 
-  const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
-  std::string out = fmt::format("check: {} bound \"{}\" at d = {}, n = {}, m = {}, law = {}{}\n", upper ? "upper" : "lower",
-                                cfg.bound, cfg.d, cfg.n, cfg.m, s.law.name(),
+  if (format == "csv") {
+    std::string out = upper ? "index,d,n,m,law,p,bound,gain,gain_over_bound,verdict,certified,certificate\n"
+                            : "index,d,n,m,law,p,bound,proved_upper_name,proved_upper,bound_over_proved_upper,"
+                              "construction_name,construction,bound_over_construction,established,verdict,certified\n";
+    for (const CheckRow& r : rows) {
+      out += fmt::format("{},{},{},{},{},{},{},", r.index, r.d, r.n, r.m, csv_field(r.law), csv_field(r.p),
+                         decimal(r.bound, 20));
+      if (upper)
+        out += fmt::format("{},{},{},{},{}\n", decimal(r.gain, 20), ratio(r.gain, r.bound, 20), r.verdict,
+                           csv_field(r.basis), csv_field(r.certificate));
+      else
+        out += fmt::format("{},{},{},{},{},{},{},{},{}\n", r.upper_name, decimal(r.upper, 20),
+                           ratio(r.bound, r.upper, 20), r.construction_name, decimal(r.construction, 20),
+                           ratio(r.bound, r.construction, 20), r.established ? 1 : 0, r.verdict, csv_field(r.basis));
+    }
+    return out;
+  }
+
+  std::string out = fmt::format("check: {} bound \"{}\"{}\n", upper ? "upper" : "lower", cfg.bound,
                                 upper ? fmt::format("; {} starts per p, seed {}", cfg.starts, cfg.seed) : "");
   if (upper) {
-    out += fmt::format("  {:<14} {:<18} {:<18} {:<14} {:<10}  {}\n", "p", "bound", "gain of best W", "gain/bound",
-                       "verdict", "certified by");
+    out += fmt::format("  {:>2} {:>4} {:>2} {:<10} {:<12} {:<18} {:<18} {:<14} {:<10}  {}\n", "d", "n", "m", "law",
+                       "p", "bound", "gain of best W", "gain/bound", "verdict", "certified by");
     for (const CheckRow& r : rows)
-      out += fmt::format("  {:<14} {:<18} {:<18} {:<14} {:<10}  {}\n", r.p, decimal(r.bound, 12), decimal(r.gain, 12),
-                         ratio(r.gain, r.bound, 10), r.verdict, r.basis);
+      out += fmt::format("  {:>2} {:>4} {:>2} {:<10} {:<12} {:<18} {:<18} {:<14} {:<10}  {}\n", r.d, r.n, r.m, r.law,
+                         r.p, decimal(r.bound, 12), decimal(r.gain, 12), ratio(r.gain, r.bound, 10), r.verdict,
+                         r.basis);
   } else {
-    out += fmt::format("  {:<14} {:<18} {:<34} {:<12} {:<34} {:<12} {}\n", "p", "bound", "smallest proved upper bound",
-                       "bound/upper", "best construction", "bound/constr", "verdict");
+    out += fmt::format("  {:>2} {:>4} {:>2} {:<10} {:<12} {:<18} {:<34} {:<12} {:<34} {:<12} {}\n", "d", "n", "m",
+                       "law", "p", "bound", "smallest proved upper bound", "bound/upper", "best construction",
+                       "bound/constr", "verdict");
     for (const CheckRow& r : rows)
-      out += fmt::format("  {:<14} {:<18} {:<34} {:<12} {:<34} {:<12} {}{}\n", r.p, decimal(r.bound, 12),
-                         decimal(r.upper, 12) + " " + r.upper_name, ratio(r.bound, r.upper, 8),
-                         decimal(r.construction, 12) + " " + r.construction_name, ratio(r.bound, r.construction, 8),
-                         r.verdict, r.established ? " (holds: below a construction)" : "");
+      out += fmt::format("  {:>2} {:>4} {:>2} {:<10} {:<12} {:<18} {:<34} {:<12} {:<34} {:<12} {}{}\n", r.d, r.n, r.m,
+                         r.law, r.p, decimal(r.bound, 12), decimal(r.upper, 12) + " " + r.upper_name,
+                         ratio(r.bound, r.upper, 8), decimal(r.construction, 12) + " " + r.construction_name,
+                         ratio(r.bound, r.construction, 8), r.verdict,
+                         r.established ? " (holds: below a construction)" : "");
   }
   for (const CheckRow& r : rows) {
     if (r.verdict == "refuted" && upper)
-      out += fmt::format("REFUTED at p = {}: the W in {} has gain {} > bound {} (certified: {})\n", r.p, r.certificate,
-                         decimal(r.gain, 20), decimal(r.bound, 20), r.basis);
+      out += fmt::format("REFUTED at {}: the W in {} has gain {} > bound {} (certified: {})\n", where(r),
+                         r.certificate, decimal(r.gain, 20), decimal(r.bound, 20), r.basis);
     else if (r.verdict == "refuted")
-      out += fmt::format("REFUTED at p = {}: the bound {} exceeds the proved upper bound {} = {} (certified: {})\n",
-                         r.p, decimal(r.bound, 20), r.upper_name, decimal(r.upper, 20), r.basis);
+      out += fmt::format("REFUTED at {}: the bound {} exceeds the proved upper bound {} = {} (certified: {})\n",
+                         where(r), decimal(r.bound, 20), r.upper_name, decimal(r.upper, 20), r.basis);
     else if (r.verdict == "undecided")
-      out += fmt::format("undecided at p = {}: the enclosures of the bound and of the {} overlap\n", r.p,
+      out += fmt::format("undecided at {}: the enclosures of the bound and of the {} overlap\n", where(r),
                          upper ? "gain" : "proved upper bound " + r.upper_name);
   }
   const std::size_t n = rows.size();
-  if (upper) {
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < n; ++i)
-      if (midpoint(rows[i].gain) / midpoint(rows[i].bound) > midpoint(rows[best].gain) / midpoint(rows[best].bound)) best = i;
-    if (refuted)
-      out += fmt::format("verdict: REFUTED at {} of {} values of p (exit code 1)\n", refuted, n);
-    else
-      out += fmt::format("verdict: no counterexample in {} starts at {} values of p{}; best gain/bound {} at p = {}\n",
-                         cfg.starts, n, undecided ? fmt::format(" ({} undecided)", undecided) : "",
-                         ratio(rows[best].gain, rows[best].bound, 10), rows[best].p);
+  const std::string extra = undecided ? fmt::format(" ({} undecided)", undecided) : "";
+  if (refuted) {
+    out += fmt::format("verdict: REFUTED at {} of {} points (exit code 1)\n", refuted, n);
+  } else if (n == 0) {
+    out += "verdict: no point checked yet\n";
+  } else if (upper) {
+    const CheckRow& b = best_ratio_row(rows);
+    out += fmt::format("verdict: no counterexample in {} starts at {} points{}; best gain/bound {} at {}\n",
+                       cfg.starts, n, extra, ratio(b.gain, b.bound, 10), where(b));
   } else {
-    out += refuted ? fmt::format("verdict: REFUTED at {} of {} values of p (exit code 1)\n", refuted, n)
-                   : fmt::format("verdict: consistent with every proved upper bound at {} values of p{}\n", n,
-                                 undecided ? fmt::format(" ({} undecided)", undecided) : "");
+    out += fmt::format("verdict: consistent with every proved upper bound at {} points{}\n", n, extra);
   }
   return out;
 }

@@ -37,7 +37,17 @@ struct BoundRow {
   std::vector<Bound<T>> bounds;
 };
 
-/// The table: closed-form bounds at every p, plus constructions if `with_constructions`.
+/// The closed-form bounds as every command prints or returns them (bounds, optimize, check, verify and the Python
+/// module go through here, so a status is the same everywhere): closed_form_bounds(s, p); first_order_limit marked
+/// `refuted` with the search's certificate where one is known (with_search_certificate, search/; runs that search once
+/// per (law, d, m) for d ≤ 2); and a `limit` row (first_order_limit for laplace) below the design size
+/// C(d+2m−1, 2m) given the value c_μ·U·p, U the upper end of fstar_n_bracket(d, m, n), with the bracket in its detail
+/// (proved-here: the limit is proved, docs/theory.md Theorem 5.5(b); the value is p times it where F*_n is proved,
+/// else p times a certified upper bound on it). Throws InputError as closed_form_bounds.
+template <class T>
+std::vector<Bound<T>> known_bounds(const Setting& s, const T& p);
+
+/// The table: known_bounds at every p, plus constructions if `with_constructions`.
 template <class T>
 std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
                                      std::uint64_t seed = 1, const ConstructionProgress& progress = {});
@@ -127,6 +137,25 @@ std::string write_report(const ReportConfig& cfg,
                          const std::function<void(int, int, const std::string&)>& progress = {});
 
 // ---------------------------------------------------------------------------------------------------------
+// Grids of (d, n, m, law) × p: the one grammar of `verify` and `check` (verify/verify_grid.cpp)
+// ---------------------------------------------------------------------------------------------------------
+// --d, --n and --m are integer lists read by parse_int_list ("2", "2,3", "2..4", "2..4,6"); --law by
+// parse_law_list; --p by parse_p_grid (numerics/). Cells are nested d, n, m, law, p (p fastest).
+
+/// Parses a --law list: laws separated by commas ("rademacher,gaussian"); a discrete:v1:w1,... law, which holds
+/// commas itself, takes the rest of the text and so must come last. Every law is checked by Law::parse. Throws
+/// InputError naming --law.
+std::vector<std::string> parse_law_list(const std::string& text);
+
+/// Checks the axes of a grid before any work: each non-empty, d in 1..64, n in 1..2000, m odd in 1..kMaxPower, every
+/// law; then calls `cell` (if given) on the Setting of every (d, n, m, law) in grid order. Throws InputError naming
+/// the flag, or, for an InputError thrown by `cell` (or by Setting), "grid point d = .., n = .., m = .., law = ..: "
+/// followed by its message.
+void validate_grid_cells(const std::vector<int>& d_values, const std::vector<int>& n_values,
+                         const std::vector<int>& m_values, const std::vector<std::string>& laws,
+                         const std::function<void(const Setting&)>& cell);
+
+// ---------------------------------------------------------------------------------------------------------
 // superpose verify: run optimize_weights on a grid and check every proved bound (issue 3, "Verification")
 // ---------------------------------------------------------------------------------------------------------
 
@@ -189,6 +218,9 @@ struct VerifyRow {
   // Informative (issue 3, check 4): gain / first_order_limit (> 1 would refute the conjecture of docs/theory.md
   // §5.5 at this p), gain / followup_upper (m ≥ 3), gain / the two order shapes of Theorem 2.2 (constants unknown).
   double over_first_order_limit = 0;
+  // The status of first_order_limit in this setting at this p, as `bounds` prints it (known_bounds: "refuted" where
+  // a certificate is known, then its citation names the certificate's p and family).
+  std::string first_order_limit_status, first_order_limit_citation;
   double over_followup_upper = 0;   // 0 when the bound does not apply
   double over_order_lower = 0, over_order_upper = 0;
   bool pass = true;
@@ -399,17 +431,26 @@ class BoundExpression {
 struct CheckConfig {
   std::string bound;                  // the expression (BoundExpression)
   BoundSide side = BoundSide::upper;  // upper or lower (the CLI's --side)
-  int d = 2, n = 4, m = 3;
-  std::string law = "gaussian";
-  std::string p_spec = "1e-3";        // the one p-grid grammar (parse_p_grid)
-  int starts = 8;                     // side upper: optimize_weights starts per p
+  // The grid (cells d, n, m, law nested in that order, then p): the grammar of verify (parse_int_list,
+  // parse_law_list, parse_p_grid).
+  std::vector<int> d_values{2}, n_values{4}, m_values{3};
+  std::vector<std::string> laws{"gaussian"};
+  std::string p_spec = "1e-3";
+  int starts = 8;                     // side upper: optimize_weights starts per point
   std::uint64_t seed = 1;
   int max_evals = 20000;              // NLopt evaluations per start
   std::string cert_dir = ".";         // side upper: folder (must exist) for the certificates of refutations
+  std::string out_jsonl;              // JSON-lines checkpoint ("" = none), as verify's --out
+  bool resume = false;                // keep the rows already in out_jsonl and compute only the missing points
+  int stop_after = 0;                 // compute at most this many new points, then stop (0 = all)
 };
 
-/// The verdict at one p. All values are gains per the model (not divided by p); every comparison is certified.
+/// The verdict at one grid point. All values are gains per the model (not divided by p); every comparison is
+/// certified.
 struct CheckRow {
+  int index = 0;          // position in the grid (d, n, m, law, p nested, p fastest)
+  int d = 0, n = 0, m = 0;
+  std::string law;        // Law::name()
   std::string p;          // the defining decimal (parse_p_grid)
   CertifiedReal bound;    // the expression at p
   std::string verdict;    // upper: "refuted", "not-beaten", "undecided"; lower: "refuted", "consistent", "undecided"
@@ -430,36 +471,68 @@ struct CheckRow {
   bool established = false;  // the expression is ≤ the construction's certified gain: it holds at this p
 };
 
-/// The parsed, validated inputs of a check (check_inputs) and its cert file name at each p.
-struct CheckPlan {
-  BoundExpression expr;
+/// One grid point of a check, validated: its setting, p, the expression's value there and (side upper) the path of
+/// its certificate, cert_dir/check_d.._n.._m.._<law>_p<p>.csv.
+struct CheckPoint {
+  int index;
   Setting setting;
-  std::vector<GridP> ps;
-  std::vector<CertifiedReal> values;      // the expression at each p
-  std::vector<std::string> cert_paths;    // side upper: cert_dir/check_d.._n.._m.._<law>_p<p>.csv
+  GridP p;
+  CertifiedReal value;
+  std::string cert_path;
 };
 
-/// Validates everything before any work and evaluates the expression at every p (cheap). Throws InputError for
-/// bad sizes, law, power, p grid (--p), --starts < 1, --max-evals < 1, a side other than upper/lower, a bad
-/// expression (BoundExpression), a missing --cert-dir folder or a certificate path that is a special file.
+/// The parsed, validated inputs of a check (check_inputs).
+struct CheckPlan {
+  BoundExpression expr;
+  std::vector<CheckPoint> points;  // grid order
+};
+
+/// Validates everything before any work or file and evaluates the expression at every point (cheap). Throws
+/// InputError for a side other than upper/lower, --starts < 1, --max-evals < 1, --stop-after < 0, --resume without
+/// --out, an --out that is a directory or special file, a bad expression (BoundExpression, also its value at any
+/// point), a bad grid (validate_grid_cells: axes, then each cell as optimize_weights sees it, named
+/// "grid point d = .., n = .., m = .., law = ..: ..."), a bad p grid (--p), a missing --cert-dir folder or a
+/// certificate path that is a special file.
 CheckPlan check_inputs(const CheckConfig& cfg);
 
-/// Checks the expression at every p of the grid. Side upper: optimize_weights (cfg.starts starts: the structured
-/// starts, then seeded random ones; MPFR-50 polish) maximises the gain; the best W is rounded to kCheckDigits
-/// decimals and its certified_gain compared with the expression's certified value: "refuted" (the gain is
-/// greater; the W is written to cert_paths[i] with its gain and the bound as comments), "not-beaten" (less or
-/// equal) or "undecided" (the enclosures overlap). Side lower: the expression is compared with every proved upper
-/// bound (certified_upper_bounds): "refuted" if it exceeds one, "undecided" if it cannot be separated from one,
-/// else "consistent". Rows are delivered to `on_row` in order; `progress(done, total)` counts optimizer starts
-/// (upper) or p values (lower). Cost per p (upper): cfg.starts NLopt runs, one MPFR-50 polish and one certified
-/// gain (docs/performance.md "check").
-std::vector<CheckRow> run_check(const CheckConfig& cfg, const std::function<void(const CheckRow&)>& on_row = {},
-                                const std::function<void(int, int)>& progress = {});
+/// What run_check delivered: every row in grid order (resumed rows first), and how many came from the checkpoint.
+struct CheckResult {
+  std::vector<CheckRow> rows;
+  int total = 0;          // points of the grid
+  int resumed = 0, computed = 0;
+  bool complete = false;  // false when stop_after ended the run early
+};
 
-/// Renders a finished check as "text" (a table, one loud REFUTED line per refutation, and a closing verdict) or
-/// "json" ({bound, side, d, n, m, law, starts, seed, rows: [...], verdict, refuted, undecided}; numbers as decimal
-/// strings; certified values as {exact, fraction (when exact: always in a certificate, elsewhere when at most 200
-/// characters), interval: [lo, hi] (40 digits, outward), decimal}; `certificate.W` as decimal strings). Throws InputError for another format (--format).
+/// Checks the expression at every point of the grid. Side upper: optimize_weights (cfg.starts starts: the
+/// structured starts, then seeded random ones; MPFR-50 polish) maximises the gain; the best W is rounded to
+/// kCheckDigits decimals and its certified_gain compared with the expression's certified value: "refuted" (the gain
+/// is greater; the W is written to the point's cert_path with its gain and the bound as comments), "not-beaten" (less
+/// or equal) or "undecided" (the enclosures overlap); the W is also certified against every proved upper bound
+/// (violations). Side lower: the expression is compared with every proved upper bound (certified_upper_bounds):
+/// "refuted" if it exceeds one, "undecided" if it cannot be separated from one, else "consistent"; and with the best
+/// certified construction. Rows are delivered to `on_row` in grid order; `progress(done, total)` counts optimizer
+/// starts (upper) or points (lower). Cost per point (upper): cfg.starts NLopt runs, one MPFR-50 polish and one
+/// certified gain (docs/performance.md "check").
+///
+/// Checkpoint (cfg.out_jsonl): verify's format and guarantees (run_verify; verify/detail/checkpoint.hpp): line 1 a
+/// header {"superpose_check": 1, "version", "precision", bound, side, d, n, m, law, p, starts, seed, max_evals,
+/// "config_crc32"}; one row per point as it finishes, {index, d, n, m, law, p, verdict, and for side upper the
+/// certified gain (40 digits), the MPFR-50 optimum and the rounded W}, with a last field "crc32"; appended and
+/// fsync'ed under an exclusive flock. With cfg.resume the rows are checked (header, version, configuration,
+/// checksums, grid places; a torn last line is dropped) and each is rebuilt from its W by the code that computed it,
+/// which must reproduce the stored row; only the missing points are computed, so the output and the file are
+/// byte-identical to an uninterrupted run's. Throws InputError (nothing computed) as run_verify does for a file
+/// that exists without cfg.resume, is locked, damaged, edited or of another configuration or version.
+CheckResult run_check(const CheckConfig& cfg, const std::function<void(const CheckRow&)>& on_row = {},
+                      const std::function<void(int, int)>& progress = {});
+
+/// Renders the rows of a check as "text" (a table with d, n, m, law, p per row, one loud REFUTED line per
+/// refutation, and a closing verdict naming the best gain/bound and where), "csv" (one line per row, values to 20
+/// digits) or "json" ({bound, side, grid: {d, n, m, law, p}, starts, seed, rows: [...], refutations: [{index, d, n,
+/// m, law, p, certificate: {file, W, gain, bound} (upper) or bound and proved_upper (lower)}], violations: [{index,
+/// d, n, m, law, p, bound, value, gain, arithmetic}], verdict, refuted, undecided}; certified values as {exact,
+/// fraction (when exact: always in a refutation, elsewhere when at most 200 characters), interval: [lo, hi] (40
+/// digits, outward), decimal}; W as decimal strings). Throws InputError for another format (--format).
 std::string render_check(const CheckConfig& cfg, const std::vector<CheckRow>& rows, const std::string& format);
 
 // ---------------------------------------------------------------------------------------------------------

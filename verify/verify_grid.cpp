@@ -1,5 +1,6 @@
 // The verification grid and its JSON-lines checkpoint (verify/verify.hpp, section "verify"; issue 3).
 #include "verify/verify.hpp"
+#include "verify/detail/checkpoint.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -7,11 +8,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,10 +20,6 @@
 #include <sstream>
 #include <thread>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace superpose {
 
@@ -57,7 +52,22 @@ std::string file_safe(std::string s) {
 // verify
 // ---------------------------------------------------------------------------------------------------------
 
-void VerifyConfig::validate() const {
+std::vector<std::string> parse_law_list(const std::string& text) {
+  // Laws are comma-separated, but a discrete law contains commas itself: "discrete:..." takes the rest.
+  std::vector<std::string> out;
+  const size_t disc = text.find("discrete:");
+  const std::string head = disc == std::string::npos ? text : text.substr(0, disc);
+  for (const std::string& item : split(head, ','))
+    if (!item.empty()) out.push_back(item);
+  if (disc != std::string::npos) out.push_back(text.substr(disc));
+  if (out.empty()) throw InputError("--law: expected a comma list such as rademacher,gaussian");
+  for (const auto& l : out) (void)Law::parse(l);
+  return out;
+}
+
+void validate_grid_cells(const std::vector<int>& d_values, const std::vector<int>& n_values,
+                         const std::vector<int>& m_values, const std::vector<std::string>& laws,
+                         const std::function<void(const Setting&)>& cell) {
   auto need = [](bool ok, const std::string& msg) {
     if (!ok) throw InputError(msg);
   };
@@ -69,6 +79,24 @@ void VerifyConfig::validate() const {
     need(m >= 1 && m <= kMaxPower && m % 2 == 1, "--m: activation powers must be odd, 1.." + std::to_string(kMaxPower) +
                                                      " (got " + std::to_string(m) + ")");
   for (const auto& l : laws) (void)Law::parse(l);
+  for (int d : d_values)
+    for (int n : n_values)
+      for (int m : m_values)
+        for (const auto& law : laws) {
+          try {
+            if (cell) cell(Setting(d, n, m, Law::parse(law)));
+          } catch (const InputError& e) {
+            throw InputError("grid point d = " + std::to_string(d) + ", n = " + std::to_string(n) + ", m = " +
+                             std::to_string(m) + ", law = " + law + ": " + e.what());
+          }
+        }
+}
+
+void VerifyConfig::validate() const {
+  auto need = [](bool ok, const std::string& msg) {
+    if (!ok) throw InputError(msg);
+  };
+  validate_grid_cells(d_values, n_values, m_values, laws, {});
   need(starts >= 1, "--starts: must be at least 1");
   need(jobs >= 1 && jobs <= 64, "--jobs: must lie in 1..64");
   need(max_evals >= 1, "--max-evals: must be at least 1");
@@ -84,23 +112,14 @@ void VerifyConfig::validate() const {
   opt.starts = starts;
   opt.seed = seed;
   opt.max_evals = max_evals;
-  for (int d : d_values)
-    for (int n : n_values)
-      for (int m : m_values)
-        for (const auto& law : laws) {
-          try {
-            const Setting s(d, n, m, Law::parse(law));
-            opt.validate(d, n, m);
-            (void)structured_starts(d, n, m, seed);
-            for (const GridP& p : ps) {
-              check_double_range(s.law, m, p.value);
-              (void)closed_form_bounds(s, from_rational<Real50>(p.value));
-            }
-          } catch (const InputError& e) {
-            throw InputError("grid point d = " + std::to_string(d) + ", n = " + std::to_string(n) + ", m = " +
-                             std::to_string(m) + ", law = " + law + ": " + e.what());
-          }
-        }
+  validate_grid_cells(d_values, n_values, m_values, laws, [&](const Setting& s) {
+    opt.validate(s.d, s.n, s.m);
+    (void)structured_starts(s.d, s.n, s.m, seed);
+    for (const GridP& p : ps) {
+      check_double_range(s.law, s.m, p.value);
+      (void)closed_form_bounds(s, from_rational<Real50>(p.value));
+    }
+  });
 }
 
 std::vector<VerifyPoint> verify_grid(const VerifyConfig& cfg) {
@@ -144,7 +163,7 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
   // gain is certified (exact rationals while d·n²·m ≤ kExactGainBudget, else an MPFI enclosure), every proved upper
   // bound is certified at the rational p (certified_upper_bounds), and certified_compare decides: greater -> fail
   // (a counterexample, written to cert_dir), less or equal -> pass, overlapping enclosures -> undecided.
-  const std::vector<Bound<Real50>> bounds = closed_form_bounds(s, p50);
+  const std::vector<Bound<Real50>> bounds = known_bounds(s, p50);
   const UpperVerdicts uv = certify_upper_verdicts(s, pt.p.value, r.W50, 1, cfg.plant_upper_factor);
   const CertifiedReal& gain_q = uv.gain;
   const std::string basis = gain_q.exact ? "exact rationals" : "interval arithmetic (MPFI)";
@@ -240,6 +259,10 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
     return b ? static_cast<double>(r.gain / b->value) : 0.0;
   };
   row.over_first_order_limit = ratio_to("first_order_limit");
+  if (const Bound<Real50>* f = find_bound(bounds, "first_order_limit")) {
+    row.first_order_limit_status = std::string(to_string(f->status));
+    row.first_order_limit_citation = f->citation;
+  }
   row.over_followup_upper = ratio_to("followup_upper");
   row.over_order_lower = ratio_to("theorem_2_2_lower_order");
   row.over_order_upper = ratio_to("theorem_2_2_upper_order");
@@ -270,6 +293,8 @@ ojson row_json(const VerifyRow& r) {
              {"informative",
               {{"over_first_order_limit", r.over_first_order_limit},
                {"exceeds_first_order_limit", r.over_first_order_limit > 1},
+               {"first_order_limit_status", r.first_order_limit_status},
+               {"first_order_limit_citation", r.first_order_limit_citation},
                {"over_followup_upper", r.over_followup_upper},
                {"over_theorem_2_2_lower_order", r.over_order_lower},
                {"over_theorem_2_2_upper_order", r.over_order_upper}}}};
@@ -299,6 +324,8 @@ VerifyRow row_from_json(const ojson& j) {
     r.checks.push_back(VerifyCheck{c.at("name"), c.at("status"), c.at("ratio"), c.at("detail")});
   const auto& inf = j.at("informative");
   r.over_first_order_limit = inf.at("over_first_order_limit");
+  r.first_order_limit_status = inf.at("first_order_limit_status");
+  r.first_order_limit_citation = inf.at("first_order_limit_citation");
   r.over_followup_upper = inf.at("over_followup_upper");
   r.over_order_lower = inf.at("over_theorem_2_2_lower_order");
   r.over_order_upper = inf.at("over_theorem_2_2_upper_order");
@@ -371,27 +398,14 @@ VerifyConfig config_from_header(const ojson& h) {
 /// "--seed 7 in A, 1 in B; --d ..." for the header fields that differ ("" when none; "shard" only if with_shard).
 std::string header_difference(const ojson& a, const std::string& a_name, const ojson& b, const std::string& b_name,
                               bool with_shard) {
-  static const std::vector<std::pair<const char*, const char*>> flags = {
+  static const std::vector<std::pair<std::string, std::string>> flags = {
       {"d", "--d"},         {"n", "--n"},         {"m", "--m"},
       {"law", "--law"},     {"p", "--p"},         {"starts", "--starts"},
       {"seed", "--seed"},   {"max_evals", "--max-evals"}, {"sparse_factor", "--sparse-factor"},
-      {"plant_upper_factor", "--plant-upper-factor"}, {"shard", "--shard"}};
-  auto shown = [](const ojson& h, const char* key) -> std::string {
-    if (!h.contains(key)) return std::string(key) == "shard" ? "none" : "(absent)";
-    const ojson& v = h.at(key);
-    if (v.is_string()) return v.get<std::string>();
-    if (!v.is_array()) return v.dump();
-    std::string out;
-    for (const auto& x : v) out += (out.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
-    return out;
-  };
-  std::string diff;
-  for (const auto& [key, flag] : flags) {
-    if (!with_shard && std::string(key) == "shard") continue;
-    const std::string va = shown(a, key), vb = shown(b, key);
-    if (va != vb) diff += fmt::format("{}{} {} in {}, {} in {}", diff.empty() ? "" : "; ", flag, va, a_name, vb, b_name);
-  }
-  return diff;
+      {"plant_upper_factor", "--plant-upper-factor"}};
+  std::vector<std::pair<std::string, std::string>> compared = flags;
+  if (with_shard) compared.emplace_back("shard", "--shard");
+  return detail::header_difference(a, a_name, b, b_name, compared);
 }
 
 /// The cells of shard k of n, in grid order.
@@ -421,14 +435,8 @@ std::string cells_are(const std::vector<int>& sorted) {
   return (sorted.size() == 1 ? "cell " : "cells ") + index_ranges(sorted) + (sorted.size() == 1 ? " is" : " are");
 }
 
-const std::string kCrcField = ",\"crc32\":\"";  // a row line ends with kCrcField + 8 hex digits + "\"}"
-constexpr size_t kCrcSuffix = 10 + 8 + 2;
-
 /// One checkpoint line for a row: its JSON with a last field "crc32" = CRC-32 of `key` + the JSON without it.
-std::string row_line(const VerifyRow& r, const std::string& key) {
-  const std::string body = row_json(r).dump();
-  return body.substr(0, body.size() - 1) + kCrcField + crc32_hex(key + body) + "\"}";
-}
+std::string row_line(const VerifyRow& r, const std::string& key) { return detail::checkpoint_row_line(row_json(r).dump(), key); }
 
 /// A checkpoint read and checked (parse_checkpoint).
 struct Checkpoint {
@@ -439,158 +447,62 @@ struct Checkpoint {
   size_t keep = 0;                 // bytes of the header and the complete rows (a torn last line excluded)
 };
 
-/// Checks a checkpoint's text (contract of run_verify); `what` and `path` start every message. When `expected` is
-/// given, the header must record the same options (with the shard if `with_shard`); the flags that differ are named.
+/// Checks a checkpoint's text (contract of run_verify; detail::read_checkpoint); `what` and `path` start every
+/// message. When `expected` is given, the header must record the same options (with the shard if `with_shard`); the
+/// flags that differ are named.
 Checkpoint parse_checkpoint(const std::string& path, const std::string& text, const std::string& what,
                             const ojson* expected, const std::string& expected_name, bool with_shard) {
-  auto fail = [&](const std::string& why) { throw InputError(what + ": '" + path + "' " + why); };
   const std::string fresh = what == "merge" ? "rerun the shard that wrote it" : "start a new --out file";
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0)
-    fail("starts with a UTF-8 byte-order mark (EF BB BF): an editor rewrote it; superpose writes none (remove those "
-         "3 bytes, or " + fresh + ")");
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
-      fail(fmt::format("holds binary data at byte {} (0x{:02x}): it is not a verify checkpoint ({})", i, c, fresh));
-  }
-  const size_t line_of_cr = text.find('\r');
-  if (line_of_cr != std::string::npos) {
-    const long line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(line_of_cr), '\n');
-    if (text.compare(line_of_cr, 2, "\r\n") == 0)
-      fail(fmt::format("has CRLF line endings (from line {}): another program converted it; convert it back "
-                       "(dos2unix '{}') and resume",
-                       line, path));
-    fail(fmt::format("has a carriage return inside line {}: it was edited ({})", line, fresh));
-  }
-  const size_t first_nl = text.find('\n');
   Checkpoint cp;
-  const std::string line1 = text.substr(0, first_nl);
-  cp.header = ojson::parse(line1, nullptr, false);
-  if (cp.header.is_discarded() || !cp.header.is_object() || !cp.header.contains("superpose_verify"))
-    fail("line 1 is not a verify header: not a checkpoint of superpose verify (" + fresh + ")");
-  if (first_nl == std::string::npos) fail("has no complete line (a run killed while writing its header?): " + fresh);
-  const ojson& format = cp.header["superpose_verify"];
-  if (format != kCheckpointFormat)
-    fail(fmt::format("is a checkpoint of format {} (an older superpose, without version and row checksums); {} "
-                     "writes format {}: {}",
-                     format.dump(), version_string(), kCheckpointFormat, fresh));
-  const ojson& written_by = cp.header.contains("version") ? cp.header["version"] : ojson();
-  if (!written_by.is_string() || written_by.get<std::string>() != version())
-    fail(fmt::format("was written by superpose {}; this is {}: finish it with that version, or {}",
-                     written_by.is_string() ? written_by.get<std::string>() : "(no version)", version_string(), fresh));
-  try {
-    cp.cfg = config_from_header(cp.header);
-    (void)verify_grid(cp.cfg);
-  } catch (const std::exception&) {
-    fail("line 1: the verify header is damaged (a field is missing or out of range): " + fresh);
-  }
-  if (header_line(cp.cfg) != line1)
-    fail("line 1: the verify header was edited (its config_crc32 or layout does not match its fields): " + fresh);
-  if (expected) {
-    const std::string diff = header_difference(cp.header, "the file", *expected, expected_name, with_shard);
-    if (!diff.empty())
-      fail("was written by another verify configuration (" + diff + "); use the same flags, or " + fresh);
-  }
-
-  const std::vector<VerifyPoint> grid = verify_grid(cp.cfg);
-  const std::vector<int> cells = shard_cells(grid.size(), cp.cfg.shard_index, cp.cfg.shard_count);
-  const std::string key = config_crc(cp.cfg);
-  cp.keep = first_nl + 1;
-  int line_no = 1;
-  for (size_t pos = cp.keep; pos < text.size();) {
-    const size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) break;  // torn last line (a run killed while writing it): dropped
-    const std::string line = text.substr(pos, nl - pos);
-    ++line_no;
-    const std::string redo = fmt::format("delete line {} and the lines after it to recompute them, or {}", line_no, fresh);
-    auto bad = [&](const std::string& why) { fail(fmt::format("line {} {}; {}", line_no, why, redo)); };
-    if (line.empty()) bad("is empty");
-    if (line.size() < kCrcSuffix + 2 || line.compare(line.size() - kCrcSuffix, kCrcField.size(), kCrcField) != 0 ||
-        line.compare(line.size() - 2, 2, "\"}") != 0)
-      bad("has no row checksum (a \"crc32\" last field): it was edited or is not a verify row");
-    const std::string body = line.substr(0, line.size() - kCrcSuffix) + "}";
-    if (crc32_hex(key + body) != line.substr(line.size() - 10, 8))
-      bad("fails its checksum: the row was edited or is corrupt");
+  std::vector<VerifyPoint> grid;
+  std::vector<int> cells;
+  detail::CheckpointSchema schema;
+  schema.command = "verify";
+  schema.format = kCheckpointFormat;
+  schema.header = [&](const ojson& header, const std::string& line1, std::string& key) -> std::string {
+    try {
+      cp.cfg = config_from_header(header);
+      grid = verify_grid(cp.cfg);
+    } catch (const std::exception&) {
+      return "line 1: the verify header is damaged (a field is missing or out of range): " + fresh;
+    }
+    if (header_line(cp.cfg) != line1)
+      return "line 1: the verify header was edited (its config_crc32 or layout does not match its fields): " + fresh;
+    if (expected) {
+      const std::string diff = header_difference(header, "the file", *expected, expected_name, with_shard);
+      if (!diff.empty()) return "was written by another verify configuration (" + diff + "); use the same flags, or " + fresh;
+    }
+    cells = shard_cells(grid.size(), cp.cfg.shard_index, cp.cfg.shard_count);
+    key = config_crc(cp.cfg);
+    return "";
+  };
+  schema.row = [&](size_t k, const ojson& j) -> std::string {
     VerifyRow r;
     try {
-      r = row_from_json(ojson::parse(body));
+      r = row_from_json(j);
     } catch (const std::exception&) {
-      bad("is not a verify row");
+      return "is not a verify row";
     }
-    const size_t k = cp.rows.size();
     if (k >= cells.size())
-      bad(fmt::format("is one row too many: the {} cells of this {} are all above it", cells.size(),
-                      cp.cfg.shard_count > 1 ? "shard" : "grid"));
+      return fmt::format("is one row too many: the {} cells of this {} are all above it", cells.size(),
+                         cp.cfg.shard_count > 1 ? "shard" : "grid");
     if (r.index != cells[k])
-      bad(fmt::format("holds cell {} where cell {} belongs (rows duplicated or out of order)", r.index, cells[k]));
+      return fmt::format("holds cell {} where cell {} belongs (rows duplicated or out of order)", r.index, cells[k]);
     const VerifyPoint& pt = grid[static_cast<size_t>(r.index)];
     if (r.d != pt.d || r.n != pt.n || r.m != pt.m || r.law != pt.law || r.p != pt.p.text)
-      bad(fmt::format("holds cell {} with other (d, n, m, law, p) than the header's grid", r.index));
+      return fmt::format("holds cell {} with other (d, n, m, law, p) than the header's grid", r.index);
     cp.rows.push_back(std::move(r));
-    cp.lines.push_back(line);
-    cp.keep = nl + 1;
-    pos = nl + 1;
-  }
+    return "";
+  };
+  detail::CheckpointText t = detail::read_checkpoint(path, text, what, fresh, schema);
+  cp.header = std::move(t.header);
+  cp.lines = std::move(t.lines);
+  cp.keep = t.keep;
   return cp;
 }
 
-/// A checkpoint file held open under an advisory lock (flock: exclusive for writing, shared for reading), released
-/// when the process ends, however it ends. Lines are appended with a flush and fsync each, so a killed run leaves
-/// only whole lines behind (except possibly a torn last line, which resume drops).
-class CheckpointFile {
- public:
-  CheckpointFile(const std::string& path, bool write, const std::string& what) : path_(path) {
-    fd_ = write ? ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644)
-                : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw InputError(what + ": cannot open '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd_, &st) == 0 && S_ISDIR(st.st_mode)) {
-      ::close(fd_);
-      throw InputError(what + ": '" + path + "' is a directory (expected a checkpoint file)");
-    }
-    if (::flock(fd_, (write ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-      ::close(fd_);
-      throw InputError(what + ": '" + path + "' is in use: another superpose verify is writing it (it holds the "
-                       "file's lock); wait for it to finish, or use another --out file");
-    }
-  }
-  ~CheckpointFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  CheckpointFile(const CheckpointFile&) = delete;
-  CheckpointFile& operator=(const CheckpointFile&) = delete;
-
-  std::string read_all() const {
-    std::string text;
-    char buf[1 << 16];
-    for (off_t off = 0;;) {
-      const ssize_t got = ::pread(fd_, buf, sizeof buf, off);
-      if (got < 0) throw InputError("cannot read '" + path_ + "': " + std::strerror(errno));
-      if (got == 0) return text;
-      text.append(buf, static_cast<size_t>(got));
-      off += got;
-    }
-  }
-  void truncate(size_t size) {
-    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
-      throw std::runtime_error("cannot truncate '" + path_ + "': " + std::strerror(errno));
-  }
-  void line(const std::string& text) {
-    const std::string s = text + "\n";
-    for (size_t off = 0; off < s.size();) {
-      const ssize_t w = ::write(fd_, s.data() + off, s.size() - off);
-      if (w < 0) throw std::runtime_error("write to '" + path_ + "' failed: " + std::strerror(errno));
-      off += static_cast<size_t>(w);
-    }
-    ::fsync(fd_);
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
-
 }  // namespace
+
 
 std::string render_verify(const std::vector<VerifyRow>& rows, const std::string& format, bool with_header) {
   auto g = [](double x) { return to_decimal(x, 6); };
@@ -632,7 +544,7 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
       o << "| " << r.index << " | " << r.d << " | " << r.n << " | " << r.m << " | " << r.law << " | " << r.p << " | "
         << r.regime << " | " << g(r.gain_over_p) << " | " << g(max_upper(r)) << " | " << g(vs.ratio)
         << (vs.status == "skip" ? " (skip)" : "") << " | " << g(check(r, "construction").ratio) << " | "
-        << g(r.over_first_order_limit) << " | " << (r.over_followup_upper > 0 ? g(r.over_followup_upper) : "-")
+        << g(r.over_first_order_limit) << (r.first_order_limit_status == "refuted" ? " (refuted)" : "") << " | " << (r.over_followup_upper > 0 ? g(r.over_followup_upper) : "-")
         << " | " << (r.pass ? "pass" : "FAIL" + failed) << (r.certificate.empty() ? "" : " cert: " + r.certificate)
         << " |\n";
     }
@@ -642,7 +554,7 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
     if (with_header)
       o << "index,d,n,m,law,p,p_exact,regime,result,gain,gain_over_p,grad_norm_over_p,polished,represented,"
            "max_over_proved_upper,very_sparse_status,over_c_fstar_p,over_best_construction,over_first_order_limit,"
-           "over_followup_upper,over_order_lower,over_order_upper,certificate\n";
+           "over_followup_upper,over_order_lower,over_order_upper,certificate,first_order_limit_status\n";
     for (const auto& r : rows) {
       const VerifyCheck& vs = check(r, "very_sparse");
       o << r.index << "," << r.d << "," << r.n << "," << r.m << "," << csv_field(r.law) << ","
@@ -652,7 +564,8 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
         << to_decimal(max_upper(r), 17) << "," << vs.status << "," << to_decimal(vs.ratio, 17) << ","
         << to_decimal(check(r, "construction").ratio, 17) << "," << to_decimal(r.over_first_order_limit, 17) << ","
         << to_decimal(r.over_followup_upper, 17) << "," << to_decimal(r.over_order_lower, 17) << ","
-        << to_decimal(r.over_order_upper, 17) << "," << csv_field(r.certificate) << "\n";
+        << to_decimal(r.over_order_upper, 17) << "," << csv_field(r.certificate) << "," << r.first_order_limit_status
+        << "\n";
     }
     return o.str();
   }
@@ -683,17 +596,12 @@ VerifySummary run_verify(const VerifyConfig& cfg, const std::function<void(const
     return sum;
   }
 
-  std::unique_ptr<CheckpointFile> out;
+  std::unique_ptr<detail::CheckpointFile> out;
   size_t first_missing = 0;
   if (!cfg.out_jsonl.empty()) {
-    std::error_code ec;
-    if (fs::exists(cfg.out_jsonl, ec)) check_output_path(cfg.out_jsonl, "--out");  // a directory, a device, ...
-    const fs::path parent = fs::path(cfg.out_jsonl).parent_path();
-    if (!parent.empty() && !fs::exists(parent, ec)) ensure_directory(parent.string());
-    out = std::make_unique<CheckpointFile>(cfg.out_jsonl, true, "--out");
-    const std::string text = out->read_all();
-    if (!text.empty() && !cfg.resume)
-      throw InputError("--out: '" + cfg.out_jsonl + "' exists; pass --resume to continue it, or remove it");
+    detail::OpenCheckpoint opened = detail::open_checkpoint(cfg.out_jsonl, cfg.resume, "--out", "verify");
+    out = std::move(opened.file);
+    const std::string& text = opened.text;
     if (!text.empty()) {
       const ojson expected = header_json(cfg);
       const Checkpoint cp = parse_checkpoint(cfg.out_jsonl, text, "--resume", &expected, "this run", true);
@@ -808,7 +716,7 @@ VerifySummary merge_verify_parts(const std::vector<std::string>& parts, const st
   std::vector<std::vector<std::pair<size_t, size_t>>> owners;  // owners[cell]: (part, row) pairs holding it
   std::vector<Checkpoint> read;
   for (const std::string& part : parts) {
-    CheckpointFile file(part, false, "merge");
+    detail::CheckpointFile file(part, false, "merge", "verify");
     const std::string text = file.read_all();
     if (text.empty()) throw InputError("merge: '" + part + "' is empty (its shard has not started: run it first)");
     Checkpoint cp = first ? parse_checkpoint(part, text, "merge", &first->header, "'" + first_path + "'", false)

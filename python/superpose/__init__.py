@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from fractions import Fraction
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -209,9 +209,11 @@ def certify(W: Any, m: int, law: Union[str, Law], p: Number, layout: str = "dn",
 @dataclasses.dataclass(frozen=True)
 class Bound:
     """One bound on sup_W gain (theory.hpp Bound<T>): value in gain units; side "lower", "upper", "exact" or
-    "limit"; status "proved-in-paper", "proved-here", "conjecture", "unreviewed-claim", "construction" or "order";
-    citation the paper's equation/theorem or docs/theory.md section; precision of the value ("50 digits", ...);
-    detail the parameters of a construction."""
+    "limit"; status "proved-in-paper", "proved-here", "conjecture", "unreviewed-claim", "construction", "order" or
+    "refuted"; citation the paper's equation/theorem or docs/theory.md section; precision of the value ("50 digits",
+    ...); detail the parameters of a construction; certificate, for a refuted bound only (else None), the exact
+    counterexample as {"W": rows of Fractions (d x k, k <= n), "p", "gain", "bound": Fractions, "family": str} with
+    gain > bound at that p (the same certificate `superpose bounds` prints)."""
     name: str
     value: Any
     side: str
@@ -219,13 +221,15 @@ class Bound:
     citation: str
     precision: str = ""
     detail: str = ""
+    certificate: Optional[Dict[str, Any]] = None
 
 
 def bounds(d: int, n: int, m: int, law: Union[str, Law], p: Number, digits: Optional[int] = None) -> List[Bound]:
     """Every closed-form bound on sup_W gain at (d, n, m, law, p), in the library's fixed order (zero_loss,
-    unsuperposed, linear (m = 1), tensor_rank_upper, split_upper, first_order_limit, theorem_2_2_lower_order,
-    theorem_2_2_upper_order, followup_upper (m >= 3)). digits: None (float), 50 or 100 (mpmath.mpf).
-    Raises InputError for d, n < 1, bad m, law or p. Source: theory.hpp closed_form_bounds."""
+    unsuperposed, linear (m = 1), tensor_rank_upper, split_upper, gaussian_stein_upper (gaussian), first_order_limit,
+    theorem_2_2_lower_order, theorem_2_2_upper_order, followup_upper (m >= 3)), with the statuses `superpose bounds`
+    prints (first_order_limit `refuted` with its certificate where one is known). digits: None (float), 50 or 100
+    (mpmath.mpf). Raises InputError for d, n < 1, bad m, law or p. Source: verify.hpp known_bounds."""
     code = _digits_code(digits)
     rows = _core._bounds(int(d), int(n), int(m), _law_text(law), _p_text(p), code)
     return [Bound(**{**r, "value": _value(r["value"], code)}) for r in rows]
@@ -332,8 +336,9 @@ def verify(d: Sequence[int] = (2, 3, 4), n: Sequence[int] = (8, 20), m: Sequence
     """Runs optimize at every point of the grid d x n x m x laws x p (p: "v", "v1,v2" or "lo:hi:count") and checks
     every proved bound there (verify.hpp run_verify). Returns one row per point (index, d, n, m, law, p, regime,
     gain (50-digit string), gain_over_p, grad_norm, polished, represented, checks (list of {name, status, ratio,
-    detail}), over_first_order_limit, over_followup_upper, over_order_lower, over_order_upper, pass, certificate,
-    exact_gain) as a list of dicts, or a pandas DataFrame when pandas imports. out_jsonl/resume: a JSON-lines
+    detail}), over_first_order_limit, first_order_limit_status and first_order_limit_citation (as bounds() gives
+    them: "refuted" where a certificate is known), over_followup_upper, over_order_lower, over_order_upper, pass,
+    certificate, exact_gain) as a list of dicts, or a pandas DataFrame when pandas imports. out_jsonl/resume: a JSON-lines
     checkpoint as `superpose verify --out`. Ctrl-C raises KeyboardInterrupt after the current point. Raises
     InputError for a bad grid."""
     rows = _core._verify([int(x) for x in d], [int(x) for x in n], [int(x) for x in m], [_law_text(x) for x in laws],

@@ -54,7 +54,7 @@ class Bound:
     citation: str
     precision: str
     detail: str
-    position: Optional[float]
+    certificate: Optional[Dict[str, Any]]
 
 def bounds(d: int, n: int, m: int, law: Union[str, Law], p: Number, digits: Optional[int] = ...) -> List[Bound]: ...
 def f_star(d: int, m: int) -> Fraction: ...

@@ -264,6 +264,30 @@ def test_bounds_closed_forms_and_cli(cli):
     assert superpose.regime(d, m, p) == "very-sparse"
 
 
+@pytest.mark.parametrize("law,d,n,m", [("discrete:1:999,10:1", 2, 3, 3),  # refuted by the search only (§5.5)
+                                       ("laplace", 2, 6, 5),               # by the m + 1 lines family
+                                       ("laplace", 2, 3, 3)])              # not refuted: the limit row, proved
+def test_bounds_report_refuted_where_the_cli_does(cli, law, d, n, m):
+    """The module's bounds() give first_order_limit the status, citation and certificate `superpose bounds` prints
+    (one place: verify.hpp known_bounds); a certificate's exact gain, recomputed here, beats the bound."""
+    by = {b.name: b for b in superpose.bounds(d, n, m, law, 1)}
+    rows = cli.json("bounds", "--d", d, "--n", n, "--m", m, "--law", law, "--p", 1, "--no-constructions")
+    row = {r["name"]: r for r in (rows[0]["bounds"] if isinstance(rows, list) else rows["rows"][0]["bounds"])}
+    b, r = by["first_order_limit"], row["first_order_limit"]
+    assert (b.status, b.side, b.citation) == (r["status"], r["side"], r["citation"])
+    assert b.value == pytest.approx(float(r["value"]), rel=1e-12)
+    if law == "laplace" and m == 3:
+        assert (b.status, b.side, b.certificate) == ("proved-here", "limit", None)
+        return
+    assert b.status == "refuted"
+    c = b.certificate
+    assert c["p"] == Fraction(r["certificate"]["p"]) and c["gain"] == Fraction(r["certificate"]["gain"])
+    assert [[str(x) for x in row_] for row_ in c["W"]] == r["certificate"]["W"]
+    assert c["bound"] == superpose.Law(law).c_mu(m) * superpose.f_star(d, m) * c["p"]
+    exact = superpose.evaluate([[str(x) for x in row_] for row_ in c["W"]], m, law, c["p"], digits="exact")
+    assert exact.gain == c["gain"] > c["bound"]
+
+
 def test_law_moments():
     law = superpose.Law("discrete:1:3,2:1")  # mass 3/8 at +-1, 1/8 at +-2
     assert law.name == "discrete:1:3,2:1"

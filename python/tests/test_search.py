@@ -46,6 +46,16 @@ def test_sweep_and_verify_rows():
     v = v.to_dict("records") if hasattr(v, "to_dict") else v
     assert len(v) == 1 and v[0]["pass"] and v[0]["checks"]
     assert all(c["status"] in ("pass", "skip") for c in v[0]["checks"])
+    assert v[0]["first_order_limit_status"] == "conjecture"  # rademacher, d = 2: no certificate known
+
+
+def test_verify_reports_first_order_limit_refuted_where_bounds_does():
+    law = "discrete:1:999,10:1"  # refuted at d = 2, n = 3, m = 3 by the search certificate (docs/theory.md §5.5)
+    v = superpose.verify(d=[2], n=[3], m=[3], laws=[law], p="0.5", starts=2, max_evals=500)
+    v = v.to_dict("records") if hasattr(v, "to_dict") else v
+    b = {x.name: x for x in superpose.bounds(2, 3, 3, law, "0.5")}["first_order_limit"]
+    assert b.status == v[0]["first_order_limit_status"] == "refuted"
+    assert b.citation == v[0]["first_order_limit_citation"]
 
 
 def test_sweep_leaves_the_unsuperposed_saddle_and_checks_itself():
