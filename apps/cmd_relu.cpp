@@ -166,12 +166,13 @@ void run_relu_loss(ReluLossFlags o) {
   if (o.low_order) {
     const relu::LowOrderTerms<double> lo = relu::low_order_terms(pr, Pd);
     const int dg = 12;
+    const std::string route(relu::to_string(lo.route));
     const std::string prec = "double, abs error <= " + to_decimal(lo.abs_error + 1e-16 * std::fabs(lo.value()), 2);
-    rows.push_back({"low_order_t", to_decimal(lo.t, 16), "closed-form", "t = max p"});
-    rows.push_back({"low_order_c0", to_decimal(lo.c0, dg), "closed-form", prec});
-    rows.push_back({"low_order_c1", to_decimal(lo.c1, dg), "closed-form", prec});
-    rows.push_back({"low_order_c2", to_decimal(lo.c2, dg), "closed-form", prec});
-    rows.push_back({"low_order_value", to_decimal(lo.value(), dg), "closed-form", "c0 + c1 t + c2 t^2 (error O(t^3))"});
+    rows.push_back({"low_order_t", to_decimal(lo.t, 16), route, "t = max p"});
+    rows.push_back({"low_order_c0", to_decimal(lo.c0, dg), route, prec});
+    rows.push_back({"low_order_c1", to_decimal(lo.c1, dg), route, prec});
+    rows.push_back({"low_order_c2", to_decimal(lo.c2, dg), route, prec});
+    rows.push_back({"low_order_value", to_decimal(lo.value(), dg), route, "c0 + c1 t + c2 t^2 (error O(t^3))"});
   }
   if (o.mc_samples > 0) {
     const relu::MonteCarloLoss mc = relu::monte_carlo_loss(pr, Pd, o.mc_samples, o.seed);

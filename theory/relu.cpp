@@ -630,6 +630,13 @@ BlockMoments<T> accurate_block(const BlockLaw& law, const std::vector<T>& a, con
   return m;
 }
 
+/// The route of an exact evaluation in T under `law`.
+template <class T>
+Route route_of(const BlockLaw& law) {
+  if (is_exact_v<T>) return Route::exact_rational;
+  return law.kind == BlockLaw::Kind::atoms ? Route::enumeration : Route::closed_form;
+}
+
 /// "" when expected_loss<T> has an exact route for the law, n and (finite laws, M given) the sparsity of M; else
 /// the reason, one phrase.
 template <class T>
@@ -697,9 +704,7 @@ LossEvaluation<T> expected_loss(const Problem& problem, const Params<T>& params,
     imp[j] = from_rational<T>(problem.importance[j]);
   }
   LossEvaluation<T> out;
-  out.route = is_exact_v<T>                         ? Route::exact_rational
-              : law.kind == BlockLaw::Kind::atoms ? Route::enumeration
-                                                  : Route::closed_form;
+  out.route = route_of<T>(law);
   out.loss = T(0);
   out.zero_loss = T(0);
   out.loss_per_feature = Vector<T>::Zero(n);
@@ -782,8 +787,8 @@ template <class T>
 std::string exact_route_refusal(const Problem& problem, const Params<T>& params) {
   problem.validate();
   params.validate(problem);
-  if (!refusal(problem, static_cast<const Matrix<T>*>(nullptr), true).empty())
-    return refusal(problem, static_cast<const Matrix<T>*>(nullptr), true);
+  const std::string why = refusal(problem, static_cast<const Matrix<T>*>(nullptr), true);
+  if (!why.empty()) return why;  // before forming M (n may be large)
   const Matrix<T> M = pre_matrix(problem, params);
   return refusal(problem, &M, true);
 }
@@ -849,6 +854,7 @@ LowOrderTerms<T> low_order_terms(const Problem& problem, const Params<T>& params
   std::vector<T> pi(n);
   for (int j = 0; j < n; ++j) pi[j] = from_rational<T>(problem.p[j] / tq);
   LowOrderTerms<T> out;
+  out.route = route_of<T>(law);
   out.t = from_rational<T>(tq);
   out.c0 = out.c1 = out.c2 = T(0);
   int widened = 0;

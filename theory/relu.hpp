@@ -202,6 +202,7 @@ struct LowOrderTerms {
   T t;           // max_i p_i
   T c0, c1, c2;  // coefficients of t^0, t^1, t^2
   double abs_error = 0;
+  Route route = Route::closed_form;  // as LossEvaluation::route
   T value() const { return c0 + c1 * t + c2 * t * t; }  // the expansion to second order at the problem's p
 };
 template <class T>
