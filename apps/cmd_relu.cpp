@@ -23,8 +23,8 @@ constexpr const char* kNotation =
     "(Elhage's sparsity S is 1 - p), importance I_i, output ReLU(W_dec^T W x + b)^k (tied: W_dec = W).\n";
 
 constexpr const char* kValueLawHelp =
-    "value law of an active feature: uniform01 (Elhage's U[0,1]; exact routes) or rademacher, gaussian, uniform "
-    "(on [-1,1]), laplace, discrete:v1:w1,... (Monte Carlo only)";
+    "value law of an active feature: uniform01 (Elhage's U[0,1]) or rademacher, gaussian, uniform (on [-1,1]), "
+    "laplace, discrete:v1:w1,... (relu loss: exact routes for all but laplace, Monte Carlo for laplace)";
 
 /// Options shared by every relu subcommand that describes a problem.
 struct ProblemOptions {
@@ -69,6 +69,9 @@ std::string list_text(const std::vector<Rational>& v) {
 // relu loss
 // ---------------------------------------------------------------------------------------------------------------
 
+/// Monte Carlo samples of `relu loss` when the law or W has no exact route and --mc-samples is not given.
+constexpr long long kFallbackSamples = 1000000;
+
 struct ReluLossFlags : ProblemOptions {
   std::string weights, decoder, bias;
   int digits = 16;
@@ -103,17 +106,23 @@ void run_relu_loss(ReluLossFlags o) {
   P.b = Vector<Rational>(n);
   for (int i = 0; i < n; ++i) P.b(i) = b[i];
   P.validate(pr);
-  const bool exact_route = !pr.law.symmetric && n <= relu::kMaxExactFeatures;
-  if (pr.law.symmetric && o.mc_samples == 0)
-    throw InputError("--law " + pr.law.name() + ": only Monte Carlo is built for this value law; pass --mc-samples N");
-  if (!exact_route && o.mc_samples == 0 && !o.low_order)
-    throw InputError("--weights: n = " + std::to_string(n) + " > " + std::to_string(relu::kMaxExactFeatures) +
-                     " is beyond the exact sum; pass --mc-samples N or --low-order");
   relu::Params<double> Pd;
   auto to_d = [](const Rational& x) { return from_rational<double>(x); };
   Pd.W = P.W.unaryExpr(to_d);
   if (o.untied) Pd.W_dec = P.W_dec.unaryExpr(to_d);
   Pd.b = P.b.unaryExpr(to_d);
+  if (n > relu::kMaxExactFeatures && o.mc_samples == 0 && !o.low_order)
+    throw InputError("--weights: n = " + std::to_string(n) + " > " + std::to_string(relu::kMaxExactFeatures) +
+                     " is beyond the exact sum; pass --mc-samples N or --low-order");
+  // No exact route for this law (laplace) or W (a finite law's enumeration too large): Monte Carlo, said so.
+  const std::string no_exact = relu::exact_route_refusal(pr, Pd);
+  const bool exact_route = no_exact.empty();
+  std::string note;
+  if (!exact_route && n <= relu::kMaxExactFeatures && o.mc_samples == 0 && !o.low_order) {
+    o.mc_samples = kFallbackSamples;
+    note = no_exact + "; estimated by Monte Carlo instead (" + std::to_string(kFallbackSamples) +
+           " samples; set --mc-samples)";
+  }
 
   nlohmann::json j;
   j["model"] = "relu";
@@ -128,10 +137,9 @@ void run_relu_loss(ReluLossFlags o) {
     std::string quantity, value, route, precision;
   };
   std::vector<Row> rows;
-  std::string note;
   if (exact_route) {
     const relu::LadderLoss lad = relu::expected_loss_with_ladder(pr, P, false, o.exact ? 0 : o.digits);
-    note = lad.note;
+    note += (note.empty() || lad.note.empty() ? "" : "; ") + lad.note;
     std::visit(
         [&]<class T>(const relu::LossEvaluation<T>& ev) {
           int dg = 0;
@@ -156,15 +164,15 @@ void run_relu_loss(ReluLossFlags o) {
         lad.ev);
   }
   if (o.low_order) {
-    if (pr.law.symmetric) throw InputError("--low-order: the closed-form low-order terms are built for uniform01 only");
     const relu::LowOrderTerms<double> lo = relu::low_order_terms(pr, Pd);
     const int dg = 12;
+    const std::string route(relu::to_string(lo.route));
     const std::string prec = "double, abs error <= " + to_decimal(lo.abs_error + 1e-16 * std::fabs(lo.value()), 2);
-    rows.push_back({"low_order_t", to_decimal(lo.t, 16), "closed-form", "t = max p"});
-    rows.push_back({"low_order_c0", to_decimal(lo.c0, dg), "closed-form", prec});
-    rows.push_back({"low_order_c1", to_decimal(lo.c1, dg), "closed-form", prec});
-    rows.push_back({"low_order_c2", to_decimal(lo.c2, dg), "closed-form", prec});
-    rows.push_back({"low_order_value", to_decimal(lo.value(), dg), "closed-form", "c0 + c1 t + c2 t^2 (error O(t^3))"});
+    rows.push_back({"low_order_t", to_decimal(lo.t, 16), route, "t = max p"});
+    rows.push_back({"low_order_c0", to_decimal(lo.c0, dg), route, prec});
+    rows.push_back({"low_order_c1", to_decimal(lo.c1, dg), route, prec});
+    rows.push_back({"low_order_c2", to_decimal(lo.c2, dg), route, prec});
+    rows.push_back({"low_order_value", to_decimal(lo.value(), dg), route, "c0 + c1 t + c2 t^2 (error O(t^3))"});
   }
   if (o.mc_samples > 0) {
     const relu::MonteCarloLoss mc = relu::monte_carlo_loss(pr, Pd, o.mc_samples, o.seed);

@@ -102,7 +102,7 @@ void register_relu_train(CLI::App& relu_app) {
       "train",
       "Trains the ReLU model x^ = ReLU(W^T W x + b)^k of Elhage et al. (2022) on sampled batches with the recipe of\n"
       "their notebook: AdamW (lr 1e-3, torch's default weight decay 0.01), batches of 1024, 10,000 steps, W from\n"
-      "xavier_normal_, b = 0; x_i = beta_i v_i, beta_i ~ Bernoulli(p), v_i ~ U[0,1] (uniform01). One instance per\n"
+      "xavier_normal_, b = 0; x_i = beta_i v_i, beta_i ~ Bernoulli(p), v_i ~ U[0,1] (uniform01; --law). One instance per\n"
       "value of --p (all n features with that p), importance I_i = ratio^i; loss sum_i I_i E(x_i - x^_i)^2 (the\n"
       "notebook prints it divided by n), estimated at the end on --eval-samples fresh samples with its standard\n"
       "error. Prints per instance the loss +- SE, Elhage's dimensions per feature d/|W|_F^2, the feature\n"
@@ -124,7 +124,8 @@ void register_relu_train(CLI::App& relu_app) {
       ->capture_default_str();
   tc->add_option("--k", tr->sweep.k, "activation ReLU(t)^k: 1, 2 or 3")->capture_default_str();
   tc->add_flag("--untied", tr->untied, "a separate decoder W_dec (default: tied, Elhage's model)");
-  tc->add_option("--law", tr->sweep.law, "value law of an active feature: uniform01 (the only law the trainer samples)")
+  tc->add_option("--law", tr->sweep.law, "value law of an active feature: uniform01 (the notebook's U[0,1]) or rademacher, gaussian, uniform "
+                 "(on [-1,1]), laplace, discrete:v1:w1,...")
       ->capture_default_str();
   tc->add_option("--steps", tr->opt.steps, "AdamW steps")->capture_default_str();
   tc->add_option("--batch", tr->opt.batch, "samples per batch")->capture_default_str();

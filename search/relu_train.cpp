@@ -114,7 +114,7 @@ TrainedInstance train_one(const Problem& problem, int instances, std::uint64_t s
   Workspace ws;
   Matrix<double> X;
   for (int step = 1; step <= opt.steps; ++step) {
-    sample_batch(p, opt.batch, rng, X);
+    sample_batch(p, opt.batch, rng, X, problem.law);
     (void)loss_and_grad(problem, importance, x, X, &g, ws);
     adam.t = step;
     adam.step(x.W, g.W, m1.W, m2.W);
@@ -131,7 +131,7 @@ TrainedInstance train_one(const Problem& problem, int instances, std::uint64_t s
   double sum = 0, sum_sq = 0;
   for (int done = 0; done < opt.eval_samples;) {
     const int B = std::min(opt.batch, opt.eval_samples - done);
-    sample_batch(p, B, rng, X);
+    sample_batch(p, B, rng, X, problem.law);
     (void)loss_and_grad(problem, importance, x, X, nullptr, ws);
     for (Eigen::Index s = 0; s < B; ++s) {
       sum += ws.sample_loss(s);
@@ -150,18 +150,19 @@ TrainedInstance train_one(const Problem& problem, int instances, std::uint64_t s
 
 }  // namespace
 
-void sample_batch(const std::vector<double>& p, int B, std::mt19937_64& rng, Matrix<double>& X) {
+void sample_batch(const std::vector<double>& p, int B, std::mt19937_64& rng, Matrix<double>& X,
+                  const ValueLaw& law) {
   const Eigen::Index n = static_cast<Eigen::Index>(p.size());
   X.setZero(n, B);
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  ValueSampler value(law);
   for (Eigen::Index i = 0; i < n; ++i) {
     if (p[i] >= 1) {
-      for (int s = 0; s < B; ++s) X(i, s) = uniform(rng);
+      for (int s = 0; s < B; ++s) X(i, s) = value(rng);
       continue;
     }
     // Active samples of feature i by geometric gaps (cost proportional to the active count, not to B).
     std::geometric_distribution<long long> gap(p[i]);
-    for (long long s = gap(rng); s < B; s += 1 + gap(rng)) X(i, s) = uniform(rng);
+    for (long long s = gap(rng); s < B; s += 1 + gap(rng)) X(i, s) = value(rng);
   }
 }
 
@@ -173,12 +174,7 @@ double batch_loss(const Problem& problem, const Vector<double>& importance, cons
 
 void TrainOptions::validate(const std::vector<Problem>& instances) const {
   if (instances.empty()) throw InputError("train: no instance to train (give --p or a --preset)");
-  for (const Problem& pr : instances) {
-    pr.validate();
-    if (pr.law.symmetric)
-      throw InputError("--law: the trainer samples the value law uniform01 only (got " + pr.law.name() +
-                       "; accepted: uniform01)");
-  }
+  for (const Problem& pr : instances) pr.validate();
   if (steps < 1) throw InputError("--steps: must be at least 1 (got " + std::to_string(steps) + ")");
   if (batch < 1) throw InputError("--batch: must be at least 1 (got " + std::to_string(batch) + ")");
   if (!(lr > 0) || !std::isfinite(lr)) throw InputError("--lr: the step size must be a finite number > 0 (got " + to_decimal(lr, 6) + ")");

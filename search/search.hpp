@@ -436,11 +436,11 @@ struct TrainOptions {
   /// Called with (steps done, total steps) summed over instances, from the calling thread only.
   std::function<void(long long done, long long total)> progress;
 
-  /// Checks the options and the instances before any work: at least one instance, each valid (Problem::validate)
-  /// with the value law uniform01 (the trainer samples no other law), steps ≥ 1, batch ≥ 1, lr finite > 0,
+  /// Checks the options and the instances before any work: at least one instance, each valid (Problem::validate;
+  /// every value law of ValueLaw::parse is sampled), steps ≥ 1, batch ≥ 1, lr finite > 0,
   /// weight_decay finite ≥ 0, init_std finite ≥ 0, eval_samples ≥ 2, threads in 1..256, and the memory (batch and
   /// evaluation buffers: about 6·n·batch doubles per thread). Throws InputError naming the flag (--steps, --batch,
-  /// --lr, --weight-decay, --init-std, --eval-samples, --threads, --law).
+  /// --lr, --weight-decay, --init-std, --eval-samples, --threads).
   void validate(const std::vector<Problem>& instances) const;
 };
 
@@ -459,9 +459,10 @@ struct TrainedInstance {
 double batch_loss(const Problem& problem, const Vector<double>& importance, const Params<double>& params,
                   const Matrix<double>& X, Params<double>* grad = nullptr);
 
-/// Draws B samples of the problem's input law into X (n×B): X_ib = β_ib·v_ib, β ~ Bernoulli(p_i), v ~ U[0, 1].
-/// Only the uniform01 law (TrainOptions::validate refuses the others).
-void sample_batch(const std::vector<double>& p, int B, std::mt19937_64& rng, Matrix<double>& X);
+/// Draws B samples of the problem's input law into X (n×B): X_ib = β_ib·v_ib, β ~ Bernoulli(p_i), v from `law`
+/// (ValueSampler, theory/relu.hpp: uniform01 by default, or any symmetric law).
+void sample_batch(const std::vector<double>& p, int B, std::mt19937_64& rng, Matrix<double>& X,
+                  const ValueLaw& law = {});
 
 /// Trains every instance independently with the notebook's recipe (TrainOptions), instance i from
 /// mt19937_64(opt.seed + i): W initialised, then opt.steps AdamW steps on batch_loss of fresh batches, then the

@@ -10,6 +10,8 @@
 #include "tests/test_support.hpp"
 #include "theory/relu.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -341,7 +343,7 @@ BOOST_AUTO_TEST_CASE(validation_names_the_field) {
   bad.importance[0] = -1;
   BOOST_TEST(message(bad, P).find("--importance") != std::string::npos);
   bad = pr;
-  bad.law = ValueLaw::parse("gaussian");
+  bad.law = ValueLaw::parse("laplace");
   BOOST_TEST(message(bad, P).find("--mc-samples") != std::string::npos);
   Params<double> wrong = P;
   wrong.b = Vector<double>::Zero(3);
@@ -407,6 +409,30 @@ BOOST_AUTO_TEST_CASE(cli_relu_loss_exact_value) {
   BOOST_TEST(mc.out.find("\"route\": \"monte-carlo\"") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(cli_relu_loss_symmetric_laws) {
+  // W = (1, 0), b = (0, 1/20), p = 1/10 under a symmetric law (E v = 0, E v² = 1 for both laws below): feature 1
+  // outputs v_+, loss p·E v_−² = p/2; feature 2 outputs 1/20, loss p·E v² + 1/400. Total 1/20 + 1/10 + 1/400 = 61/400.
+  test::Sandbox box("superpose_relu_laws_cli_");
+  box.write("W.csv", "1,0\n");
+  const test::Run r = box.run("relu loss --weights W.csv --bias 0,1/20 --p 0.1 --law rademacher --exact --format csv");
+  BOOST_TEST(r.code == 0);
+  BOOST_TEST(r.out.find("loss,61/400,exact-rational,exact") != std::string::npos);
+  const test::Run g = box.run("relu loss --weights W.csv --bias 0,1/20 --p 0.1 --law gaussian --format csv");
+  BOOST_TEST(g.code == 0);
+  BOOST_TEST(g.out.find("loss,0.1525") != std::string::npos);
+  BOOST_TEST(g.out.find(",closed-form,\"double") != std::string::npos);
+  // laplace has no exact route: Monte Carlo, said on stderr and in the route. E v² = 2: the loss is
+  // p·1 + p·2 + 1/400 = 0.3025, which the estimate meets within 4 standard errors.
+  const test::Run l = box.run("relu loss --weights W.csv --bias 0,1/20 --p 0.1 --law laplace --format json");
+  BOOST_TEST_REQUIRE(l.code == 0);
+  const nlohmann::json j = nlohmann::json::parse(l.out);
+  BOOST_TEST(j["results"][0]["route"] == "monte-carlo");
+  BOOST_TEST(std::fabs(std::stod(j["results"][0]["value"].get<std::string>()) - 0.3025) <=
+             4 * j["mc_standard_error"].get<double>());
+  BOOST_TEST(l.err.find("no exact route is built for the value law laplace") != std::string::npos);
+  BOOST_TEST(l.err.find("Monte Carlo") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(cli_relu_bad_input_is_one_line_exit_2) {
   test::Sandbox box("superpose_relu_bad_");
   box.write("W.csv", "1,0\n");
@@ -415,7 +441,7 @@ BOOST_AUTO_TEST_CASE(cli_relu_bad_input_is_one_line_exit_2) {
       {"relu loss --weights W.csv --p 0.1,0.2,0.3", "--p"},
       {"relu loss --weights W.csv --p 0.1 --k 4", "--k"},
       {"relu loss --weights W.csv --p 0.1 --importance geometric:-1", "--importance"},
-      {"relu loss --weights W.csv --p 0.1 --law gaussian", "--mc-samples"},
+      {"relu loss --weights W.csv --p 0.1 --law gaussian --exact", "--law"},
       {"relu loss --weights W.csv --p 0.1 --bias 1,2,3", "--bias"},
       {"relu loss --weights missing.csv --p 0.1", "missing.csv"},
       {"relu optimize --d 1 --n 20 --p 0.1", "--n"},

@@ -18,7 +18,7 @@ BOOST_AUTO_TEST_CASE(bad_input_exits_2_and_writes_nothing) {
     const char* args;
     const char* names;
   } cases[] = {{"relu train --p 2 --out o", "--p"},
-               {"relu train --law gaussian --out o", "--law"},
+               {"relu train --law cauchy --out o", "--law"},
                {"relu train --preset elhage-n7 --out o", "--preset"},
                {"relu train --steps 0 --out o", "--steps"},
                {"relu train --importance-ratio 0 --out o", "--importance-ratio"},

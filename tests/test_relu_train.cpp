@@ -83,6 +83,46 @@ BOOST_AUTO_TEST_CASE(sampler_follows_the_law) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(sampler_follows_each_symmetric_law) {
+  // X = β·v with v from the law: P(X ≠ 0) = p, E X = 0, E X² = p·μ_2 (standard errors from μ_2 and μ_4).
+  const std::vector<double> p = {1.0, 0.3};
+  const int B = 100000;
+  for (const std::string law : {"uniform", "gaussian", "rademacher", "laplace", "discrete:1:1,3:2"}) {
+    std::mt19937_64 rng(2);
+    const relu::ValueLaw vl = relu::ValueLaw::parse(law);
+    const double mu2 = from_rational<double>(vl.symmetric->moment(2));
+    const double mu4 = from_rational<double>(vl.symmetric->moment(4));
+    Matrix<double> X;
+    relu::sample_batch(p, B, rng, X, vl);
+    for (int i = 0; i < 2; ++i) {
+      BOOST_TEST_INFO(law << " p = " << p[i]);
+      const double active = (X.row(i).array() != 0).cast<double>().mean();
+      BOOST_TEST(std::abs(active - p[i]) <= 4 * std::sqrt(p[i] * (1 - p[i]) / B) + 1e-12);
+      BOOST_TEST(std::abs(X.row(i).mean()) <= 4 * std::sqrt(p[i] * mu2 / B));
+      const double second = X.row(i).squaredNorm() / B;
+      BOOST_TEST(std::abs(second - p[i] * mu2) <= 4 * std::sqrt((p[i] * mu4 - p[i] * p[i] * mu2 * mu2) / B));
+    }
+    if (law == "uniform") BOOST_TEST(X.cwiseAbs().maxCoeff() <= 1.0);
+    if (law == "rademacher") BOOST_TEST((X.array() * X.array() * (X.array().abs() - 1)).abs().maxCoeff() == 0.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(trained_loss_matches_the_exact_loss_of_its_law) {
+  // The trainer's final Monte Carlo loss samples the law it trained on: it agrees with the exact loss of the
+  // trained W, b under that law (theory/relu.hpp) within 4 standard errors.
+  relu::TrainOptions opt;
+  opt.steps = 300;
+  opt.seed = 5;
+  for (const std::string law : {"gaussian", "rademacher", "uniform"}) {
+    relu::Problem pr = problem(2, 3, Rational(1, 4), {1, Rational(9, 10), Rational(4, 5)}, 2);
+    pr.law = relu::ValueLaw::parse(law);
+    const relu::TrainedInstance t = relu::train({pr}, opt).front();
+    const double exact = relu::expected_loss(pr, t.params).loss;
+    BOOST_TEST_INFO(law << ": trained " << t.loss << " ± " << t.loss_se << ", exact " << exact);
+    BOOST_TEST(std::abs(t.loss - exact) <= 4 * t.loss_se);
+  }
+}
+
 // n = 2, d = 1, uniform01 values. Two known configurations:
 //  one feature kept: W = (1, 0), b = (0, c): x̂_1 = x_1 exactly, x̂_2 = c, best c = E x_2 = p/2, loss
 //    I_2·Var(x_2) = I_2·(E x² − (E x)²) = I_2·(p/3 − p²/4)   (with b = 0 it would be I_2·p/3);
@@ -143,9 +183,11 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_before_any_work) {
   o = opt;
   o.eval_samples = 1;
   BOOST_TEST(message(o, one).rfind("--eval-samples", 0) == 0);
-  std::vector<relu::Problem> gaussian = one;
-  gaussian[0].law = relu::ValueLaw{Law::parse("gaussian")};
-  BOOST_TEST(message(opt, gaussian).rfind("--law", 0) == 0);
+  std::vector<relu::Problem> gaussian = one;  // every symmetric law is sampled; an unknown law is refused at parse
+  gaussian[0].law = relu::ValueLaw::parse("gaussian");
+  BOOST_TEST(message(opt, gaussian).empty());
+  BOOST_CHECK_EXCEPTION((void)relu::ValueLaw::parse("cauchy"), InputError,
+                        [](const InputError& e) { return std::string(e.what()).rfind("--law", 0) == 0; });
   BOOST_TEST(message(opt, {}).find("no instance") != std::string::npos);
   // A step size that blows up is reported, not returned as NaN weights.
   o = opt;

@@ -28,3 +28,5 @@ add_test(NAME fstar_certificates
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/tools/check_fstar_certificates.py --check
                  $<TARGET_FILE:superpose> ${PROJECT_SOURCE_DIR}/data/fstar/certificates.tar.xz
                  ${PROJECT_SOURCE_DIR}/docs/theory.md)
+# The ReLU model's exact routes for the symmetric value laws (issue 12).
+superpose_test(test_relu_laws test_relu_laws.cpp LIBS superpose_theory)
