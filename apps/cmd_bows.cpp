@@ -197,29 +197,53 @@ void add_synthetic(CLI::App& bows_app) {
   non_negative(c->add_option("--seed", opt->seed, "Training seed (data seed is --data-seed)"))->capture_default_str();
   non_negative(c->add_option("--data-seed", data->seed, "Data seed"))->capture_default_str();
   c->add_option("--out", *out, "Folder for gram.csv, covariance.csv, summary.json (optional; checked before "
-                               "training)");
+                               "training); with --seeds, one OUT/seed<S> folder per seed and OUT/seeds.json");
+  auto seeds = std::make_shared<std::vector<std::uint64_t>>();
+  non_negative(c->add_option("--seeds", *seeds, "Train once per seed (comma-separated, distinct, e.g. 1,2,3; "
+                                                "replaces --seed, the data stay those of --data-seed) and print "
+                                                "the mean and sd over the seeds of every number")
+                   ->delimiter(','));
   c->callback([=] {
     data->structure = bows::parse_structure(*structure);
     opt->relu = !*linear;
-    bows::SyntheticResult r;
+    // One run (seed --seed) or one per seed of --seeds, into OUT or OUT/seed<S>.
+    const std::vector<std::uint64_t> run_seeds = seeds->empty() ? std::vector<std::uint64_t>{opt->seed} : *seeds;
+    auto run_dir = [&](std::uint64_t seed) { return seeds->empty() ? *out : fmt::format("{}/seed{}", *out, seed); };
+    std::vector<bows::SyntheticResult> rs;
     with_flags({{"d", "--d"}, {"weight_decay", "--weight-decay"}, {"epochs", "--epochs"}, {"lr", "--lr"},
                 {"samples", "--samples"}, {"sharpness", "--sharpness"}, {"base_log_odds", "--base-log-odds"},
-                {"noise", "--noise"}, {"out", "--out"}},
+                {"noise", "--noise"}, {"out", "--out"}, {"seeds", "--seeds"}},
                [&] {
+                 bows::check_seeds(run_seeds);
                  data->validate();
                  opt->validate(*data);
-                 if (!out->empty()) bows::check_output_folder(*out, "out");
-                 r = bows::train_synthetic(*data, *opt);
+                 if (!out->empty())
+                   for (const auto seed : run_seeds) bows::check_output_folder(run_dir(seed), "out");
+                 rs = bows::train_synthetic_seeds(*data, *opt, run_seeds);
                });
-    nlohmann::json j = {{"structure", *structure}, {"d", opt->d}, {"relu", opt->relu},
-                        {"weight_decay", opt->weight_decay}, {"offdiag_correlation", r.offdiag_correlation},
-                        {"train_loss", r.train_loss}, {"validation_loss", r.validation_loss}};
-    std::cout << j.dump(2) << "\n";
-    const Eigen::IOFormat fmtm(4, 0, " ", "\n", "  ", "");
-    std::cerr << "data covariance:\n" << r.covariance.format(fmtm) << "\nGram of W (Frobenius-normalised):\n"
-              << r.gram.format(fmtm) << "\n";
+    std::vector<nlohmann::json> js;
+    for (std::size_t k = 0; k < rs.size(); ++k) {
+      const auto& r = rs[k];
+      nlohmann::json j = {{"structure", *structure}, {"d", opt->d}, {"relu", opt->relu},
+                          {"weight_decay", opt->weight_decay}, {"seed", run_seeds[k]},
+                          {"offdiag_correlation", r.offdiag_correlation}};
+      if (std::isfinite(r.circular_correlation)) j["offdiag_correlation_circular"] = r.circular_correlation;
+      j["train_loss"] = r.train_loss;
+      j["validation_loss"] = r.validation_loss;
+      js.push_back(j);
+    }
+    if (seeds->empty()) {
+      std::cout << js[0].dump(2) << "\n";
+      const Eigen::IOFormat fmtm(4, 0, " ", "\n", "  ", "");
+      std::cerr << "data covariance:\n" << rs[0].covariance.format(fmtm) << "\nGram of W (Frobenius-normalised):\n"
+                << rs[0].gram.format(fmtm) << "\n";
+    }
+    nlohmann::json all;
+    if (!seeds->empty()) {
+      all = {{"seeds", run_seeds}, {"runs", js}, {"summary", bows::seed_summary(js)}};
+      std::cout << all.dump(2) << "\n";
+    }
     if (!out->empty()) {
-      superpose::ensure_directory(*out);
       auto csv = [](const Eigen::MatrixXd& M) {
         std::string s = "name";
         for (Eigen::Index k = 0; k < M.cols(); ++k) s += fmt::format(",f{}", k);
@@ -231,9 +255,14 @@ void add_synthetic(CLI::App& bows_app) {
         }
         return s;
       };
-      superpose::write_file_atomic(*out + "/gram.csv", csv(r.gram));
-      superpose::write_file_atomic(*out + "/covariance.csv", csv(r.covariance));
-      superpose::write_file_atomic(*out + "/summary.json", j.dump(2) + "\n");
+      for (std::size_t k = 0; k < rs.size(); ++k) {
+        const std::string dir = run_dir(run_seeds[k]);
+        superpose::ensure_directory(dir);
+        superpose::write_file_atomic(dir + "/gram.csv", csv(rs[k].gram));
+        superpose::write_file_atomic(dir + "/covariance.csv", csv(rs[k].covariance));
+        superpose::write_file_atomic(dir + "/summary.json", js[k].dump(2) + "\n");
+      }
+      if (!seeds->empty()) superpose::write_file_atomic(*out + "/seeds.json", all.dump(2) + "\n");
     }
   });
 }

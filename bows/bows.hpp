@@ -40,6 +40,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,6 +59,10 @@ struct OptionError : InputError {
   OptionError(std::string field, std::string problem);
   std::string field, problem;
 };
+
+/// Throws OptionError("seeds") unless `seeds` is non-empty and its seeds are distinct (train_seeds,
+/// train_synthetic_seeds and AnalyzeOptions::validate share it).
+void check_seeds(const std::vector<std::uint64_t>& seeds);
 
 /// Throws OptionError(field, memory_shortfall(need_bytes, what, advice)) (core/core.hpp: "<what> needs X GB of
 /// memory; this machine has Y GB for this process (...); <advice>") when need_bytes exceeds memory_limit_bytes().
@@ -483,6 +488,10 @@ struct SyntheticResult {
   Eigen::MatrixXd covariance;   ///< of the training samples
   Eigen::MatrixXd gram;         ///< WᵀW of the Frobenius-normalised W (n×n), as the code plots it
   double offdiag_correlation;   ///< Pearson r between the off-diagonal entries of gram and covariance
+  /// iid data only (NaN otherwise): Pearson r between the off-diagonal entries of gram and those of the covariance
+  /// of the circular training samples with the same data options (the set whose density the iid data copy), i.e.
+  /// how much of the circular structure an iid-trained Gram shows.
+  double circular_correlation = std::numeric_limits<double>::quiet_NaN();
   double train_loss, validation_loss;
 };
 
@@ -491,6 +500,13 @@ struct SyntheticResult {
 /// structs first; throws InputError if every feature of the generated training data is constant (no covariance to
 /// compare with), and if a loss or the correlation comes out NaN or infinite.
 SyntheticResult train_synthetic(const SyntheticDataOptions& data, const SyntheticTrainOptions& options);
+
+/// train_synthetic once per training seed (options.seed is replaced; the data, and so data.seed, stay fixed), in
+/// the order given. Throws check_seeds()'s OptionError("seeds") and the validation errors before the first run,
+/// then train_synthetic's errors.
+std::vector<SyntheticResult> train_synthetic_seeds(const SyntheticDataOptions& data,
+                                                   const SyntheticTrainOptions& options,
+                                                   const std::vector<std::uint64_t>& seeds);
 
 /// Pearson correlation of the strictly off-diagonal entries of two square matrices of the same size.
 double offdiagonal_correlation(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B);

@@ -128,6 +128,14 @@ void SyntheticTrainOptions::validate(const SyntheticDataOptions& data) const {
   }
 }
 
+void check_seeds(const std::vector<std::uint64_t>& seeds) {
+  if (seeds.empty()) throw OptionError("seeds", "no seed given (accepted: one or more distinct seeds, e.g. 1,2,3)");
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    for (std::size_t k = 0; k < i; ++k)
+      if (seeds[i] == seeds[k])
+        throw OptionError("seeds", fmt::format("seed {} is given twice (accepted: distinct seeds)", seeds[i]));
+}
+
 void AnalyzeOptions::validate() const {
   if (run.empty()) throw OptionError("run", "a run folder is required");
   static const char* kinds[] = {"months",       "interference",    "similarity", "structure",      "synthetic",
@@ -137,11 +145,7 @@ void AnalyzeOptions::validate() const {
                                           "structure, synthetic, linear-probe, frequency-split, context, "
                                           "synthetic-sweep)",
                                           what));
-  if (seeds.empty()) throw OptionError("seeds", "no seed given (accepted: one or more distinct seeds, e.g. 1,2,3)");
-  for (std::size_t i = 0; i < seeds.size(); ++i)
-    for (std::size_t k = 0; k < i; ++k)
-      if (seeds[i] == seeds[k])
-        throw OptionError("seeds", fmt::format("seed {} is given twice (accepted: distinct seeds)", seeds[i]));
+  check_seeds(seeds);
   {
     AdamWOptions a;  // the sweep trains with `bows synthetic`'s learning rate: the same AdamW rules
     a.lr = SyntheticTrainOptions{}.lr;

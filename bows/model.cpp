@@ -404,10 +404,7 @@ namespace superpose::bows {
 
 std::vector<TrainResult> train_seeds(const TrainOptions& o, const std::vector<std::uint64_t>& seeds,
                                      const std::function<void(std::uint64_t, const TrainProgress&)>& progress) {
-  if (seeds.empty()) throw OptionError("seeds", "no seed given (accepted: a comma-separated list such as 1,2,3)");
-  for (std::size_t i = 0; i < seeds.size(); ++i)
-    for (std::size_t k = i + 1; k < seeds.size(); ++k)
-      if (seeds[i] == seeds[k]) throw OptionError("seeds", fmt::format("seed {} is listed twice", seeds[i]));
+  check_seeds(seeds);
   std::vector<TrainOptions> runs;
   for (auto s : seeds) {
     TrainOptions r = o;

@@ -135,15 +135,20 @@ double offdiagonal_correlation(const Eigen::MatrixXd& A, const Eigen::MatrixXd& 
 SyntheticResult train_synthetic(const SyntheticDataOptions& data_opts, const SyntheticTrainOptions& o) {
   data_opts.validate();
   o.validate(data_opts);
+  // The first train_fraction of the samples train, the rest validate.
+  auto split = [&](const Csr& all) {
+    const auto n_train = static_cast<std::size_t>(std::llround(o.train_fraction * static_cast<double>(all.rows())));
+    std::pair<Csr, Csr> tv;
+    tv.first.V = tv.second.V = all.V;
+    for (std::size_t r = 0; r < all.rows(); ++r) {
+      std::vector<std::uint32_t> a(all.indices.begin() + static_cast<std::ptrdiff_t>(all.offsets[r]),
+                                   all.indices.begin() + static_cast<std::ptrdiff_t>(all.offsets[r + 1]));
+      (r < n_train ? tv.first : tv.second).push_back(std::move(a));
+    }
+    return tv;
+  };
   const Csr all = synthetic_data(data_opts);
-  const std::size_t n_train = static_cast<std::size_t>(std::llround(o.train_fraction * static_cast<double>(all.rows())));
-  Csr train, val;
-  train.V = val.V = all.V;
-  for (std::size_t r = 0; r < all.rows(); ++r) {
-    std::vector<std::uint32_t> a(all.indices.begin() + static_cast<std::ptrdiff_t>(all.offsets[r]),
-                                 all.indices.begin() + static_cast<std::ptrdiff_t>(all.offsets[r + 1]));
-    (r < n_train ? train : val).push_back(std::move(a));
-  }
+  const auto [train, val] = split(all);
   const auto n = static_cast<Eigen::Index>(all.V);
   {
     // Constant data (every feature always off or always on) have no covariance for the Gram to follow.
@@ -190,12 +195,32 @@ SyntheticResult train_synthetic(const SyntheticDataOptions& data_opts, const Syn
   const Eigen::MatrixXd Wn = fro > 0 ? Eigen::MatrixXd(W / fro) : W;
   res.gram = Wn.transpose() * Wn;
   res.offdiag_correlation = offdiagonal_correlation(res.gram, res.covariance);
+  if (data_opts.structure == Structure::iid) {
+    SyntheticDataOptions circular = data_opts;
+    circular.structure = Structure::circular;
+    res.circular_correlation = offdiagonal_correlation(res.gram, sample_covariance(split(synthetic_data(circular)).first));
+  }
   if (!std::isfinite(res.train_loss) || !std::isfinite(res.validation_loss) || !std::isfinite(res.offdiag_correlation) ||
       !res.model.W.allFinite())
     throw OptionError("lr", fmt::format("{}: training diverged (a loss or the correlation is NaN or infinite); "
                                         "lower the step size",
                                         o.lr));
   return res;
+}
+
+std::vector<SyntheticResult> train_synthetic_seeds(const SyntheticDataOptions& data,
+                                                   const SyntheticTrainOptions& options,
+                                                   const std::vector<std::uint64_t>& seeds) {
+  check_seeds(seeds);
+  data.validate();
+  options.validate(data);
+  std::vector<SyntheticResult> out;
+  for (const auto seed : seeds) {
+    SyntheticTrainOptions o = options;
+    o.seed = seed;
+    out.push_back(train_synthetic(data, o));
+  }
+  return out;
 }
 
 }  // namespace superpose::bows

@@ -598,6 +598,26 @@ BOOST_AUTO_TEST_CASE(cli_synthetic_validates_every_option_before_training) {
   const Run ok = sb.run("bows synthetic --epochs 2 --samples 200 --out syn");
   BOOST_TEST(ok.code == 0, ok.err);
   BOOST_TEST(fs::exists(sb.dir / "syn/gram.csv"));
+  // --seeds: a repeated seed, or a seed folder that is a file, is refused before any seed trains.
+  expect_refused(sb.run("bows synthetic --epochs 1 --seeds 1,1 --out seeds"), "--seeds", "repeated seed");
+  fs::create_directories(sb.dir / "busy");
+  sb.write("busy/seed2", "x");
+  expect_refused(sb.run("bows synthetic --epochs 1 --seeds 1,2 --out busy"), "--out", "seed folder is a file");
+  BOOST_TEST(!fs::exists(sb.dir / "seeds"));
+  BOOST_TEST(!fs::exists(sb.dir / "busy/seed1"));
+  // One folder per seed; the summary's mean and sd are those of the per-seed values, and iid data report their
+  // Gram's correlation with the circular covariance too.
+  const Run s = sb.run("bows synthetic --structure iid --epochs 2 --samples 200 --seeds 1,2 --out seeds");
+  BOOST_TEST_REQUIRE(s.code == 0, s.err);
+  const auto j = nlohmann::json::parse(slurp(sb.dir / "seeds/seeds.json"));
+  for (const std::string key : {"offdiag_correlation", "offdiag_correlation_circular"}) {
+    const double x1 = nlohmann::json::parse(slurp(sb.dir / "seeds/seed1/summary.json"))[key];
+    const double x2 = nlohmann::json::parse(slurp(sb.dir / "seeds/seed2/summary.json"))[key];
+    BOOST_TEST(x1 != x2, key << ": the seeds differ");
+    BOOST_TEST(std::abs(j["summary"][key]["mean"].get<double>() - (x1 + x2) / 2) < 1e-12, key);
+    BOOST_TEST(std::abs(j["summary"][key]["sd"].get<double>() - std::abs(x1 - x2) / std::sqrt(2.0)) < 1e-12, key);
+  }
+  BOOST_TEST(nlohmann::json::parse(s.out) == j);
 }
 
 BOOST_AUTO_TEST_CASE(cli_structure_sweep_reports_mean_and_sd_per_width_and_refuses_bad_options) {

@@ -188,6 +188,7 @@ BOOST_AUTO_TEST_CASE(synthetic_circular_gram_follows_covariance_and_iid_does_not
     o.relu = relu;
     const SyntheticResult r = train_synthetic(data, o);
     BOOST_TEST(r.offdiag_correlation >= 0.9, (relu ? "ReLU" : "linear") << " r = " << r.offdiag_correlation);
+    BOOST_TEST(std::isnan(r.circular_correlation));  // reported for iid data only
     circular_cov = r.covariance;
   }
   // iid features with the same density: the data have no correlation structure (the sample covariance's
@@ -200,7 +201,26 @@ BOOST_AUTO_TEST_CASE(synthetic_circular_gram_follows_covariance_and_iid_does_not
   BOOST_TEST(offdiag_norm(r.covariance) < 0.1 * offdiag_norm(circular_cov));
   const double r_iid = offdiagonal_correlation(r.gram, circular_cov);
   BOOST_TEST(std::abs(r_iid) < 0.3, "iid Gram vs circular covariance r = " << r_iid);
+  BOOST_TEST(r.circular_correlation == r_iid);  // the library's own comparison is the same one
   BOOST_TEST_MESSAGE("iid Gram vs its own sample covariance r = " << r.offdiag_correlation);
+}
+
+BOOST_AUTO_TEST_CASE(synthetic_seeds_are_the_single_runs_and_refuse_a_repeated_seed) {
+  SyntheticDataOptions data;
+  data.samples = 200;
+  SyntheticTrainOptions o;
+  o.epochs = 2;
+  const auto rs = train_synthetic_seeds(data, o, {3, 1});
+  BOOST_TEST_REQUIRE(rs.size() == 2u);
+  for (const auto& [k, seed] : {std::pair<std::size_t, std::uint64_t>{0, 3}, {1, 1}}) {
+    o.seed = seed;
+    const SyntheticResult one = train_synthetic(data, o);
+    BOOST_TEST(rs[k].offdiag_correlation == one.offdiag_correlation, "seed " << seed);
+    BOOST_TEST((rs[k].model.W.array() == one.model.W.array()).all(), "seed " << seed);
+  }
+  BOOST_TEST(rs[0].offdiag_correlation != rs[1].offdiag_correlation);
+  BOOST_CHECK_THROW(train_synthetic_seeds(data, o, {1, 1}), OptionError);
+  BOOST_CHECK_THROW(train_synthetic_seeds(data, o, {}), OptionError);
 }
 
 BOOST_AUTO_TEST_CASE(crc32_matches_the_standard_check_value) {
