@@ -6,6 +6,7 @@
 #include "search/search.hpp"
 #include "theory/relu.hpp"
 #include "verify/verify.hpp"
+#include "verify/relu_compare.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -558,15 +559,15 @@ void run_relu_compare(const ReluCompareFlags& o) {
   ProgressBar bar("relu compare", "optima", o.format != "text");
   long long before = 0;
   c.progress = [&](int done, int) { bar.update(before + done, total); };
+  std::vector<relu::VerySparsePrediction> predictions;
+  if (!o.no_limit) {  // first: each power search also starts from its first-order optimum
+    predictions = relu::very_sparse_predictions(c);
+    bar.update(++before, total);
+  }
   std::vector<relu::ComparePoint> points;
   for (const GridP& q : ps) {
-    points.push_back(relu::compare_models(q.value, c));
+    points.push_back(relu::compare_models(q.value, c, predictions));
     before += per_point;
-  }
-  std::vector<relu::VerySparsePrediction> predictions;
-  if (!o.no_limit) {
-    predictions = relu::very_sparse_predictions(c);
-    bar.update(total, total);
   }
   bar.clear();
   std::cout << relu::render_compare(c, ps, points, predictions, o.format);
@@ -674,7 +675,8 @@ void register_relu(CLI::App& app) {
       "symmetric --law; default uniform on [-1,1], whose |xi| is U[0,1]: both models then have zero_loss = n p/3);\n"
       "loss/zero_loss, gain/p, effective features, Elhage's metrics and shapes, max |cos|, and the distance of each\n"
       "W^T W to the ReLU one after the best relabelling; then the power model's very sparse limit c_mu F*_n(d,m) and\n"
-      "its first-order optimum against the ReLU optimum at the smallest p. Importances are all 1.\n" +
+      "its first-order optimum (also a start of each power search) against the ReLU optimum at the smallest p.\n"
+      "Importances are all 1.\n" +
           std::string(kNotation) + "Example: superpose relu compare --n 5 --d 2 --p 0.01,0.1,1 --m 1,3,5");
   cmp->add_option("--d", co->d, "hidden width d (Elhage's m)")->capture_default_str();
   cmp->add_option("--n", co->n, "number of features n (at most " + std::to_string(relu::kMaxExactFeatures) + ")")

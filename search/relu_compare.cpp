@@ -1,6 +1,6 @@
 // The ReLU toy model beside the power model (optima, metrics, the very sparse prediction) and the n = 3, d = 2
 // phase diagram of the ReLU model (search/search.hpp, namespace relu; docs/theory.md §9.5, §9.6).
-#include "search/search.hpp"
+#include "search/relu_compare.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -142,7 +142,8 @@ Problem relu_problem(int d, int n, const Rational& p) {
 
 }  // namespace
 
-ComparePoint compare_models(const Rational& p, const CompareOptions& opt) {
+ComparePoint compare_models(const Rational& p, const CompareOptions& opt,
+                            const std::vector<VerySparsePrediction>& seeds) {
   opt.validate();
   check_probability(p);
   const Law law = Law::parse(opt.law);
@@ -175,6 +176,8 @@ ComparePoint compare_models(const Rational& p, const CompareOptions& opt) {
     po.starts = opt.power_starts;
     po.seed = opt.seed;
     po.max_evals = opt.max_evals;
+    for (const VerySparsePrediction& v : seeds)
+      if (v.m == m && v.V.rows() == opt.d && v.V.cols() == opt.n) po.init = v.V;
     const OptimizeResult w = optimize_weights(Setting(opt.d, opt.n, m, law), p, po);
     ModelOptimum pm;
     pm.m = m;
@@ -214,7 +217,8 @@ std::vector<VerySparsePrediction> very_sparse_predictions(const CompareOptions& 
     v.mu2 = law.moment(2);
     v.limit_gain_over_p = from_rational<Real50>(v.c_mu) * f.value;
     v.limit_loss_ratio = 1 - v.limit_gain_over_p / from_rational<Real50>(Rational(opt.n) * v.mu2);
-    v.geometry = feature_geometry(f.V.unaryExpr([](const Real50& x) { return static_cast<double>(x); }));
+    v.V = f.V.unaryExpr([](const Real50& x) { return static_cast<double>(x); });
+    v.geometry = feature_geometry(v.V);
     out.push_back(std::move(v));
   }
   return out;

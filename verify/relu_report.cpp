@@ -1,6 +1,7 @@
 // The ReLU model's training sweep: Elhage's presets, the rendering of trained instances and of one W's metrics, and
 // the feature-dimensionality figure (verify/verify.hpp, section "The ReLU model").
 #include "verify/verify.hpp"
+#include "verify/relu_compare.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -458,7 +459,7 @@ std::string render_compare(const CompareOptions& opt, const std::vector<GridP>& 
                      "lim gain/p", "lim loss/zero", "first-order optimum: rep; shapes; D_i");
   }
   for (const VerySparsePrediction& v : predictions) {
-    const std::string fs = v.f_star.str() + (v.f_star.denominator() == 1 ? "" : " = " + rational_to_decimal(v.f_star, 6));
+    const std::string fs = v.f_star.str() + (v.f_star.str().find('/') == std::string::npos ? "" : " = " + rational_to_decimal(v.f_star, 6));
     const std::string geo = std::to_string(v.geometry.represented.size()) + "; " + shape_counts(v.geometry, opt.n) +
                             "; " + d3(v.geometry.dimensionality);
     if (md)
