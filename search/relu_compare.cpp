@@ -314,10 +314,13 @@ ThreeFeaturePoint three_feature_point(const Problem& problem, const ReluOptimize
   out.loss.fill(std::numeric_limits<double>::infinity());
   double best = std::numeric_limits<double>::infinity();
   for (int c = 0; c < kThreeFeaturePhaseCount - 1; ++c) {
-    const auto ph = static_cast<ThreeFeaturePhase>(c);
-    out.loss[c] = candidate_loss(problem, ph, opt);
-    if (out.loss[c] < best) best = out.loss[c], out.phase = ph;
+    out.loss[c] = candidate_loss(problem, static_cast<ThreeFeaturePhase>(c), opt);
+    best = std::min(best, out.loss[c]);
   }
+  // The first candidate within rounding of the least loss: ties (pair-12+3 and pair-13+2 at I_3 = I_1, the same
+  // configuration relabelled) go to the earlier one.
+  for (int c = kThreeFeaturePhaseCount - 2; c >= 0; --c)
+    if (out.loss[c] <= best + 1e-12 * (1 + best)) out.phase = static_cast<ThreeFeaturePhase>(c);
   out.search_loss = std::numeric_limits<double>::infinity();
   if (check_starts > 0) {
     ReluOptimizeOptions so = opt;

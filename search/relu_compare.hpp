@@ -127,7 +127,7 @@ struct ThreeFeaturePoint {
   /// Exact loss (double) of the local optimum from each configuration's start that stays in its configuration
   /// (classify_three_features); +infinity when the search left it. Indexed by ThreeFeaturePhase (other unused).
   std::array<double, kThreeFeaturePhaseCount> loss{};
-  ThreeFeaturePhase phase = ThreeFeaturePhase::other;  // the candidate of least loss
+  ThreeFeaturePhase phase = ThreeFeaturePhase::other;  // the candidate of least loss (the first within 1e-12 relative)
   double search_loss = 0;     // optimize_relu's loss (multi-start, no polish) at the same point, a check
   ThreeFeaturePhase search_phase = ThreeFeaturePhase::other;  // and its configuration
 };
