@@ -386,8 +386,8 @@ void run_relu_phase3(const ReluPhaseFlags& o) {
       winners.push_back(search_wins ? ThreeFeaturePhase::other : ph);
       grid += r.text + "," + p.text + "," + std::string(relu::to_string(ph)) + "," +
               (search_wins ? "search" : "candidates");
-      for (double l : pt.loss)
-        if (&l != &pt.loss.back()) grid += "," + (std::isfinite(l) ? to_decimal(l, 12) : std::string("none"));
+      for (int c = 0; c < kCandidates; ++c)
+        grid += "," + (std::isfinite(pt.loss[c]) ? to_decimal(pt.loss[c], 12) : std::string("none"));
       grid += "," + (o.check_starts > 0 ? to_decimal(pt.search_loss, 12) + "," + std::string(relu::to_string(pt.search_phase))
                                         : std::string("none,none")) + "\n";
     }
