@@ -5,6 +5,8 @@
 #include "apps/commands.hpp"
 #include "search/search.hpp"
 #include "theory/relu.hpp"
+#include "verify/verify.hpp"
+#include "verify/relu_compare.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -264,8 +266,8 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
   bar.clear();
   const int dg = std::max(1, r.loss_digits), wd = 12;
   const Real50 n50(o.n);
-  Real50 zero = 0;
-  for (int i = 0; i < o.n; ++i) zero += from_rational<Real50>(pr.importance[i] * pr.p[i] / 3);
+  Rational zero = 0;  // Σ_i I_i p_i/3, exact (E v² = 1/3 for uniform01)
+  for (int i = 0; i < o.n; ++i) zero += pr.importance[i] * pr.p[i] / 3;
   int best_start = 0;
   for (std::size_t s = 0; s < r.starts.size(); ++s)
     if (r.starts[s].loss_over_p < r.starts[best_start].loss_over_p) best_start = static_cast<int>(s);
@@ -281,7 +283,8 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
   j["importance"] = list_text(pr.importance);
   j["loss"] = to_decimal(r.loss, dg);
   j["loss_over_n"] = to_decimal(Real50(r.loss / n50), dg);
-  j["zero_loss"] = to_decimal(zero, 16);
+  j["zero_loss"] = to_decimal(zero, 0);  // exact: "num/den"
+  j["zero_loss_decimal"] = rational_to_decimal(zero, 20);
   j["loss_correct_digits"] = r.loss_digits;
   j["route"] = "closed-form (MPFR-50)";
   j["grad_norm"] = to_decimal(r.grad_norm, 3);
@@ -316,7 +319,8 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
             << "  loss        " << j["loss"].get<std::string>() << "  (exact loss of the weights below, closed form in "
             << "MPFR-50; " << r.loss_digits << " correct digits)\n"
             << "  loss/n      " << j["loss_over_n"].get<std::string>() << "  (Elhage's notebook reports this)\n"
-            << "  zero_loss   " << j["zero_loss"].get<std::string>() << "  (W = 0, b = 0)\n"
+            << "  zero_loss   " << j["zero_loss"].get<std::string>() << " = " << j["zero_loss_decimal"].get<std::string>()
+            << "  (W = 0, b = 0: sum_i I_i p_i/3, exact; the decimal rounded to 20 digits)\n"
             << "  best start  " << j["best_start"].get<std::string>() << " of " << r.starts.size() << "; polish: "
             << (r.polished ? "converged" : "not converged") << " after " << r.newton_steps
             << " Newton steps, gradient norm " << j["grad_norm"].get<std::string>() << "\n"
@@ -332,15 +336,16 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
 // ---------------------------------------------------------------------------------------------------------------
 
 struct ReluPhaseFlags {
-  int d = 1, n = 2, k = 1, max_evals = 3000;
+  int d = 1, n = 2, k = 1, max_evals = 3000, check_starts = 8;
   std::string p = "0.01:1:12", ratio = "0.1:1:10", out = "relu_phase", format = "text";
   double tol = 1e-4;
   bool no_plot = false;
 
   void validate() const {
-    if (d != 1 || n != 2)
-      throw InputError("--d, --n: relu phase draws the n = 2, d = 1 diagram (got d = " + std::to_string(d) +
-                       ", n = " + std::to_string(n) + "; n = 3, d = 2 is not built yet)");
+    if (!(d == 1 && n == 2) && !(d == 2 && n == 3))
+      throw InputError("--d, --n: relu phase draws the n = 2, d = 1 and the n = 3, d = 2 diagrams (got d = " +
+                       std::to_string(d) + ", n = " + std::to_string(n) + ")");
+    if (check_starts < 0) throw InputError("--check-starts: must be >= 0 (0: no check)");
     if (k < 1 || k > 3) throw InputError("--k: activation power " + std::to_string(k) + " (accepted: 1, 2, 3)");
     if (!(tol > 0 && tol < 1)) throw InputError("--tol: relative tolerance in p must be in (0, 1)");
     if (max_evals < 1) throw InputError("--max-evals: must be at least 1");
@@ -351,8 +356,103 @@ struct ReluPhaseFlags {
   }
 };
 
+// n = 3, d = 2: importances (1, 1, ratio); candidates' local optima, a multi-start check, boundaries by bisection.
+void run_relu_phase3(const ReluPhaseFlags& o) {
+  const std::vector<GridP> ps = parse_p_grid(o.p, "--p"), rs = parse_p_grid(o.ratio, "--ratio");
+  relu::ReluOptimizeOptions so;
+  so.max_evals = o.max_evals;
+  relu::Problem pr;
+  pr.d = 2;
+  pr.n = 3;
+  pr.k = o.k;
+  ensure_directory(o.out);
+  ProgressBar bar("relu phase", "ratios", o.format != "text");
+  using relu::ThreeFeaturePhase;
+  constexpr int kCandidates = relu::kThreeFeaturePhaseCount - 1;
+  std::string grid = "# relu phase, n = 3, d = 2, k = " + std::to_string(o.k) +
+                     ", uniform01: importances (1, 1, ratio), every feature at probability p; loss of each "
+                     "configuration's local optimum (none: the search left it), the multi-start check (" +
+                     std::to_string(o.check_starts) + " starts) and who decided the phase\nratio,p,phase,decided_by";
+  for (int c = 0; c < kCandidates; ++c) grid += "," + std::string(relu::to_string(ThreeFeaturePhase(c))) + "_loss";
+  grid += ",search_loss,search_phase\n";
+  std::string bound = "# p where the two configurations have equal local-optimum loss; bisection in log p to relative "
+                      "width " + to_decimal(o.tol, 3) + " (none: a configuration left its shape on the way, the "
+                      "transition is not a crossing of two local optima)\nratio,from,to,p_lo,p_hi,p_boundary\n";
+  std::vector<std::string> lines;
+  long long done = 0, decided_by_search = 0;
+  for (const GridP& r : rs) {
+    pr.importance = {Rational(1), Rational(1), r.value};
+    std::vector<ThreeFeaturePhase> winners;
+    for (const GridP& p : ps) {
+      pr.p.assign(3, p.value);
+      const relu::ThreeFeaturePoint pt = relu::three_feature_point(pr, so, o.check_starts);
+      const double best = pt.loss[static_cast<int>(pt.phase)];
+      // The optimiser decides when its multi-start beats every candidate (by more than rounding of the loss).
+      const bool search_wins = o.check_starts > 0 && !(best <= pt.search_loss + 1e-12 * (1 + std::fabs(best)));
+      const ThreeFeaturePhase ph = search_wins ? pt.search_phase : pt.phase;
+      decided_by_search += search_wins;
+      winners.push_back(search_wins ? ThreeFeaturePhase::other : ph);
+      grid += r.text + "," + p.text + "," + std::string(relu::to_string(ph)) + "," +
+              (search_wins ? "search" : "candidates");
+      for (int c = 0; c < kCandidates; ++c)
+        grid += "," + (std::isfinite(pt.loss[c]) ? to_decimal(pt.loss[c], 12) : std::string("none"));
+      grid += "," + (o.check_starts > 0 ? to_decimal(pt.search_loss, 12) + "," + std::string(relu::to_string(pt.search_phase))
+                                        : std::string("none,none")) + "\n";
+    }
+    for (std::size_t k = 0; k + 1 < ps.size(); ++k) {
+      const ThreeFeaturePhase a = winners[k], b = winners[k + 1];
+      if (a == b) continue;
+      const double lo = from_rational<double>(ps[k].value), hi = from_rational<double>(ps[k + 1].value);
+      const std::optional<double> x =
+          relu::three_feature_boundary(pr, a, b, std::min(lo, hi), std::max(lo, hi), o.tol, so);
+      const std::string xt = x ? to_decimal(*x, 6) : std::string("none");
+      bound += r.text + "," + std::string(relu::to_string(a)) + "," + std::string(relu::to_string(b)) + "," +
+               ps[k].text + "," + ps[k + 1].text + "," + xt + "\n";
+      lines.push_back("    ratio " + r.text + ": " + std::string(relu::to_string(a)) + " -> " +
+                      std::string(relu::to_string(b)) + " between p = " + ps[k].text + " and " + ps[k + 1].text +
+                      ": p* = " + xt);
+    }
+    bar.update(++done, static_cast<long long>(rs.size()));
+  }
+  bar.clear();
+  const std::filesystem::path dir(o.out);
+  write_file_atomic((dir / "phase.csv").string(), grid);
+  write_file_atomic((dir / "boundary.csv").string(), bound);
+  if (!o.no_plot) {
+    std::string plot = "set terminal pngcairo size 1000,700 enhanced font 'DejaVu Sans,11' background rgb 'white'\n"
+                       "set output 'phase.png'\nset datafile separator ','\nset logscale xy\n"
+                       "set xlabel 'relative importance I_3/I_1 (I_1 = I_2 = 1)'\n"
+                       "set ylabel 'feature probability p (Elhage: 1 - S)'\n"
+                       "set title 'ReLU toy model, n = 3, d = 2: optimal configuration (exact losses)'\n"
+                       "set key outside\nplot ";
+    const char* colours[] = {"#3060c0", "#30a0c0", "#c03030", "#e08020", "#30a030", "#808080"};
+    for (int c = 0; c <= kCandidates; ++c) {
+      const std::string name(relu::to_string(ThreeFeaturePhase(c)));
+      plot += std::string(c ? ", \\\n     " : "") + "'phase.csv' using 1:(strcol(3) eq '" + name +
+              "' ? $2 : 1/0) with points pt 7 ps 1.2 lc rgb '" + colours[c] + "' title '" + name + "'";
+    }
+    plot += ", \\\n     'boundary.csv' using 1:6 with points pt 2 ps 1.5 lw 2 lc rgb 'black' title 'boundary (bisection)'\n";
+    run_gnuplot(o.out, "phase", plot);
+  }
+  if (o.format == "csv") {
+    std::cout << bound.substr(bound.find('\n') + 1);
+    return;
+  }
+  std::cout << "ReLU toy model phase diagram: n = 3, d = 2, k = " << o.k << ", uniform01, importances (1, 1, ratio)\n"
+            << "  candidates: dedicated-12 (two features dedicated, feature 3 off), dedicated-13 (stands for 23 too),\n"
+            << "  pair-12+3, pair-13+2 (an antipodal pair beside a dedicated feature), triangle; each a local search\n"
+            << "  on the exact loss, checked by a " << o.check_starts << "-start multi-start: it beat every candidate at "
+            << decided_by_search << " of " << rs.size() * ps.size() << " grid points (phase decided by the search)\n"
+            << "  boundaries (bisection in log p on the two local optima's exact losses, relative width "
+            << to_decimal(o.tol, 3) << "):\n";
+  for (const std::string& l : lines) std::cout << l << "\n";
+  std::cout << "  wrote " << (dir / "phase.csv").string() << ", " << (dir / "boundary.csv").string()
+            << (o.no_plot ? "" : ", " + (dir / "phase.png").string()) << "\n";
+}
+
 void run_relu_phase(const ReluPhaseFlags& o) {
   o.validate();
+  if (o.n == 3) return run_relu_phase3(o);
   const std::vector<GridP> ps = parse_p_grid(o.p, "--p"), rs = parse_p_grid(o.ratio, "--ratio");
   relu::ReluOptimizeOptions so;
   so.max_evals = o.max_evals;
@@ -411,6 +511,79 @@ void run_relu_phase(const ReluPhaseFlags& o) {
   for (const auto& [r, b] : boundaries) std::cout << "    ratio " << r << "  p* = " << b << "\n";
   std::cout << "  wrote " << (dir / "phase.csv").string() << ", " << (dir / "boundary.csv").string()
             << (o.no_plot ? "" : ", " + (dir / "phase.png").string()) << "\n";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// relu compare
+// ---------------------------------------------------------------------------------------------------------------
+
+struct ReluCompareFlags {
+  int d = 2, n = 5, starts = 16, max_evals = 3000;
+  std::string p, m = "1,3,5", law = "uniform", out, format = "text";
+  std::uint64_t seed = 1;
+  bool no_limit = false, no_plot = false;
+
+  relu::CompareOptions options() const {
+    relu::CompareOptions c;
+    c.d = d;
+    c.n = n;
+    c.powers.clear();
+    for (const std::string& t : split(m, ',')) {
+      std::size_t used = 0;
+      int v = 0;
+      try {
+        v = std::stoi(t, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used == 0 || used != t.size())
+        throw InputError("--m: '" + escape_excerpt(t) + "' is not an integer (accepted: odd powers 1.." +
+                         std::to_string(kMaxPower) + ", comma-separated)");
+      c.powers.push_back(v);
+    }
+    c.law = law;
+    c.relu_starts = c.power_starts = starts;
+    c.seed = seed;
+    c.max_evals = max_evals;
+    return c;
+  }
+  void validate() const {
+    check_format(format, {"text", "md", "csv", "json"});
+    options().validate();
+    for (const GridP& q : parse_p_grid(p, "--p")) {
+      check_probability(q.value);
+      for (int power : options().powers) check_double_range(Law::parse(law), power, q.value);
+    }
+    if (!out.empty()) check_output_folder(out, "--out");
+  }
+};
+
+void run_relu_compare(const ReluCompareFlags& o) {
+  o.validate();
+  relu::CompareOptions c = o.options();
+  const std::vector<GridP> ps = parse_p_grid(o.p, "--p");
+  const int per_point = 1 + static_cast<int>(c.powers.size());
+  const long long total = static_cast<long long>(ps.size()) * per_point + (o.no_limit ? 0 : 1);
+  ProgressBar bar("relu compare", "optima", o.format != "text");
+  long long before = 0;
+  c.progress = [&](int done, int) { bar.update(before + done, total); };
+  std::vector<relu::VerySparsePrediction> predictions;
+  if (!o.no_limit) {  // first: each power search also starts from its first-order optimum
+    predictions = relu::very_sparse_predictions(c);
+    bar.update(++before, total);
+  }
+  std::vector<relu::ComparePoint> points;
+  for (const GridP& q : ps) {
+    points.push_back(relu::compare_models(q.value, c, predictions));
+    before += per_point;
+  }
+  bar.clear();
+  std::cout << relu::render_compare(c, ps, points, predictions, o.format);
+  if (!o.out.empty()) {
+    const std::vector<std::string> written = relu::write_compare_outputs(c, ps, points, predictions, o.out, !o.no_plot);
+    if (o.format == "text" || o.format == "md")
+      for (const std::string& w : written) std::cout << "wrote " << w << "\n";
+  }
 }
 
 }  // namespace
@@ -474,16 +647,23 @@ void register_relu(CLI::App& app) {
   auto ph = std::make_shared<ReluPhaseFlags>();
   CLI::App* phc = relu->add_subcommand(
       "phase",
-      "Phase diagram of n = 2 features in d = 1 dimension over (relative importance, p): at each grid point the\n"
-      "optimal one-feature and antipodal-pair configurations (local searches on the exact loss) and the winner;\n"
-      "for each importance ratio the boundary p* located by bisection in log p. Writes phase.csv, boundary.csv and\n"
-      "phase.png (gnuplot) to --out. Ratios above 1 mirror those below (swap the features).\n" +
+      "Phase diagram of n = 2 features in d = 1 dimension over (relative importance I_2/I_1, p): at each grid point\n"
+      "the optimal one-feature and antipodal-pair configurations (local searches on the exact loss) and the winner;\n"
+      "for each importance ratio the boundary p* located by bisection in log p. Ratios above 1 mirror those below.\n"
+      "--n 3 --d 2: importances (1, 1, ratio); candidates two dedicated features (third off), an antipodal pair\n"
+      "beside a dedicated feature, a triangle, each a local search on the exact loss, checked by a multi-start\n"
+      "(--check-starts); where the winner changes along p, the boundary by bisection in log p on the two\n"
+      "configurations' exact losses. Writes phase.csv, boundary.csv and phase.png (gnuplot) to --out.\n" +
           std::string(kNotation) + "Example: superpose relu phase --n 2 --d 1 --p 0.01:1:12 --ratio 0.1:1:10");
-  phc->add_option("--d", ph->d, "hidden width d (Elhage's m): 1")->capture_default_str();
-  phc->add_option("--n", ph->n, "number of features n: 2")->capture_default_str();
+  phc->add_option("--d", ph->d, "hidden width d (Elhage's m): 1 (with n = 2) or 2 (with n = 3)")->capture_default_str();
+  phc->add_option("--n", ph->n, "number of features n: 2 (with d = 1) or 3 (with d = 2)")->capture_default_str();
   phc->add_option("--p", ph->p, "grid of feature probabilities: v1,v2,... or lo:hi:count (log-spaced)")
       ->capture_default_str();
-  phc->add_option("--ratio", ph->ratio, "grid of importance ratios I_2/I_1 in (0, 1], same grammar as --p")
+  phc->add_option("--ratio", ph->ratio, "grid of importance ratios (n = 2: I_2/I_1; n = 3: I_3/I_1 with I_1 = I_2 = 1), "
+                                        "same grammar as --p")
+      ->capture_default_str();
+  phc->add_option("--check-starts", ph->check_starts,
+                  "n = 3: starts of the multi-start check at each grid point (0: none)")
       ->capture_default_str();
   phc->add_option("--k", ph->k, "activation power k: 1, 2 or 3 (output ReLU(t)^k)")->capture_default_str();
   phc->add_option("--tol", ph->tol, "relative width in p of the bisection bracket of each boundary")
@@ -494,6 +674,36 @@ void register_relu(CLI::App& app) {
   phc->add_option("--format", ph->format, "standard output: text or csv (the boundaries)")->capture_default_str();
   check_values_as_typed(phc);
   phc->callback([ph]() { run_relu_phase(*ph); });
+
+  auto co = std::make_shared<ReluCompareFlags>();
+  CLI::App* cmp = relu->add_subcommand(
+      "compare",
+      "The ReLU model beside the power model at the same (n, d, p): at each p the ReLU optimum (k = 1, tied, exact\n"
+      "loss, uniform01 values: Elhage's setting) and the power optimum for each m (`superpose optimize`'s search, the\n"
+      "symmetric --law; default uniform on [-1,1], whose |xi| is U[0,1]: both models then have zero_loss = n p/3);\n"
+      "loss/zero_loss, gain/p, effective features, Elhage's metrics and shapes, max |cos|, and the distance of each\n"
+      "W^T W to the ReLU one after the best relabelling; then the power model's very sparse limit c_mu F*_n(d,m) and\n"
+      "its first-order optimum (also a start of each power search) against the ReLU optimum at the smallest p.\n"
+      "Importances are all 1.\n" +
+          std::string(kNotation) + "Example: superpose relu compare --n 5 --d 2 --p 0.01,0.1,1 --m 1,3,5");
+  cmp->add_option("--d", co->d, "hidden width d (Elhage's m)")->capture_default_str();
+  cmp->add_option("--n", co->n, "number of features n (at most " + std::to_string(relu::kMaxExactFeatures) + ")")
+      ->capture_default_str();
+  cmp->add_option("--p", co->p, "grid of feature probabilities: v1,v2,... or lo:hi:count (log-spaced)")->required();
+  cmp->add_option("--m", co->m, "powers m of the power model: comma-separated odd integers")->capture_default_str();
+  cmp->add_option("--law", co->law, "the power model's symmetric law (rademacher, gaussian, uniform, laplace, "
+                                    "discrete:v1:w1,...); the ReLU model's values are uniform01")
+      ->capture_default_str();
+  cmp->add_option("--starts", co->starts, "starts of each optimisation (structured first, then random)")
+      ->capture_default_str();
+  cmp->add_option("--seed", co->seed, "seed of the random starts (mt19937_64)")->capture_default_str();
+  cmp->add_option("--max-evals", co->max_evals, "NLopt evaluations per start")->capture_default_str();
+  cmp->add_flag("--no-limit", co->no_limit, "skip the very sparse prediction (the first-order searches)");
+  cmp->add_option("--out", co->out, "also write compare.csv and compare.png (gnuplot) to this folder");
+  cmp->add_flag("--no-plot", co->no_plot, "with --out: the CSV file only (no gnuplot)");
+  cmp->add_option("--format", co->format, "output: text, md, csv or json")->capture_default_str();
+  check_values_as_typed(cmp);
+  cmp->callback([co]() { run_relu_compare(*co); });
 
   register_relu_train(*relu);  // relu train, relu metrics (apps/cmd_relu_train.cpp)
 }

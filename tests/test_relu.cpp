@@ -447,7 +447,7 @@ BOOST_AUTO_TEST_CASE(cli_relu_bad_input_is_one_line_exit_2) {
       {"relu optimize --d 1 --n 20 --p 0.1", "--n"},
       {"relu optimize --d 0 --n 2 --p 0.1", "--d"},
       {"relu optimize --d 1 --n 2 --p 0.1 --starts 0", "--starts"},
-      {"relu phase --n 3 --d 2", "--d, --n"},
+      {"relu phase --n 3 --d 3", "--d, --n"},
       {"relu phase --p 0:1:3", "--p"},
   };
   for (const auto& [args, flag] : cases) {

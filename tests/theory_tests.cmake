@@ -5,7 +5,7 @@ foreach(t constructions optimize certify relu_geometry relu_train)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_verify)
 endforeach()
 # Tests that run the `superpose` binary (tests/cli_sandbox.hpp).
-foreach(t cli experiments core check sweep validation relu relu_cli)
+foreach(t cli experiments core check sweep validation relu relu_cli relu_compare)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_verify nlohmann_json::nlohmann_json)
   add_dependencies(test_${t} superpose)
 endforeach()

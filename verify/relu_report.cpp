@@ -1,6 +1,7 @@
 // The ReLU model's training sweep: Elhage's presets, the rendering of trained instances and of one W's metrics, and
 // the feature-dimensionality figure (verify/verify.hpp, section "The ReLU model").
 #include "verify/verify.hpp"
+#include "verify/relu_compare.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <numeric>
 #include <sstream>
 
 namespace superpose::relu {
@@ -277,6 +280,241 @@ std::vector<std::string> write_train_outputs(const std::vector<TrainRow>& rows, 
   run_gnuplot(base.string(), "relu_train", gp.str());
   written.push_back((base / "relu_train.svg").string());
   written.push_back((base / "relu_train.png").string());
+  return written;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// relu compare
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string model_name(const ModelOptimum& mo) { return mo.m == 0 ? "relu" : fmt::format("power m={}", mo.m); }
+
+/// Elhage's dimensions per feature with the longest feature at length 1: d·max_i ‖W_i‖²/‖W‖_F² (+inf for W = 0).
+double dims_per_feature(const Matrix<double>& W) {
+  const double f = W.squaredNorm();
+  return f > 0 ? W.rows() * W.colwise().squaredNorm().maxCoeff() / f : std::numeric_limits<double>::infinity();
+}
+
+double sum_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+/// A Real50 with at most `cap` of the digits its source vouches for (at least 1).
+std::string vouched(const Real50& x, int digits, int cap) { return to_decimal(x, std::clamp(digits, 1, cap)); }
+
+std::string d3(const std::vector<double>& v) {
+  std::vector<std::string> out;
+  for (double x : v) out.push_back(fmt::format("{:.3f}", x));
+  return fmt::format("{}", fmt::join(out, " "));
+}
+
+/// The digits of loss/zero_loss and gain/p: those of the loss, less the cancellation in zero_loss − loss.
+int ratio_digits(const ModelOptimum& mo) { return mo.loss_digits; }
+int gain_digits(const ModelOptimum& mo) {
+  const Real50 g = mo.zero_loss - mo.loss;
+  if (g <= 0 || mo.loss == 0) return mo.loss_digits;
+  const int lost = static_cast<int>(std::ceil(static_cast<double>(log10(mo.loss / g))));
+  return std::max(1, mo.loss_digits - std::max(0, lost));
+}
+
+const ComparePoint* smallest_p(const std::vector<ComparePoint>& points) {
+  const ComparePoint* best = nullptr;
+  for (const ComparePoint& pt : points)
+    if (!best || pt.p < best->p) best = &pt;
+  return best;
+}
+
+std::string law_line(const CompareOptions& opt) {
+  return fmt::format("ReLU model: k = 1, tied, biases, values uniform01 (v ~ U[0,1]); power model: x -> (W^T W x)^m, "
+                     "no bias, law {}; importances 1, every feature at p.\n", opt.law);
+}
+
+}  // namespace
+
+std::string render_compare(const CompareOptions& opt, const std::vector<GridP>& ps,
+                           const std::vector<ComparePoint>& points,
+                           const std::vector<VerySparsePrediction>& predictions, const std::string& format) {
+  if (format == "json") {
+    nlohmann::json j;
+    j["d"] = opt.d;
+    j["n"] = opt.n;
+    j["powers"] = opt.powers;
+    j["power_law"] = opt.law;
+    j["relu_law"] = "uniform01";
+    nlohmann::json pts = nlohmann::json::array();
+    for (std::size_t k = 0; k < points.size(); ++k) {
+      nlohmann::json models = nlohmann::json::array();
+      for (const ModelOptimum& mo : points[k].models) {
+        nlohmann::json e = {{"model", model_name(mo)},
+                            {"m", mo.m},
+                            {"loss", vouched(mo.loss, mo.loss_digits, 40)},
+                            {"loss_correct_digits", mo.loss_digits},
+                            {"zero_loss", to_decimal(mo.zero_loss, 40)},
+                            {"loss_over_zero_loss", vouched(Real50(mo.loss / mo.zero_loss), ratio_digits(mo), 40)},
+                            {"gain_over_p", vouched(mo.gain_over_p, gain_digits(mo), 40)},
+                            {"effective_features", vouched(mo.effective_features, gain_digits(mo), 40)},
+                            {"dims_per_feature", dims_per_feature(mo.W)},
+                            {"sum_dimensionality", sum_of(mo.geometry.dimensionality)},
+                            {"max_abs_cos", mo.max_abs_cos},
+                            {"gram_distance_to_relu", mo.match.distance},
+                            {"gram_match_exhaustive", mo.match.exhaustive},
+                            {"gram_match_permutation", mo.match.permutation},
+                            {"gram_match_sign", mo.match.sign},
+                            {"geometry", geometry_json(mo.geometry)},
+                            {"W", matrix_json(mo.W)}};
+        if (mo.b.size()) e["b"] = std::vector<double>(mo.b.data(), mo.b.data() + mo.b.size());
+        models.push_back(e);
+      }
+      pts.push_back({{"p", ps[k].text}, {"models", models}});
+    }
+    j["points"] = pts;
+    nlohmann::json pr = nlohmann::json::array();
+    for (const VerySparsePrediction& v : predictions)
+      pr.push_back({{"m", v.m},
+                    {"f_star", v.f_star.str()},
+                    {"f_star_n_found", to_decimal(v.f_star_n, 30)},
+                    {"c_mu", v.c_mu.str()},
+                    {"mu2", v.mu2.str()},
+                    {"limit_gain_over_p", to_decimal(v.limit_gain_over_p, 30)},
+                    {"limit_loss_over_zero_loss", to_decimal(v.limit_loss_ratio, 30)},
+                    {"first_order_geometry", geometry_json(v.geometry)}});
+    j["very_sparse_power"] = pr;
+    j["relu_very_sparse_lower_bound_effective_features"] = std::min(opt.n, 2 * opt.d);
+    return j.dump(2) + "\n";
+  }
+  if (format == "csv") {
+    std::string s = "p,model,m,loss,loss_correct_digits,zero_loss,loss_over_zero_loss,gain_over_p,effective_features,"
+                    "represented,dims_per_feature,sum_dimensionality,max_abs_cos,gram_distance_to_relu,"
+                    "gram_match_exhaustive,shapes,dimensionality\n";
+    for (std::size_t k = 0; k < points.size(); ++k)
+      for (const ModelOptimum& mo : points[k].models) {
+        std::vector<std::string> D;
+        for (double x : mo.geometry.dimensionality) D.push_back(d17(x));
+        s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", rational_to_decimal(ps[k].value, 12),
+                         model_name(mo),
+                         mo.m, vouched(mo.loss, mo.loss_digits, 30), mo.loss_digits, to_decimal(mo.zero_loss, 30),
+                         vouched(Real50(mo.loss / mo.zero_loss), ratio_digits(mo), 17),
+                         vouched(mo.gain_over_p, gain_digits(mo), 17),
+                         vouched(mo.effective_features, gain_digits(mo), 17), mo.geometry.represented.size(),
+                         d17(dims_per_feature(mo.W)), d17(sum_of(mo.geometry.dimensionality)), d17(mo.max_abs_cos),
+                         d17(mo.match.distance), mo.match.exhaustive ? 1 : 0,
+                         csv_field(shape_counts(mo.geometry, opt.n)), fmt::join(D, ";"));
+      }
+    return s;
+  }
+  const bool md = format == "md";
+  if (!md && format != "text")
+    throw InputError("--format: unknown format '" + format + "' (accepted: text, md, csv, json)");
+  std::string s = fmt::format("ReLU model beside the power model: d = {}, n = {}.\n", opt.d, opt.n) + law_line(opt) +
+                  "loss/zero_loss: 1 = W = 0; N_eff = (zero_loss - loss)/(p g1), g1 the best gain per activation of "
+                  "one isolated feature (ReLU 1/3, power c_mu); dims/feature = d max|W_i|^2/|W|_F^2; Gram distance: "
+                  "|G_relu - P S G P^T S|_F/max|G|_F after the best relabelling (and signs, power only), Gram "
+                  "matrices scaled to a longest feature of 1.\n";
+  const std::string header_cells[] = {"p", "model", "loss/zero_loss", "gain/p", "N_eff", "rep", "dims/feature",
+                                      "sum D_i", "max|cos|", "Gram dist", "shapes; D_i"};
+  if (md) {
+    s += "\n|";
+    for (const std::string& h : header_cells) s += " " + h + " |";
+    s += "\n|";
+    for (std::size_t c = 0; c < std::size(header_cells); ++c) s += "---|";
+    s += "\n";
+  } else {
+    s += fmt::format("  {:<10} {:<10} {:>12} {:>12} {:>8} {:>3} {:>12} {:>7} {:>8} {:>9}  {}\n", "p", "model",
+                     "loss/zero", "gain/p", "N_eff", "rep", "dims/feature", "sum D_i", "max|cos|", "Gram dist",
+                     "shapes; D_i");
+  }
+  for (std::size_t k = 0; k < points.size(); ++k)
+    for (const ModelOptimum& mo : points[k].models) {
+      const std::string cells[] = {
+          ps[k].text, model_name(mo), vouched(Real50(mo.loss / mo.zero_loss), ratio_digits(mo), 6),
+          vouched(mo.gain_over_p, gain_digits(mo), 6), vouched(mo.effective_features, gain_digits(mo), 5),
+          std::to_string(mo.geometry.represented.size()), fmt::format("{:.3f}", dims_per_feature(mo.W)),
+          fmt::format("{:.3f}", sum_of(mo.geometry.dimensionality)), fmt::format("{:.3f}", mo.max_abs_cos),
+          fmt::format("{:.3f}{}", mo.match.distance, mo.match.exhaustive ? "" : "*"),
+          shape_counts(mo.geometry, opt.n) + "; " + d3(mo.geometry.dimensionality)};
+      if (md) {
+        s += "|";
+        for (const std::string& c : cells) s += " " + c + " |";
+        s += "\n";
+      } else {
+        s += fmt::format("  {:<10} {:<10} {:>12} {:>12} {:>8} {:>3} {:>12} {:>7} {:>8} {:>9}  {}\n", cells[0],
+                         cells[1], cells[2], cells[3], cells[4], cells[5], cells[6], cells[7], cells[8], cells[9],
+                         cells[10]);
+      }
+    }
+  bool heuristic = false;
+  for (const ComparePoint& pt : points)
+    for (const ModelOptimum& mo : pt.models) heuristic = heuristic || !mo.match.exhaustive;
+  if (heuristic) s += "  (*: n > 7, the Gram match is a local search: an upper bound on the distance)\n";
+  if (predictions.empty()) return s;
+  const ComparePoint* low = smallest_p(points);
+  s += fmt::format("\nVery sparse limit (p -> 0) of the power model, docs/theory.md §5.4: gain/p -> c_mu F*_n(d,m), "
+                   "N_eff -> F*_n(d,m) <= F*(d,m); F*_n found by `first-order` ({} starts, a lower bound on F*_n).\n",
+                   opt.power_starts);
+  if (md) {
+    s += "\n| m | F*(d,m) | F*_n found | c_mu | limit gain/p | limit loss/zero_loss | first-order optimum: rep; shapes; D_i |\n"
+         "|---|---|---|---|---|---|---|\n";
+  } else {
+    s += fmt::format("  {:<3} {:>10} {:>12} {:>8} {:>13} {:>15}  {}\n", "m", "F*(d,m)", "F*_n found", "c_mu",
+                     "lim gain/p", "lim loss/zero", "first-order optimum: rep; shapes; D_i");
+  }
+  for (const VerySparsePrediction& v : predictions) {
+    const std::string fs = v.f_star.str() + (v.f_star.str().find('/') == std::string::npos ? "" : " = " + rational_to_decimal(v.f_star, 6));
+    const std::string geo = std::to_string(v.geometry.represented.size()) + "; " + shape_counts(v.geometry, opt.n) +
+                            "; " + d3(v.geometry.dimensionality);
+    if (md)
+      s += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", v.m, fs, to_decimal(v.f_star_n, 10), v.c_mu.str(),
+                       to_decimal(v.limit_gain_over_p, 8), to_decimal(v.limit_loss_ratio, 8), geo);
+    else
+      s += fmt::format("  {:<3} {:>10} {:>12} {:>8} {:>13} {:>15}  {}\n", v.m, fs, to_decimal(v.f_star_n, 10),
+                       v.c_mu.str(), to_decimal(v.limit_gain_over_p, 8), to_decimal(v.limit_loss_ratio, 8), geo);
+  }
+  if (low) {
+    const ModelOptimum& r = low->models.front();
+    s += fmt::format("{}ReLU optimum at the smallest p = {}: N_eff = {}, loss/zero_loss = {}, {} represented ({}); "
+                     "as p -> 0 the ReLU model keeps N_eff >= min(n, 2d) = {} (2d features at pairwise cos <= 0 with "
+                     "b = 0 reconstruct one active feature exactly, docs/theory.md §9.5).\n",
+                     md ? "\n" : "  ", rational_to_decimal(low->p, 6), vouched(r.effective_features, gain_digits(r), 5),
+                     vouched(Real50(r.loss / r.zero_loss), ratio_digits(r), 6), r.geometry.represented.size(),
+                     shape_counts(r.geometry, opt.n), std::min(opt.n, 2 * opt.d));
+  }
+  return s;
+}
+
+std::vector<std::string> write_compare_outputs(const CompareOptions& opt, const std::vector<GridP>& ps,
+                                               const std::vector<ComparePoint>& points,
+                                               const std::vector<VerySparsePrediction>& predictions,
+                                               const std::string& dir, bool plot) {
+  ensure_directory(dir);
+  const fs::path base = fs::absolute(dir);
+  std::vector<std::string> written;
+  write_file_atomic((base / "compare.csv").string(), render_compare(opt, ps, points, predictions, "csv"));
+  written.push_back((base / "compare.csv").string());
+  if (!plot || points.empty()) return written;
+  std::ostringstream gp;
+  gp << "set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11' background rgb 'white'\n"
+     << "set output '" << (base / "compare.png").string() << "'\nset datafile separator ','\nset logscale x\n"
+     << "set xlabel 'feature probability p (Elhage: 1 - S)'\nset ylabel 'optimal loss / loss of W = 0'\n"
+     << "set title \"ReLU model (uniform01) beside the power model (" << opt.law << "): d = " << opt.d
+     << ", n = " << opt.n << "\"\nset key outside right top\nset grid lc rgb '#dddddd'\nset yrange [0:1.05]\n"
+     << "plot ";
+  const char* colours[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+  const std::string csv = (base / "compare.csv").string();
+  std::size_t c = 0;
+  for (const ModelOptimum& mo : points.front().models) {
+    const std::string name = model_name(mo);
+    gp << (c ? ", \\\n     " : "") << "'" << csv << "' skip 1 using 1:(strcol(2) eq '" << name
+       << "' ? $7 : 1/0) with linespoints pt 7 lw 2 lc rgb '" << colours[c % 6] << "' title '" << name << "'";
+    if (mo.m != 0)
+      for (const VerySparsePrediction& v : predictions)
+        if (v.m == mo.m)
+          gp << ", \\\n     " << to_decimal(v.limit_loss_ratio, 10) << " with lines dt 2 lc rgb '" << colours[c % 6]
+             << "' title 'm=" << v.m << " limit p->0'";
+    ++c;
+  }
+  gp << "\nunset output\n";
+  run_gnuplot(base.string(), "compare", gp.str());
+  written.push_back((base / "compare.png").string());
   return written;
 }
 
