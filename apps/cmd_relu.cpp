@@ -6,7 +6,6 @@
 #include "search/search.hpp"
 #include "theory/relu.hpp"
 #include "verify/verify.hpp"
-#include "verify/relu_compare.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +25,8 @@ constexpr const char* kNotation =
 
 constexpr const char* kValueLawHelp =
     "value law of an active feature: uniform01 (Elhage's U[0,1]) or rademacher, gaussian, uniform (on [-1,1]), "
-    "laplace, discrete:v1:w1,... (relu loss: exact routes for all but laplace, Monte Carlo for laplace)";
+    "laplace, discrete:v1:w1,... (exact routes for all but laplace: relu loss uses Monte Carlo for it, relu "
+    "optimize refuses it)";
 
 /// Options shared by every relu subcommand that describes a problem.
 struct ProblemOptions {
@@ -266,8 +266,10 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
   bar.clear();
   const int dg = std::max(1, r.loss_digits), wd = 12;
   const Real50 n50(o.n);
-  Rational zero = 0;  // Σ_i I_i p_i/3, exact (E v² = 1/3 for uniform01)
-  for (int i = 0; i < o.n; ++i) zero += pr.importance[i] * pr.p[i] / 3;
+  // Σ_i I_i p_i E v², exact (E v² = 1/3 for uniform01, the law's second moment otherwise)
+  const Rational ev2 = pr.law.symmetric ? pr.law.symmetric->moment(2) : Rational(1, 3);
+  Rational zero = 0;
+  for (int i = 0; i < o.n; ++i) zero += pr.importance[i] * pr.p[i] * ev2;
   int best_start = 0;
   for (std::size_t s = 0; s < r.starts.size(); ++s)
     if (r.starts[s].loss_over_p < r.starts[best_start].loss_over_p) best_start = static_cast<int>(s);
@@ -320,7 +322,7 @@ void run_relu_optimize(const ReluOptimizeFlags& o) {
             << "MPFR-50; " << r.loss_digits << " correct digits)\n"
             << "  loss/n      " << j["loss_over_n"].get<std::string>() << "  (Elhage's notebook reports this)\n"
             << "  zero_loss   " << j["zero_loss"].get<std::string>() << " = " << j["zero_loss_decimal"].get<std::string>()
-            << "  (W = 0, b = 0: sum_i I_i p_i/3, exact; the decimal rounded to 20 digits)\n"
+            << "  (W = 0, b = 0: sum_i I_i p_i E v^2, exact; the decimal rounded to 20 digits)\n"
             << "  best start  " << j["best_start"].get<std::string>() << " of " << r.starts.size() << "; polish: "
             << (r.polished ? "converged" : "not converged") << " after " << r.newton_steps
             << " Newton steps, gradient norm " << j["grad_norm"].get<std::string>() << "\n"

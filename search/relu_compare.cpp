@@ -1,6 +1,6 @@
 // The ReLU toy model beside the power model (optima, metrics, the very sparse prediction) and the n = 3, d = 2
 // phase diagram of the ReLU model (search/search.hpp, namespace relu; docs/theory.md §9.5, §9.6).
-#include "search/relu_compare.hpp"
+#include "search/search.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -128,8 +128,16 @@ void ReluOptimizeOptions::validate(const Problem& problem) const {
   if (problem.n > kMaxExactFeatures)
     throw InputError("--n: the optimiser minimises the exact loss, which takes n <= " +
                      std::to_string(kMaxExactFeatures) + " (got " + std::to_string(problem.n) + ")");
-  if (problem.law.symmetric)
-    throw InputError("--law " + problem.law.name() + ": the optimiser needs the exact loss, built for uniform01 only");
+  // The optimiser minimises the exact loss: every law with an exact route for a dense W (the worst case of the
+  // enumeration of finite laws), in double and MPFR-50 (the polish); laplace has only Monte Carlo.
+  Params<double> dense;
+  dense.W = Matrix<double>::Ones(problem.d, problem.n);
+  if (!problem.tied) dense.W_dec = Matrix<double>::Ones(problem.d, problem.n);
+  dense.b = Vector<double>::Zero(problem.n);
+  const std::string why = exact_route_refusal(problem, dense);
+  if (!why.empty())
+    throw InputError("--law " + problem.law.name() + ": the optimiser needs the exact loss, and here there is no exact "
+                     "route (" + why + "); accepted: uniform01, uniform, gaussian, rademacher, discrete laws of few atoms");
 }
 
 namespace {

@@ -460,3 +460,27 @@ BOOST_AUTO_TEST_CASE(cli_relu_bad_input_is_one_line_exit_2) {
   }
   BOOST_TEST(!std::filesystem::exists(box.dir / "relu_phase"));  // nothing written by the refused phase runs
 }
+
+// The optimiser under symmetric laws. With n = d = 2, feature i's output ReLU(·) ≥ 0 cannot match x_i < 0, so every W
+// and b lose at least E[x_i²; x_i < 0] = p·μ₂/2 per feature (rademacher and gaussian: μ₂ = 1, half the mass below 0),
+// and W = I, b = 0 attains it (the positive half is reproduced exactly): the minimum is Σ_i I_i·p/2, found to 1e-12.
+// laplace has no exact route and is refused before any work.
+BOOST_AUTO_TEST_CASE(optimizer_under_symmetric_laws_reaches_the_half_mass_bound) {
+  const Rational p(1, 10);
+  for (const char* law : {"rademacher", "gaussian", "discrete:1:1,2:1"}) {
+    Problem pr = make_problem(2, 2, p, 1);
+    pr.law = ValueLaw::parse(law);
+    const Rational mu2 = pr.law.symmetric->moment(2);
+    const Rational bound = (pr.importance[0] + pr.importance[1]) * p * mu2 / 2;
+    ReluOptimizeOptions opt;
+    opt.starts = 4;
+    const ReluOptimum best = optimize_relu(pr, opt);
+    BOOST_TEST_INFO("law " << law);
+    const double want = static_cast<double>(bound);
+    BOOST_TEST(std::fabs(static_cast<double>(best.loss) - want) <= 1e-12 * want);
+  }
+  Problem lap = make_problem(2, 2, p, 1);
+  lap.law = ValueLaw::parse("laplace");
+  ReluOptimizeOptions opt;
+  BOOST_CHECK_THROW(optimize_relu(lap, opt), InputError);
+}

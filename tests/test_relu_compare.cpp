@@ -5,7 +5,7 @@
 #define BOOST_TEST_MODULE relu_compare
 #include <boost/test/unit_test.hpp>
 
-#include "search/relu_compare.hpp"
+#include "search/search.hpp"
 #include "tests/cli_sandbox.hpp"
 #include "theory/relu.hpp"
 

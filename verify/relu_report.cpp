@@ -1,7 +1,6 @@
 // The ReLU model's training sweep: Elhage's presets, the rendering of trained instances and of one W's metrics, and
 // the feature-dimensionality figure (verify/verify.hpp, section "The ReLU model").
 #include "verify/verify.hpp"
-#include "verify/relu_compare.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
