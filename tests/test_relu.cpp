@@ -8,6 +8,7 @@
 #include "search/search.hpp"
 #include "tests/cli_sandbox.hpp"
 #include "tests/test_support.hpp"
+#include "tests/relu_test_support.hpp"
 #include "theory/relu.hpp"
 
 #include <nlohmann/json.hpp>
@@ -156,13 +157,7 @@ double brute_force_loss(const Problem& pr, const Params<double>& P, int cells) {
   return total;
 }
 
-Params<Rational> to_rational(const Params<double>& P) {
-  Params<Rational> Q;
-  Q.W = P.W.unaryExpr([](double v) { return Rational(v); });
-  if (P.W_dec.size()) Q.W_dec = P.W_dec.unaryExpr([](double v) { return Rational(v); });
-  Q.b = P.b.unaryExpr([](double v) { return Rational(v); });
-  return Q;
-}
+using test::to_rational;
 
 }  // namespace
 
@@ -483,4 +478,20 @@ BOOST_AUTO_TEST_CASE(optimizer_under_symmetric_laws_reaches_the_half_mass_bound)
   lap.law = ValueLaw::parse("laplace");
   ReluOptimizeOptions opt;
   BOOST_CHECK_THROW(optimize_relu(lap, opt), InputError);
+}
+
+// relu optimize under symmetric laws from the command line: zero_loss is Σ_i I_i p_i μ₂ exactly (discrete:1:1,2:1 has
+// μ₂ = (1 + 4)/2 = 5/2, so 2·(1/10)·5/2 = 1/2), the loss meets the half-mass bound zero_loss/2, and laplace is
+// refused with exit 2, one line, before any work.
+BOOST_AUTO_TEST_CASE(cli_relu_optimize_symmetric_law_zero_loss) {
+  test::Sandbox box("superpose_relu_opt_laws_cli_");
+  const test::Run r = box.run("relu optimize --d 2 --n 2 --p 1/10 --law discrete:1:1,2:1 --starts 2 --format json");
+  BOOST_TEST_REQUIRE(r.code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  BOOST_TEST(j["zero_loss"].get<std::string>() == "1/2");
+  BOOST_TEST(std::fabs(std::stod(j["loss"].get<std::string>()) - 0.25) <= 1e-12);
+  const test::Run l = box.run("relu optimize --d 2 --n 2 --p 1/10 --law laplace");
+  BOOST_TEST(l.code == 2);
+  BOOST_TEST(l.err.find("--law laplace") != std::string::npos);
+  BOOST_TEST(std::count(l.err.begin(), l.err.end(), '\n') == 1);
 }

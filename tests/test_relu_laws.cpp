@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tests/test_support.hpp"
+#include "tests/relu_test_support.hpp"
 #include "theory/relu.hpp"
 
 #include <Eigen/LU>
@@ -39,13 +40,7 @@ Params<double> random_params(const Problem& pr, std::mt19937_64& rng) {
   return P;
 }
 
-Params<Rational> to_rational(const Params<double>& P) {
-  Params<Rational> Q;
-  Q.W = P.W.unaryExpr([](double v) { return Rational(v); });
-  if (P.W_dec.size()) Q.W_dec = P.W_dec.unaryExpr([](double v) { return Rational(v); });
-  Q.b = P.b.unaryExpr([](double v) { return Rational(v); });
-  return Q;
-}
+using test::to_rational;
 
 /// Σ_{i ∈ features} I_i (x_i − ReLU((W_decᵀ W x + b)_i)^k)² for one input x (all features when `only` < 0), in T.
 template <class T>

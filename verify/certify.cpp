@@ -1080,16 +1080,24 @@ void run_fstar_table(const FstarTableConfig& cfg, const std::function<void(const
   if (!cfg.cert_dir.empty()) ensure_directory(cfg.cert_dir);
   using clock = std::chrono::steady_clock;
   auto secs = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+  auto sizes = [&](int d, int m) {
+    std::vector<int> ns = cfg.n_values;
+    if (ns.empty()) {
+      const int design = static_cast<int>(numerator(sym_dim(d, 2 * m)));
+      for (int n = 1; n <= design; ++n) ns.push_back(n);
+    }
+    std::sort(ns.begin(), ns.end());
+    return ns;
+  };
+  // The certificates a table extends from are read and checked before any cell is computed or written.
+  std::map<std::pair<int, int>, std::optional<ExactLower>> seeds;
+  for (int d : cfg.d_values)
+    for (int m : cfg.m_values) seeds[{d, m}] = lower_bound_from_cert_dir(cfg.cert_dir, d, m, sizes(d, m).front());
   for (int d : cfg.d_values)
     for (int m : cfg.m_values) {
-      std::vector<int> ns = cfg.n_values;
-      if (ns.empty()) {
-        const int design = static_cast<int>(numerator(sym_dim(d, 2 * m)));
-        for (int n = 1; n <= design; ++n) ns.push_back(n);
-      }
-      std::sort(ns.begin(), ns.end());
+      const std::vector<int> ns = sizes(d, m);
       const Rational fstar = f_star(d, m);
-      std::optional<ExactLower> previous = lower_bound_from_cert_dir(cfg.cert_dir, d, m, ns.front());
+      std::optional<ExactLower> previous = seeds[{d, m}];
       for (int n : ns) {
         FstarCell cell;
         auto t0 = clock::now();
