@@ -274,7 +274,7 @@ GainEnclosure enclose_gain(const Matrix<Rational>& W, int m, const Law& law, con
 /// changed under it throws std::logic_error rather than return an interval it cannot vouch for.
 /// Build it once per W and call at() for each p (the power sums are cached). Throws InputError for a bad m, an
 /// empty W or an entry (or p·μ_k) outside double's range (naming it; enclose_gain in MPFI has no such limit).
-inline constexpr double kFastRowWidth = 1e-12;
+inline constexpr double kFastRowWidth = 1e-10;
 class FastGainEncloser {
  public:
   FastGainEncloser(const Matrix<Rational>& W, int m, int threads = 0);
