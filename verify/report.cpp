@@ -270,7 +270,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
         head << "| " << g(h.p) << " | " << h.regime << " | " << h.lower_text << " | " << h.lower_name << " | "
              << h.certified_by << " | " << g(h.found) << " | " << g(h.upper) << " | " << h.upper_name << " | "
              << g(h.upper / h.lower) << " | " << g(h.first_order) << " (" << h.first_order_status << ") |\n";
-        hcsv << to_decimal(h.p, 50) << "," << h.lower_csv << ",\"" << h.lower_name << "\",
+        hcsv << to_decimal(h.p, 50) << "," << h.lower_csv << ",\"" << h.lower_name << "\","
              << to_decimal(h.found, h.found_precision == "double" ? 17 : 50) << ",\"" << h.found_name << "\","
              << h.found_precision << "," << to_decimal(h.upper, 50) << "," << h.upper_name << ","
              << to_decimal(Real50(h.upper / h.lower), 50) << "," << to_decimal(h.first_order, 50) << ","
