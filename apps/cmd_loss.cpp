@@ -1,5 +1,6 @@
 // `superpose loss`: the exact gain, loss and gradient of one W (theory::evaluate), each number printed with the
-// digits the engine vouches for; --certify adds an enclosure (theory::enclose_gain).
+// digits the engine vouches for; --certify adds an enclosure (theory::enclose_gain in MPFI, or
+// theory::enclose_gain_fast in double intervals).
 #include "apps/cli_support.hpp"
 #include "apps/commands.hpp"
 #include "theory/theory.hpp"
@@ -10,6 +11,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <optional>
 
 namespace superpose::cli {
 
@@ -18,7 +20,8 @@ namespace {
 struct LossOptions {
   std::string weights, law = "gaussian", p, grad_path, format = "text", layout = "dn";
   int m = 3, digits = 16;
-  bool exact = false, poly = false, certify = false;
+  bool exact = false, poly = false;
+  std::optional<std::string> certify;  // set when --certify is given: "auto" (also when given bare), mpfi, fast
 
   /// Every flag before W is read or a file is written: m, format, layout, digits, law, p, the --grad path.
   void validate() const {
@@ -30,8 +33,21 @@ struct LossOptions {
     (void)Law::parse(law);
     check_probability(parse_rational(p, "--p"));
     if (!grad_path.empty()) check_output_path(grad_path, "--grad");
+    if (certify && *certify != "auto" && *certify != "mpfi" && *certify != "fast")
+      throw InputError("--certify: unknown arithmetic '" + *certify + "' (accepted: auto, mpfi, fast)");
   }
 };
+
+/// MPFI's enclosure takes about a second at d·n²·m = 2·10^6 (d = 15, n = 200, m = 3; docs/performance.md): above
+/// that, and when no more than double's digits were asked for, `--certify` (auto) uses double intervals.
+constexpr double kMpfiCertifyBudget = 2e6;
+
+/// True when --certify should use double intervals: asked for (fast), or auto with 16 digits asked and a W above
+/// kMpfiCertifyBudget.
+bool certify_fast(const LossOptions& o, int d, int n) {
+  if (*o.certify != "auto") return *o.certify == "fast";
+  return !o.exact && o.digits == 16 && static_cast<double>(d) * n * n * o.m > kMpfiCertifyBudget;
+}
 
 int digits_for(double rel_err, int cap) {
   if (!(rel_err > 0)) return cap;
@@ -103,11 +119,15 @@ void run_loss(const LossOptions& o) {
     std::cerr << "superpose: note: " << lad.note << "\n";
   }
   if (o.certify) {
-    const GainEnclosure e = enclose_gain(Wq, o.m, law, p_exact);
-    auto iv = [](const Interval& x) {
-      auto [lo, hi] = interval_to_decimal(x, 40);
+    const bool fast = certify_fast(o, d, n);
+    const GainEnclosure e = fast ? enclose_gain_fast(Wq, o.m, law, p_exact) : enclose_gain(Wq, o.m, law, p_exact);
+    // Endpoints with the digits the interval holds (40 for MPFI, 17 for double intervals: every double endpoint is
+    // then written to within one unit of its 17th digit, outward).
+    auto iv = [&](const Interval& x) {
+      auto [lo, hi] = interval_to_decimal(x, fast ? 17 : 40);
       return nlohmann::json::array({lo, hi});
     };
+    j["certified_in"] = fast ? "double intervals" : "MPFI";
     j["gain_interval"] = iv(e.gain);
     j["loss_interval"] = iv(e.loss);
     j["C_interval"] = iv(e.C);
@@ -141,7 +161,8 @@ void run_loss(const LossOptions& o) {
   if (o.certify)
     std::cout << "  certified: the exact gain lies in [" << j["gain_interval"][0].get<std::string>() << ", "
               << j["gain_interval"][1].get<std::string>() << "] (" << j["gain_interval_digits"].get<int>()
-              << " digits; interval arithmetic, outward rounding)\n";
+              << " digits; " << (j["certified_in"] == "MPFI" ? "MPFI" : "double-interval")
+              << " arithmetic, outward rounding)\n";
   if (o.poly) {
     std::cout << "  gain as a polynomial in p (exact):";
     int k = 0;
@@ -179,8 +200,12 @@ void register_loss(CLI::App& app) {
   cmd->add_option("--p", o->p, "feature probability in (0,1]: a decimal or a fraction")->required();
   cmd->add_option("--digits", o->digits, "working precision: 16 (double), 50 or 100 (MPFR)")->capture_default_str();
   cmd->add_flag("--exact", o->exact, "exact rational arithmetic (W and p are read exactly); prints num/den");
-  cmd->add_flag("--certify", o->certify,
-                "also print an enclosure [lo, hi] of the exact gain (MPFI interval arithmetic, outward rounding)");
+  cmd->add_option_function<std::string>(
+         "--certify", [o](const std::string& v) { o->certify = v.empty() || v == "true" ? "auto" : v; },
+         "also print an enclosure [lo, hi] of the exact gain, in interval arithmetic with outward rounding: mpfi "
+         "(60-digit MPFI, about a second at d = 15, n = 200), fast (double intervals, about 12 digits, for large n), "
+         "or auto (the default when given bare: fast when d*n^2*m > 2e6 and --digits is 16, else mpfi)")
+      ->expected(0, 1);
   cmd->add_flag("--poly", o->poly, "also print the gain as an exact polynomial in p (coefficients of p^1..p^m)");
   cmd->add_option("--grad", o->grad_path, "write dgain/dW (d x n) to this file: CSV with the digits of C and D, or float64 .npy if it ends in .npy");
   cmd->add_option("--format", o->format, "output: text or json")->capture_default_str();

@@ -156,6 +156,17 @@ BOOST_AUTO_TEST_CASE(loss_recomputes_in_a_wider_type_and_certifies) {
   BOOST_TEST(parse_rational(j["gain_interval"][0].get<std::string>(), "lo") <= exact);
   BOOST_TEST(parse_rational(j["gain_interval"][1].get<std::string>(), "hi") >= exact);
   BOOST_TEST(j["gain_interval_digits"].get<int>() >= 30);
+  BOOST_TEST(j["certified_in"].get<std::string>() == "MPFI");
+  // --certify fast: double intervals, fewer digits, still around the exact gain; an unknown arithmetic is refused.
+  Run f = box.run("loss --weights W.csv --m 3 --law gaussian --p 1/100 --certify fast --format json");
+  BOOST_REQUIRE(f.code == 0);
+  auto jf = nlohmann::json::parse(f.out);
+  BOOST_TEST(jf["certified_in"].get<std::string>() == "double intervals");
+  BOOST_TEST(parse_rational(jf["gain_interval"][0].get<std::string>(), "lo") <= exact);
+  BOOST_TEST(parse_rational(jf["gain_interval"][1].get<std::string>(), "hi") >= exact);
+  BOOST_TEST(jf["gain_interval_digits"].get<int>() >= 12);
+  BOOST_TEST(jf["gain_interval_digits"].get<int>() < j["gain_interval_digits"].get<int>());
+  expect_usage_error(box, "loss --weights W.csv --m 3 --p 0.1 --certify interval", "accepted: auto, mpfi, fast");
 }
 
 // A W saved n×d (PyTorch's layout) is read with --layout nd; without it, d > n gets a warning (F13).

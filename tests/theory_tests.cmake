@@ -1,4 +1,4 @@
-foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities reference enclosure bounds)
+foreach(t numerics engine_exact engine_precision engine_montecarlo gradient identities reference enclosure double_interval bounds)
   superpose_test(test_${t} test_${t}.cpp LIBS superpose_theory)
 endforeach()
 foreach(t constructions optimize certify relu_geometry relu_train)

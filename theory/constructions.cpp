@@ -119,6 +119,7 @@ std::vector<ConstructionValue<T>> Constructions<T>::at(const T& p) const {
     v.name = mem.name;
     v.features = mem.features;
     v.detail = mem.detail;
+    v.member = static_cast<int>(&mem - members_.data());
     if (mem.sums_t) {
       v.gain = best_scaled_gain(gain_terms(*mem.sums_t, setting_.law, p), setting_.m).gain;
       v.precision = std::to_string(digits_of<T>()) + " digits";
@@ -132,6 +133,30 @@ std::vector<ConstructionValue<T>> Constructions<T>::at(const T& p) const {
     else if (v.gain > same->gain) *same = std::move(v);
   }
   return out;
+}
+
+template <class T>
+std::optional<Interval> Constructions<T>::enclose_scaled_gain(const ConstructionValue<T>& v, const Rational& p) const {
+  check_probability(p);
+  if (v.member < 0 || v.member >= static_cast<int>(members_.size()) || members_[v.member].detail != v.detail)
+    throw InputError("enclose_scaled_gain: the construction was not produced by this Constructions object");
+  enclosers_.resize(members_.size());
+  std::shared_ptr<const FastGainEncloser>& enc = enclosers_[v.member];
+  if (!enc) {
+    const Member& mem = members_[v.member];
+    if (mem.sums_d) {
+      enc = std::make_shared<const FastGainEncloser>(mem.sums_d->W, setting_.m);
+    } else {
+      const Matrix<T>& W = mem.sums_t->W;
+      Matrix<Rational> Wq(W.rows(), W.cols());
+      for (Eigen::Index j = 0; j < W.cols(); ++j)
+        for (Eigen::Index i = 0; i < W.rows(); ++i) Wq(i, j) = Rational(W(i, j));  // exact: T is a binary float
+      enc = std::make_shared<const FastGainEncloser>(Wq, setting_.m);
+    }
+  }
+  const GainEnclosure e = enc->at(setting_.law, p);
+  if (interval_compare(e.C, Rational(0)) <= 0 || interval_compare(e.D, Rational(0)) <= 0) return std::nullopt;
+  return Interval(e.C * e.C / e.D);
 }
 
 #define SUPERPOSE_INSTANTIATE_CONSTRUCTIONS(T)                                                                          \

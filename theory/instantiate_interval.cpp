@@ -40,6 +40,7 @@ GainEnclosure enclose_gain(const Matrix<Rational>& Wq, int m, const Law& law, co
   e.gain = Interval(2) * e.C - e.D;
   e.zero_loss = pi * Interval(static_cast<long>(n)) * interval_from_rational(law.moment(2));
   e.loss = e.zero_loss - e.gain;
+  e.convolution_rows = static_cast<int>(n);
   return e;
 }
 

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -251,6 +252,7 @@ LadderEvaluation evaluate_with_ladder(const Matrix<Source>& W, int m, const Law&
 /// exact value (MPFI, outward rounding, 60-digit endpoints).
 struct GainEnclosure {
   Interval C, D, gain, zero_loss, loss;
+  int convolution_rows = 0;  // rows enclosed by moment convolution (every row for enclose_gain)
 };
 
 /// Encloses C, D and the gain of W (d×n, exact) for power m, law μ and probability p by the moment-convolution
@@ -258,6 +260,37 @@ struct GainEnclosure {
 /// cancels). Cost O(n²(d + m²)) interval operations on `threads` threads (0: all cores): about a second at d = 15,
 /// n = 200 (docs/performance.md). Throws InputError for a bad m, p ∉ (0,1] or an empty W.
 GainEnclosure enclose_gain(const Matrix<Rational>& W, int m, const Law& law, const Rational& p, int threads = 0);
+
+/// The same enclosure in double-interval arithmetic (boost::numeric::interval<double>, every operation rounded
+/// outward in hardware; theory/instantiate_double_interval.cpp, the only translation unit that sees the type, built
+/// with -frounding-math): fast enough for the report's n = 6000, with about 12 digits instead of MPFI's 55.
+/// An entry of W that is not a double is enclosed by its two neighbouring doubles, and p and the law's moments
+/// likewise, so every interval contains the exact value for the W, p and law as written (a W found in double is
+/// its own exact binary value). The engine runs as in evaluate(): the power sums Q_{2k}(i) of A = WᵀW once per W
+/// (cost O(n²(d + m)/2) interval operations on `threads` threads, 0: all cores), then at each p the cumulant route
+/// for every row, redone by moment convolution (O(n·(d + m²)) for that row) when the row's C_i or D_i comes out
+/// wider than kFastRowWidth relative. Rounding: every task sets upward rounding for its own thread (fesetround)
+/// and restores the caller's mode when it ends, whatever mode the caller had set; a task that finds the mode
+/// changed under it throws std::logic_error rather than return an interval it cannot vouch for.
+/// Build it once per W and call at() for each p (the power sums are cached). Throws InputError for a bad m, an
+/// empty W or an entry (or p·μ_k) outside double's range (naming it; enclose_gain in MPFI has no such limit).
+inline constexpr double kFastRowWidth = 1e-10;
+class FastGainEncloser {
+ public:
+  FastGainEncloser(const Matrix<Rational>& W, int m, int threads = 0);
+  FastGainEncloser(const Matrix<double>& W, int m, int threads = 0);
+  ~FastGainEncloser();
+  FastGainEncloser(FastGainEncloser&&) noexcept;
+  FastGainEncloser& operator=(FastGainEncloser&&) noexcept;
+  /// C, D, gain, zero_loss and loss at p ∈ (0,1] for `law` (intervals with double endpoints, held in MPFI).
+  /// Throws InputError for p ∉ (0,1] or moments outside double's range. Thread-safe (const).
+  GainEnclosure at(const Law& law, const Rational& p) const;
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+/// One-shot form: FastGainEncloser(W, m, threads).at(law, p).
+GainEnclosure enclose_gain_fast(const Matrix<Rational>& W, int m, const Law& law, const Rational& p, int threads = 0);
 
 /// The gain of W as an exact polynomial in p: coefficients g_1..g_m of L̃ = Σ_{k=1}^{m} g_k p^k (g_0 = 0).
 /// Exact Newton interpolation of the engine at p = 1..m (the gain has degree ≤ m in p: each moment of x
@@ -462,6 +495,7 @@ struct ConstructionValue {
   int features = 0;       // number of nonzero columns used
   std::string precision;  // "50 digits", "double", ...
   std::string detail;     // e.g. "k=640, seed=1"
+  int member = -1;        // which member of its Constructions produced it (for Constructions::enclose_scaled_gain)
 };
 
 /// Bytes that Constructions<T>(s, seed, exact_budget) needs, T of `digits` (16, 50, 100): the stored power sums and
@@ -485,6 +519,14 @@ class Constructions {
                 const ConstructionProgress& progress = {});
   /// All constructions at p (p ∈ (0,1]; throws InputError otherwise).
   std::vector<ConstructionValue<T>> at(const T& p) const;
+  /// A certified enclosure of v's gain at its best scale, max_s L̃(sW) = C²/D (a lower bound on sup L̃: sW is a
+  /// real W), at the rational p, for the construction `v` returned by at(): C and D enclosed by FastGainEncloser
+  /// (double intervals, outward rounding) over the member's W as stored (doubles, or the T values of
+  /// projective_design, each enclosed exactly), C²/D in MPFI. nullopt when C's enclosure is not positive. The
+  /// member's power sums are built on the first call (cost O(k²(d + m)/2) interval operations for k columns) and
+  /// reused at every later p. Not safe to call concurrently on one object. Throws InputError for p ∉ (0,1] or a
+  /// v not produced by this object.
+  std::optional<Interval> enclose_scaled_gain(const ConstructionValue<T>& v, const Rational& p) const;
 
  private:
   struct Member {
@@ -495,6 +537,7 @@ class Constructions {
   };
   Setting setting_;
   std::vector<Member> members_;
+  mutable std::vector<std::shared_ptr<const FastGainEncloser>> enclosers_;  // per member, built on first use
 };
 
 }  // namespace superpose

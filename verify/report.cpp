@@ -25,23 +25,33 @@ bool proved(BoundStatus st) { return st == BoundStatus::proved_here || st == Bou
 struct Headline {
   Real50 p;
   std::string regime;
-  Real50 lower;              // best certified lower bound: a proved lower bound or a construction in closed form
-  std::string lower_name;
+  Real50 lower;              // best certified lower bound: a proved lower bound, a construction in closed form, or
+  std::string lower_name;    // the lower end of an engine construction's enclosure (certify_found)
+  std::string lower_text, lower_csv;  // `lower` rounded down to 6 and 50 significant digits (a lower bound still)
+  std::string certified_by;  // the arithmetic the certified lower bound rests on
   Real50 found;              // best construction evaluated by the engine (its precision stated, not certified)
   std::string found_name, found_precision;
+  const ConstructionValue<Real50>* found_value = nullptr;  // that construction (null: a closed form is best)
   Real50 upper;              // best (smallest) proved upper bound
   std::string upper_name;
   Real50 first_order;        // c_μ·F*(d,m)·p, with its status in this setting
   std::string first_order_status;
 };
 
+/// Sets the certified lower bound's cells from an enclosure of it: its lower end rounded down.
+void set_lower_text(Headline& h, const Interval& x, std::string how) {
+  h.lower_text = interval_to_decimal(x, 6).first;
+  h.lower_csv = interval_to_decimal(x, 50).first;
+  h.certified_by = std::move(how);
+}
+
 /// The headline of one row of a bound table. Lower side: bounds with status proved-in-paper, proved-here, or
 /// construction in closed form (precision "exact"/MPFR of a closed formula: `unsuperposed`, paper Eq. 9); the
 /// constructions evaluated by the engine (random tight frames, in double at n = 6000) are reported beside it as
-/// "best found", since their value carries the engine's floating-point error. Upper side: the smallest bound with
-/// status proved-in-paper or proved-here and side upper or exact.
+/// "best found" (a floating-point value) and become the certified lower bound only through certify_found. Upper
+/// side: the smallest bound with status proved-in-paper or proved-here and side upper or exact.
 Headline headline(const BoundRow<Real50>& row, const std::vector<ConstructionValue<Real50>>& engine_constructions) {
-  Headline h{row.p, row.regime, Real50(0), "", Real50(0), "", "", Real50(0), "", Real50(0), ""};
+  Headline h{row.p, row.regime, Real50(0), "", "", "", "", Real50(0), "", "", nullptr, Real50(0), "", Real50(0), ""};
   bool have_upper = false;
   for (const auto& b : row.bounds) {
     const bool lower_side = b.side == BoundSide::lower || b.side == BoundSide::exact;
@@ -70,8 +80,24 @@ Headline headline(const BoundRow<Real50>& row, const std::vector<ConstructionVal
       h.found = c.gain;
       h.found_name = c.name + (c.detail.empty() ? "" : " (" + c.detail + ")");
       h.found_precision = c.precision;
+      h.found_value = &c;
     }
+  set_lower_text(h, interval_from_rational(Rational(h.lower)), "closed form (MPFR, 50 digits)");
   return h;
+}
+
+/// When the best construction found beats the closed-form lower bound, encloses its gain at the best scale
+/// (Constructions::enclose_scaled_gain: double intervals, outward rounding, at the exact p of the grid) and makes
+/// the enclosure's lower end the certified lower bound if it still beats the closed form.
+void certify_found(Headline& h, const Constructions<Real50>& cons, const Rational& p) {
+  if (h.found_value == nullptr) return;
+  const std::optional<Interval> enc = cons.enclose_scaled_gain(*h.found_value, p);
+  if (!enc) return;
+  const Real50 lo = from_rational<Real50>(parse_rational(interval_to_decimal(*enc, 50).first, "lower end"));
+  if (!(lo > h.lower)) return;
+  h.lower = lo;
+  h.lower_name = h.found_name;
+  set_lower_text(h, *enc, "interval<double> enclosure, " + std::to_string(interval_digits(*enc)) + " digits");
 }
 
 /// Writes dir/headline_<stem>.{svg,png}: the bracket against p on log-log axes (gnuplot; ToolError if missing).
@@ -86,7 +112,7 @@ void plot_headline(const std::string& dir, const std::string& stem, const std::s
        << "plot '" << csv << "' skip 1 using 1:7 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#d62728' "
           "title 'best proved upper bound', \\\n"
        << "  '' skip 1 using 1:4 with linespoints pt 5 ps 0.5 lw 1.5 lc rgb '#1f77b4' "
-          "title 'best construction found (engine, not certified)', \\\n"
+          "title 'best construction found (engine, double estimate)', \\\n"
        << "  '' skip 1 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#2ca02c' "
           "title 'best certified lower bound', \\\n"
        << "  '' skip 1 using 1:10 with lines dt 2 lw 1.2 lc rgb '#7f7f7f' title 'c_{/Symbol m} F^*(d,m) p'\n"
@@ -168,15 +194,21 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
      << "Precision: closed-form bounds are computed at 50 significant digits (MPFR) and shown here with 6; the CSV "
         "files keep all 50. Constructions at n = " << cfg.n << " are evaluated by the exact engine in double (16 "
         "digits; the engine's double path is tested to relative error 1e-13 against exact rationals), as the "
-        "precision column says.\n\n"
+        "precision column says; the one that gives a headline row its certified lower bound is enclosed as well "
+        "(below).\n\n"
      << "Regenerate with `superpose report --out " << cfg.out_dir << "`.\n\n";
   head << "## How far the question is from closed\n\n"
-       << "For each setting and p: the best **certified** lower bound on sup L̃ (a proved lower bound, or a "
-          "construction whose gain is a closed formula), the best **proved** upper bound (status proved-in-paper or "
-          "proved-here), their ratio, and which bound is active on each side. `best found` is the best explicit "
-          "construction evaluated by the engine (random tight frames at their optimal scale; in double at this n, "
-          "so it is an estimate, not a certificate). Cells show 6 significant digits; `headline_*.csv` keeps 50. "
-          "The figures plot the same bracket against p.\n\n";
+       << "For each setting and p: the best **certified** lower bound on sup L̃, the best **proved** upper bound "
+          "(status proved-in-paper or proved-here), their ratio, and which bound is active on each side. `best "
+          "found` is the best explicit construction evaluated by the engine (random tight frames at their optimal "
+          "scale, in floating point: an estimate). The certified lower bound is the larger of the closed-form "
+          "lower bounds (a proved lower bound, or a construction whose gain is a closed formula, in MPFR at 50 "
+          "digits) and the certified value of that best construction: its C and D enclosed by the engine in "
+          "double-interval arithmetic with outward rounding (boost::numeric::interval<double>, FE_UPWARD; the "
+          "weights are the doubles the construction was made of, p the exact grid value), and the lower end of "
+          "C²/D, the gain at the best scale. `certified by` names which arithmetic each cell rests on. Certified "
+          "lower bounds are rounded down to 6 significant digits (50 in `headline_*.csv`); other cells show 6 "
+          "significant digits. The figures plot the same bracket against p.\n\n";
   const int total = static_cast<int>(cfg.d_values.size() * cfg.laws.size());
   int done = 0;
   for (int d : cfg.d_values)
@@ -188,8 +220,11 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       Rational dmq = 1;
       for (int i = 0; i < cfg.m; ++i) dmq *= d;
       std::vector<Real50> ps;
-      for (const GridP& gp : parse_p_grid("1/" + Rational(dmq * 100).str() + ":1:" + std::to_string(cfg.points), "--points"))
+      std::vector<Rational> ps_exact;  // the same p, exactly (the enclosures are taken there)
+      for (const GridP& gp : parse_p_grid("1/" + Rational(dmq * 100).str() + ":1:" + std::to_string(cfg.points), "--points")) {
         ps.push_back(from_rational<Real50>(gp.value));
+        ps_exact.push_back(gp.value);
+      }
       std::vector<BoundRow<Real50>> closed = bound_table<Real50>(s, ps, false);
       Constructions<Real50> cons(s, cfg.seed);
       const std::string stem = fmt::format("d{}_{}", d, law_name);
@@ -206,10 +241,11 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
 
       std::ostringstream csv, hcsv;
       hcsv << "p,certified_lower,certified_lower_bound,best_found,best_found_construction,best_found_precision,"
-              "proved_upper,proved_upper_bound,ratio_upper_over_lower,first_order_limit,first_order_limit_status\n";
+              "proved_upper,proved_upper_bound,ratio_upper_over_lower,first_order_limit,first_order_limit_status,"
+              "certified_lower_arithmetic\n";
       head << "### d = " << d << ", law = " << law_name << " (m = " << cfg.m << ", n = " << cfg.n << ")\n\n"
-           << "| p | regime | certified lower | active lower | best found | proved upper | active upper | "
-              "upper ÷ lower | c_μF*p (status) |\n|---|---|---|---|---|---|---|---|---|\n";
+           << "| p | regime | certified lower | active lower | certified by | best found | proved upper | active upper | "
+              "upper ÷ lower | c_μF*p (status) |\n|---|---|---|---|---|---|---|---|---|---|\n";
       csv << "p,regime,construction,features,gain,gain_over_p,ratio_to_tensor_rank_upper,"
              "ratio_to_first_order_limit,position,precision,detail\n";
       md << "### Constructions and where they sit (also `constructions_" << stem << ".csv`)\n\n"
@@ -217,7 +253,8 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
             "at the smallest proved upper bound at that p. `÷ first_order_limit` above 1 would refute the conjecture sup L̃ ≤ c_μ·F*·p.\n\n"
          << "| p | regime | construction | features | gain | gain/p | ÷ tensor_rank_upper | ÷ first_order_limit | "
             "position | precision |\n|---|---|---|---|---|---|---|---|---|---|\n";
-      for (const auto& row : closed) {
+      for (size_t r = 0; r < closed.size(); ++r) {
+        const BoundRow<Real50>& row = closed[r];
         const Real50 unsup = find(row, "unsuperposed").value;
         const Real50 upper = find(row, "tensor_rank_upper").value;
         // position uses the best (smallest) proved upper bound at this p, e.g. gaussian_stein_upper when it wins.
@@ -228,17 +265,18 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
             best_upper = b.value;
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
-        const Headline h = headline(row, values);
-        head << "| " << g(h.p) << " | " << h.regime << " | " << g(h.lower) << " | " << h.lower_name << " | "
-             << g(h.found) << " | " << g(h.upper) << " | " << h.upper_name << " | " << g(h.upper / h.lower) << " | "
-             << g(h.first_order) << " (" << h.first_order_status << ") |\n";
-        hcsv << to_decimal(h.p, 50) << "," << to_decimal(h.lower, 50) << "," << h.lower_name << ","
+        Headline h = headline(row, values);
+        certify_found(h, cons, ps_exact[r]);
+        head << "| " << g(h.p) << " | " << h.regime << " | " << h.lower_text << " | " << h.lower_name << " | "
+             << h.certified_by << " | " << g(h.found) << " | " << g(h.upper) << " | " << h.upper_name << " | "
+             << g(h.upper / h.lower) << " | " << g(h.first_order) << " (" << h.first_order_status << ") |\n";
+        hcsv << to_decimal(h.p, 50) << "," << h.lower_csv << ",\"" << h.lower_name << "\","
              << to_decimal(h.found, h.found_precision == "double" ? 17 : 50) << ",\"" << h.found_name << "\","
              << h.found_precision << "," << to_decimal(h.upper, 50) << "," << h.upper_name << ","
              << to_decimal(Real50(h.upper / h.lower), 50) << "," << to_decimal(h.first_order, 50) << ","
-             << h.first_order_status << "\n";
+             << h.first_order_status << ",\"" << h.certified_by << "\"\n";
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
-                                                                 "50 digits", "closed form, paper Eq. (9)"});
+                                                                 "50 digits", "closed form, paper Eq. (9)", -1});
         for (const auto& c : values) {
           const Real50 position =
               best_upper > unsup ? Real50((c.gain - unsup) / (best_upper - unsup)) : Real50(0);

@@ -51,6 +51,26 @@ double unit_roundoff() {
   else return std::pow(10.0, 1 - digits_of<T>()) / 2;
 }
 
+/// Customisation points for an enclosure scalar (theory/instantiate_double_interval.cpp specialises them for
+/// its interval type; every other type takes these defaults):
+///  * estimates_error_v<T>: the engine estimates T's rounding error (floating point: the cumulant condition and
+///    rel_error); false for exact rationals and for intervals, whose width is their own error bound;
+///  * Square<T>: the elementwise square of an Eigen array expression, x*x (an interval type gives [0, .] for an
+///    interval that straddles 0, where x*x would give a negative lower end);
+///  * TaskRounding<T>: an object alive during every task that the engine runs on a thread (nothing by default;
+///    an interval type sets the rounding direction its arithmetic needs in that thread).
+template <class T>
+inline constexpr bool estimates_error_v = !is_exact_v<T>;
+template <class T>
+struct Square {
+  template <class E>
+  static auto of(const E& e) {
+    return e.square();
+  }
+};
+template <class T>
+struct TaskRounding {};
+
 template <class W>
 W wide_from_rational(const Rational& q) {
   if constexpr (std::is_same_v<W, long double>) return static_cast<long double>(Real50(q));
@@ -177,7 +197,7 @@ struct CumulantRow {
     }
     moments_from_cumulants(KZ, K, binom, MZ);
     cond = 1;
-    if constexpr (!is_exact_v<W>) {
+    if constexpr (estimates_error_v<W>) {
       moments_from_cumulants(KA, K, binom, MA);
       for (int r = 2; r <= K; r += 2) {
         if (MA[r] == W(0)) continue;
@@ -316,6 +336,7 @@ void power_sums(const Matrix<T>& W, int m, int threads, Vector<T>& diag, Matrix<
   std::vector<Matrix<T>> stage(static_cast<size_t>(nb * nb));
   auto width = [&](Eigen::Index I) { return std::min(b, n - I * b); };
   parallel_for(nb, engine_threads(threads, n, W.rows()), [&](Eigen::Index I) {
+    [[maybe_unused]] const TaskRounding<T> rounding;
     const Eigen::Index I0 = I * b, bI = width(I);
     Matrix<T> tile;
     Eigen::Array<T, Eigen::Dynamic, 1> y;
@@ -326,7 +347,7 @@ void power_sums(const Matrix<T>& W, int m, int threads, Vector<T>& diag, Matrix<
       if (J == I) {
         for (Eigen::Index c = 0; c < bJ; ++c) {
           diag(I0 + c) = tile(c, c);
-          y = tile.col(c).array().square();
+          y = Square<T>::of(tile.col(c).array());
           y(c) = T(0);  // j = i is skipped, not subtracted (no cancellation)
           add_powers(y, m, [&](int k, const auto& pw) { rows(c, k) += pw.sum(); });
         }
@@ -334,7 +355,7 @@ void power_sums(const Matrix<T>& W, int m, int threads, Vector<T>& diag, Matrix<
         Matrix<T>& cols = stage[J * nb + I];
         cols.setZero(bJ, m);
         for (Eigen::Index c = 0; c < bJ; ++c) {
-          y = tile.col(c).array().square();
+          y = Square<T>::of(tile.col(c).array());
           add_powers(y, m, [&](int k, const auto& pw) {
             rows.col(k).array() += pw;
             cols(c, k) = pw.sum();
