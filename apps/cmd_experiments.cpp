@@ -195,7 +195,8 @@ void run_train_cli(TrainCli& c) {
   TrainResult t = train_gain(c.cfg);
   const double p = from_rational<double>(c.cfg.p);
   const double opt = static_cast<double>(ref.gain);
-  const double limit = static_cast<double>(s.law.c_mu(c.cfg.m) * f_star(c.cfg.d, c.cfg.m)) * p;
+  const FstarBracket fstar_n = fstar_n_bracket(c.cfg.d, c.cfg.m, c.cfg.n);
+  const double limit = static_cast<double>(s.law.c_mu(c.cfg.m) * fstar_n.upper) * p;  // c_mu*F*_n*p
   if (c.format == "json") {
     std::cout << fmt::format(
         "{{\"d\": {}, \"n\": {}, \"m\": {}, \"law\": \"{}\", \"p\": \"{}\", \"optimizer\": \"{}\", \"steps\": {}, "
@@ -222,8 +223,8 @@ void run_train_cli(TrainCli& c) {
                                          t.steps_to_target, t.seconds_to_target)
                            : fmt::format("  never within {:g} of the optimum\n", c.target_rel))
                     : std::string())
-            << fmt::format("  train/(c_mu F* p) {:.9f}   (very sparse limit c_mu*F*(d,m)*p = {:.12g})\n",
-                           t.gain / limit, limit)
+            << fmt::format("  train/(c_mu F*_n p) {:.9f}   (very sparse limit c_mu*F*_n(d,m)*p = {:.12g}, {})\n",
+                           t.gain / limit, limit, fstar_n.describe())
             << "  represented     " << t.geometry.represented << " of " << c.cfg.n << " features (optimum: "
             << ref.geometry.represented << ")\n"
             << "  design defects  trained: " << fmt::format("{:.3g}", fmt::join(t.geometry.design_defects, " "))

@@ -224,7 +224,7 @@ py::list py_bounds(int d, int n, int m, const std::string& law_spec, const std::
   const Rational p = probability(p_text);
   py::list out;
   auto run = [&]<class T>() {
-    for (const Bound<T>& b : closed_form_bounds(s, from_rational<T>(p))) out.append(bound_dict(b));
+    for (const Bound<T>& b : setting_bounds(s, from_rational<T>(p))) out.append(bound_dict(b));
   };
   if (digits == 16) run.operator()<double>();
   else if (digits == 50) run.operator()<Real50>();
@@ -278,7 +278,7 @@ py::dict py_optimize(int d, int n, int m, const std::string& law_spec, const std
   };
   const Out o = without_gil([&] {
     Out x{optimize_weights(s, p, opt), {}, {}};
-    x.bounds = closed_form_bounds(s, p50);
+    x.bounds = setting_bounds(s, p50);
     x.pos = bound_position(x.bounds, x.r.gain);
     return x;
   });

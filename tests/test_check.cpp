@@ -151,8 +151,9 @@ BOOST_AUTO_TEST_CASE(certified_upper_bounds_agree_with_the_floating_point_closed
     const Setting s(3, n, 3, Law::parse(law));
     for (const std::string ptext : {"1e-6", "0.0123456789012", "0.5", "1"}) {
       const Rational p = parse_rational(ptext, "p");
-      const auto certified = certified_upper_bounds(s, p);
-      const auto floating = closed_form_bounds(s, from_rational<Real100>(p));
+      const FstarBracket fstar_n = fstar_n_bracket(3, 3, n);
+      const auto certified = certified_upper_bounds(s, p, fstar_n);
+      const auto floating = closed_form_bounds(s, from_rational<Real100>(p), fstar_n);
       int matched = 0;
       for (const CertifiedBound& b : certified) {
         BOOST_TEST_INFO(law << " n = " << n << " p = " << ptext << " " << b.name);

@@ -280,7 +280,7 @@ SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int,
   if (!cfg.resume) fs::remove(ckpt_path, ec);
 
   const double logd = std::log(static_cast<double>(d));
-  const double c_fstar = static_cast<double>(s.law.c_mu(m) * f_star(d, m));
+  const double c_fstar = static_cast<double>(s.law.c_mu(m) * fstar_n_bracket(d, m, n).upper);  // c_mu*F*_n
   const double mu2 = static_cast<double>(s.law.moment(2));
   const double rank_cap = std::min(static_cast<double>(n), static_cast<double>(sym_dim(d, m)));
   const int n_structured = static_cast<int>(structured_starts(d, n, m, cfg.seed).size());
@@ -380,7 +380,7 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
   const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
   const int d = cfg.d, m = cfg.m;
   const double logd = std::log(static_cast<double>(d));
-  const double c_fstar = static_cast<double>(s.law.c_mu(m) * f_star(d, m));
+  const double c_fstar = static_cast<double>(s.law.c_mu(m) * fstar_n_bracket(d, m, cfg.n).upper);  // c_mu*F*_n
   const double rank_cap = std::min(static_cast<double>(cfg.n), static_cast<double>(sym_dim(d, m)));
   const double mu2 = static_cast<double>(s.law.moment(2));
   // Anchor of the slope-1/m line: the data at p = d^{−m} (linear interpolation in log–log; nearest end outside).

@@ -8,29 +8,11 @@
 
 namespace superpose {
 
-namespace {
-
-// A `limit` row (first_order_limit for laplace) states p times the p → 0 limit of sup L̃/p, which is c_μ·F*_n(d, m)
-// (docs/theory.md Theorem 5.5(b)). theory/ prints c_μ·F*(d, m)·p, right only from the design size C(d+2m−1, 2m) on;
-// below it the value becomes c_μ·upper·p with the certified bracket of F*_n in the detail (fstar_n_bracket).
 template <class T>
-void limit_at_finite_n(const Setting& s, Bound<T>& b, const T& p) {
-  const FstarBracket f = fstar_n_bracket(s.d, s.m, s.n);
-  if (f.lower_kind == "design") return;
-  const Rational c_mu = s.law.c_mu(s.m);
-  b.value = p * from_rational<T>(c_mu * f.upper);
-  b.citation = "c_mu*F*_n(d,m)*p: p->0 limit of sup gain proved (docs/theory.md Thm 5.5(b)), F*_n certified (§5.8); "
-               "NOT an upper bound for laplace at finite p in general (Prop. 5.7)";
-  b.detail = "n = " + std::to_string(s.n) + " < C(d+2m-1,2m) = " + sym_dim(s.d, 2 * s.m).str() +
-             ": value c_mu*F*_n(d,m)*p, F*_n(d,m) " +
-             (f.proved() ? "= " + f.upper.str() + " (proved: LP certificate meets the " + f.lower_kind + " witness)"
-                         : "in [" + f.lower.str() + ", " + rational_to_decimal(f.upper, 12) +
-                               "] (certified; the upper end is used), lower: " + f.lower_kind) +
-             ", c_mu = " + c_mu.str() + "; c_mu*F*(d,m)*p = " + rational_to_decimal(c_mu * f_star(s.d, s.m), 12) +
-             "*p is the limit only from the design size on";
+std::vector<Bound<T>> setting_bounds(const Setting& s, const T& p) {
+  const FstarBracket fstar_n = fstar_n_bracket(s.d, s.m, s.n);
+  return with_search_certificate(s, closed_form_bounds(s, p, fstar_n), fstar_n);
 }
-
-}  // namespace
 
 template <class T>
 std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps, bool with_constructions,
@@ -39,9 +21,7 @@ std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps,
   if (with_constructions) cons.emplace(s, seed, 2e7, progress);
   std::vector<BoundRow<T>> rows;
   for (const T& p : ps) {
-    BoundRow<T> row{p, regime(s.d, s.m, p), with_search_certificate(s, closed_form_bounds(s, p))};
-    for (Bound<T>& b : row.bounds)
-      if (b.side == BoundSide::limit) limit_at_finite_n(s, b, p);
+    BoundRow<T> row{p, regime(s.d, s.m, p), setting_bounds(s, p)};
     if (cons)
       for (auto& c : cons->at(p))
         row.bounds.push_back(Bound<T>{c.name, c.gain, BoundStatus::construction, BoundSide::lower,
@@ -51,6 +31,9 @@ std::vector<BoundRow<T>> bound_table(const Setting& s, const std::vector<T>& ps,
   return rows;
 }
 
+template std::vector<Bound<double>> setting_bounds<double>(const Setting&, const double&);
+template std::vector<Bound<Real50>> setting_bounds<Real50>(const Setting&, const Real50&);
+template std::vector<Bound<Real100>> setting_bounds<Real100>(const Setting&, const Real100&);
 template std::vector<BoundRow<double>> bound_table<double>(const Setting&, const std::vector<double>&, bool, std::uint64_t,
                                                       const ConstructionProgress&);
 template std::vector<BoundRow<Real50>> bound_table<Real50>(const Setting&, const std::vector<Real50>&, bool, std::uint64_t,
@@ -163,7 +146,7 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
            << b.certificate->bound.str() << " ≈ " << rational_to_decimal(b.certificate->bound, 12) << " at p = "
            << b.certificate->p.str() << "; " << b.certificate->family << ".\n";
     for (const auto& b : first)
-      if (b.side == BoundSide::limit && !b.detail.empty()) os << "\n" << b.name << ": " << b.detail << ".\n";
+      if (b.name == "first_order_limit" && !b.detail.empty()) os << "\n" << b.name << ": " << b.detail << ".\n";
     os << "\n| p | regime |";
     for (const auto& b : first) os << " " << b.name << " |";
     os << "\n|---|---|";
