@@ -420,7 +420,7 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
        << "set label 5 'dense' at " << (1 - m + xmax) / 2 << ", graph 0.96 center textcolor rgb '#555555'\n"
        << "plot '" << (dir / "sweep.csv").string()
        << "' skip 1 using 3:4 with linespoints pt 7 ps 0.7 lw 2 lc rgb '#1f77b4' title 'best gain found (L-BFGS on the exact gain, warm-started)', \\\n"
-       << "  vs(x) with lines dt 2 lw 1.5 lc rgb '#d62728' title 'slope 1 through c_{/Symbol m} F^*(d,m) p  (very sparse limit)', \\\n"
+       << "  vs(x) with lines dt 2 lw 1.5 lc rgb '#d62728' title 'slope 1 through c_{/Symbol m} F^*_n(d,m) p  (very sparse limit)', \\\n"
        << "  an(x) with lines dt 4 lw 1.5 lc rgb '#2ca02c' title 'slope 1/m anchored at the data at p = d^{-m}', \\\n"
        << "  tr(x) with lines dt 3 lw 1.2 lc rgb '#9467bd' title 'proved upper bound p {/Symbol m}_2 min(n, C(d+m-1,m))'";
     if (train)
