@@ -51,8 +51,7 @@ struct CheckCli {
 
 void register_certify(CLI::App& app) {
   auto c = std::make_shared<FstarCli>();
-  c->cfg.search.starts = 8;
-  c->cfg.search.polish_max_params = 60;  // the MPFR-50 Newton polish costs O(P^3): minutes per cell at P = 120
+  c->cfg.search = fstar_search_options(8);  // shared with fstar_n_bracket
   CLI::App* cmd = app.add_subcommand(
       "fstar-table",
       "Certified brackets of F*_n(d,m), the best first-order (very sparse) ratio with n vectors in R^d: per cell an\n"

@@ -118,9 +118,9 @@ void run_sweep_cli(SweepCli& c) {
             << ", " << r.points.size() << " points";
   if (r.resumed) std::cout << " (" << r.resumed << " resumed)";
   std::cout << " in " << fmt::format("{:.1f}", r.seconds) << " s\n"
-            << "  log_d p      log_d gain   local slope  gain/(c_mu F* p)  represented  optimize/sweep  start\n";
+            << "  log_d p      log_d gain   local slope  gain/(c_mu F*_n p)  represented  optimize/sweep  start\n";
   for (const auto& p : r.points)
-    std::cout << fmt::format("  {:>10.4f}  {:>10.4f}  {:>11.4f}  {:>16.6f}  {:>11d}  {:>14}  {}", p.log_d_p,
+    std::cout << fmt::format("  {:>10.4f}  {:>10.4f}  {:>11.4f}  {:>18.6f}  {:>11d}  {:>14}  {}", p.log_d_p,
                              p.log_d_gain, p.slope, p.gain / p.first_order_limit, p.represented,
                              p.optimize_gain > 0 ? fmt::format("{:.9f}", p.optimize_gain / p.gain) : "-", p.start)
               << (c.cfg.with_train ? fmt::format("  train {:.6g}", p.train_gain / p.gain) : std::string()) << "\n";
@@ -182,7 +182,8 @@ void run_train_cli(TrainCli& c) {
   TrainResult t = train_gain(c.cfg);
   const double p = from_rational<double>(c.cfg.p);
   const double opt = static_cast<double>(ref.gain);
-  const double limit = static_cast<double>(s.law.c_mu(c.cfg.m) * f_star(c.cfg.d, c.cfg.m)) * p;
+  const FstarBracket fstar_n = fstar_n_bracket(c.cfg.d, c.cfg.m, c.cfg.n);
+  const double limit = static_cast<double>(s.law.c_mu(c.cfg.m) * fstar_n.upper) * p;  // c_mu*F*_n*p
   if (c.format == "json") {
     std::cout << fmt::format(
         "{{\"d\": {}, \"n\": {}, \"m\": {}, \"law\": \"{}\", \"p\": \"{}\", \"optimizer\": \"{}\", \"steps\": {}, "
@@ -209,8 +210,8 @@ void run_train_cli(TrainCli& c) {
                                          t.steps_to_target, t.seconds_to_target)
                            : fmt::format("  never within {:g} of the optimum\n", c.target_rel))
                     : std::string())
-            << fmt::format("  train/(c_mu F* p) {:.9f}   (very sparse limit c_mu*F*(d,m)*p = {:.12g})\n",
-                           t.gain / limit, limit)
+            << fmt::format("  train/(c_mu F*_n p) {:.9f}   (very sparse limit c_mu*F*_n(d,m)*p = {:.12g}, {})\n",
+                           t.gain / limit, limit, fstar_n.describe())
             << "  represented     " << t.geometry.represented << " of " << c.cfg.n << " features (optimum: "
             << ref.geometry.represented << ")\n"
             << "  design defects  trained: " << fmt::format("{:.3g}", fmt::join(t.geometry.design_defects, " "))
@@ -226,8 +227,10 @@ void register_experiments(CLI::App& app) {
       "verify",
       "Runs `optimize` at every grid point (d, n, m, law, p) and checks: (1) no proved upper bound (proved-in-paper\n"
       "or proved-here, side upper or exact) is exceeded - a violation saves W as a certificate and is confirmed in\n"
-      "exact rationals; (2) if p <= d^-m/1000 and n >= C(d+2m-1,2m), gain/(c_mu F* p) >= 0.99; (3) gain >= the best\n"
-      "construction. Informative: gain/first_order_limit (>1 would refute a conjecture), /followup_upper.\n"
+      "exact rationals; (2) if p <= d^-m/1000: gain/(c_mu F*_n p) >= 0.99, F*_n = F*(d,m) from n = C(d+2m-1,2m) on,\n"
+      "below it the lower end of its certified bracket, and the gain within Theorem 5.5(a) with its upper end;\n"
+      "(3) gain >= the best construction. Informative: gain/first_order_limit (c_mu F*_n p; >1 would refute a\n"
+      "conjecture), /followup_upper.\n"
       "Prints one row per point and 'N passed, N failed' (on stderr for csv and json); exit code 1 if any check\n"
       "fails. With --out, rows go to a locked JSON-lines checkpoint with a checksum per row as they finish; --resume\n"
       "checks it and continues an interrupted run (same final file). --shard K/N computes one part of the grid for\n"
@@ -298,7 +301,7 @@ void register_experiments(CLI::App& app) {
       "Self-check: at --check-points points (first, middle, last) the full `optimize` (no polish) runs too; if it\n"
       "beats the sweep by more than 1e-6 relative, a WARNING line says so (CSV column optimize_gain).\n"
       "Writes DIR/sweep.csv and the checkpoint DIR/sweep.checkpoint.json after every point, and DIR/sweep.svg,\n"
-      "DIR/sweep.png (gnuplot) at the end: log_d(gain) against log_d(p) with slope-1 (c_mu F* p) and slope-1/m\n"
+      "DIR/sweep.png (gnuplot) at the end: log_d(gain) against log_d(p) with slope-1 (c_mu F*_n p) and slope-1/m\n"
       "(anchored at p = d^-m) lines, the regime boundaries, and the local slope. A DIR holding an earlier sweep is\n"
       "refused unless --resume (continue it: same flags, same program version; the result equals an uninterrupted\n"
       "run) or --force (overwrite it). See docs/performance.md for run times.\n"
@@ -336,7 +339,7 @@ void register_experiments(CLI::App& app) {
       "train",
       "Open problem 4 of the paper: does gradient descent find the optima? Runs plain gradient ascent (sgd) or Adam\n"
       "on the exact gain from a small random W (entries N(0, s^2 a0/d), s = --init-scale, a0 the optimal A_ii), as a\n"
-      "network would be trained, and compares the final gain with the NLopt optimum (optimize) and with c_mu F* p,\n"
+      "network would be trained, and compares the final gain with the NLopt optimum (optimize) and with c_mu F*_n p,\n"
       "with the design defects of both. The objective is gain/p (normalised by p internally), so one --lr works\n"
       "across p. Note: for m >= 3 the gain is flat of order 2m at W = 0, so sgd from a small W barely moves.\n"
       "Example: superpose train --d 3 --n 12 --m 3 --law rademacher --p 1e-4 --steps 3000 --lr 0.01");

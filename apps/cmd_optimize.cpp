@@ -129,13 +129,14 @@ int run_optimize(OptimizeCli& c) {
   const Real50 p50 = from_rational<Real50>(p);
 
   // Bounds at this p and the position of the optimum between the best lower and the proved upper bound.
+  // first_order_limit is c_mu*F*_n(d,m)*p with the certified bracket of F*_n (fstar_n_bracket).
   std::vector<Bound<Real50>> bounds = known_bounds(s, p50);
   const BoundPosition pos = bound_position(bounds, r.gain);
   const Real50 &best_lower = pos.best_lower, &proved_upper = pos.proved_upper, &position = pos.position;
   nlohmann::json jb = nlohmann::json::array();
   for (const auto& b : bounds)
     jb.push_back({{"name", b.name}, {"value", d50(b.value)}, {"status", std::string(to_string(b.status))},
-                  {"side", std::string(to_string(b.side))}, {"citation", b.citation}});
+                  {"side", std::string(to_string(b.side))}, {"citation", b.citation}, {"detail", b.detail}});
   // Each MPFR-50 value with the digits the engine's error estimate vouches for (as `superpose loss` prints them).
   const int dg = r.gain_digits, dl = r.loss_digits;
   nlohmann::json j = {{"d", c.d}, {"n", c.n}, {"m", c.m}, {"law", s.law.name()}, {"p", c.p}, {"digits", 50},
@@ -185,6 +186,8 @@ int run_optimize(OptimizeCli& c) {
   for (const auto& b : bounds)
     std::cout << "    " << b.name << std::string(26 - std::min<size_t>(25, b.name.size()), ' ') << to_decimal(b.value, 12)
               << "  [" << to_string(b.side) << ", " << to_string(b.status) << "]\n";
+  for (const auto& b : bounds)
+    if (b.name == "first_order_limit" && !b.detail.empty()) std::cout << "    (" << b.name << ": " << b.detail << ")\n";
   if (!ov.v) {
     std::cout << "  certified verdicts: " << ov.note << "\n";
   } else {

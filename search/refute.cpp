@@ -12,18 +12,18 @@
 
 namespace superpose {
 
-std::optional<Certificate> first_order_limit_search_certificate(const Setting& s) {
+std::optional<Certificate> first_order_limit_search_certificate(const Setting& s, const FstarBracket& fstar_n) {
   if (s.d > 2 || s.n < 2) return std::nullopt;
   const int n_max = std::min(s.n, 3);
   static std::mutex mu;
-  static std::map<std::tuple<std::string, int, int, int>, std::optional<Certificate>> cache;
-  const auto key = std::make_tuple(s.law.name(), s.d, s.m, n_max);
+  static std::map<std::tuple<std::string, int, int, int, std::string>, std::optional<Certificate>> cache;
+  const auto key = std::make_tuple(s.law.name(), s.d, s.m, n_max, fstar_n.upper.str());
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
   }
   std::optional<Certificate> out;
-  const Rational slope = s.law.c_mu(s.m) * f_star(s.d, s.m);  // the bound is slope·p
+  const Rational slope = s.law.c_mu(s.m) * fstar_n.upper;  // the row's value is slope·p
   OptimizeOptions opt;
   opt.starts = kRefutationSearchStarts;
   opt.seed = 1;

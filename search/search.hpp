@@ -196,28 +196,31 @@ int min_n_for_fstar(int d, int m, int n_max, const OptimizeOptions& opt,
 /// Starts per (n, p) of first_order_limit_search_certificate.
 inline constexpr int kRefutationSearchStarts = 4;
 
-/// An exact counterexample to sup L̃ ≤ c_μ·F*(d,m)·p found by search, or nullopt: for d ≤ 2 only, at the setting's
-/// d and m, n' = 2..min(n, 3) features and p ∈ {1, 1/2, 1/10} (in that order; the first hit wins),
-/// multistart_gain from gain_starts(·, kRefutationSearchStarts starts, seed 1), L-BFGS, at most 2000 evaluations per
-/// start. A W whose double gain/p beats c_μ·F*(d,m) is rounded entrywise to 12 significant digits, and counts only
-/// if its gain evaluated exactly (evaluate<Rational>) beats c_μ·F*(d,m)·p. Certificate W is d×n' (n' ≤ n; zero
-/// columns would embed it in d×n). Family "search: d = .., n = .., p = .., 4 starts (seed 1, L-BFGS), ...".
-/// Cost: at most 2·3·4 = 24 local searches on d×n' ≤ 2×3 plus a few exact evaluations — measured in docs/theory.md
-/// §5.5. Cached per (law, d, m, min(n, 3)) for the life of the process; thread-safe. Deterministic.
-/// Theory's first_order_limit_certificate (the closed-form families) is not consulted: see with_search_certificate.
-std::optional<Certificate> first_order_limit_search_certificate(const Setting& s);
+/// An exact counterexample to sup L̃ ≤ c_μ·U·p found by search, U = fstar_n.upper the upper end of the bracket of
+/// F*_n(d, m) that the first_order_limit row prints (theory.hpp bound_first_order_limit), or nullopt: for d ≤ 2
+/// only, at the setting's d and m, n' = 2..min(n, 3) features and p ∈ {1, 1/2, 1/10} (in that order; the first hit
+/// wins), multistart_gain from gain_starts(·, kRefutationSearchStarts starts, seed 1), L-BFGS, at most 2000
+/// evaluations per start. A W whose double gain/p beats c_μ·U is rounded entrywise to 12 significant digits, and
+/// counts only if its gain evaluated exactly (evaluate<Rational>) beats c_μ·U·p (the certificate's `bound`).
+/// Certificate W is d×n' (n' ≤ n; zero columns would embed it in d×n). Family "search: d = .., n = .., p = ..,
+/// 4 starts (seed 1, L-BFGS), ...". Cost: at most 2·3·4 = 24 local searches on d×n' ≤ 2×3 plus a few exact
+/// evaluations — measured in docs/theory.md §5.5. Cached per (law, d, m, min(n, 3), U) for the life of the
+/// process; thread-safe. Deterministic. Theory's first_order_limit_certificate (the closed-form families) is not
+/// consulted: see with_search_certificate.
+std::optional<Certificate> first_order_limit_search_certificate(const Setting& s, const FstarBracket& fstar_n);
 
-/// Marks the first_order_limit row of `bounds` (closed_form_bounds at any p) `refuted` with
-/// first_order_limit_search_certificate(s) when no closed-form family refuted it and it is not proved as an upper
-/// bound: status `conjecture`, or side `limit` (laplace: proved as a limit, not as an upper bound). Gaussian rows
-/// proved by the Stein bound are left alone. Runs the search on first use of the setting's (law, d, m). Other rows
-/// are unchanged. Every command reaches it through verify/'s known_bounds.
+/// Marks the first_order_limit row of `bounds` (closed_form_bounds at any p with the bracket `fstar_n`) `refuted`
+/// with first_order_limit_search_certificate(s, fstar_n) when no closed-form family refuted it and it is not proved
+/// as an upper bound: status `conjecture`, or side `limit` (laplace: proved as a limit, not as an upper bound).
+/// Gaussian rows proved by the Stein bound are left alone. Runs the search on first use of the setting's
+/// (law, d, m, U). Other rows are unchanged. Every command reaches it through verify/'s known_bounds.
 template <class T>
-std::vector<Bound<T>> with_search_certificate(const Setting& s, std::vector<Bound<T>> bounds) {
+std::vector<Bound<T>> with_search_certificate(const Setting& s, std::vector<Bound<T>> bounds,
+                                              const FstarBracket& fstar_n) {
   for (Bound<T>& b : bounds) {
     if (b.name != "first_order_limit" || b.status == BoundStatus::refuted) continue;
     if (b.status != BoundStatus::conjecture && b.side != BoundSide::limit) continue;
-    if (std::optional<Certificate> c = first_order_limit_search_certificate(s))
+    if (std::optional<Certificate> c = first_order_limit_search_certificate(s, fstar_n))
       mark_first_order_limit_refuted(b, std::move(*c));
   }
   return bounds;

@@ -160,7 +160,9 @@ BOOST_AUTO_TEST_CASE(first_order_limit_refuted_with_exact_certificates) {
                         Case{"discrete:1:999,10:1", 1, 7, 3}, Case{"laplace", 1, 2, 3}, Case{"laplace", 2, 6, 5}}) {
     const Setting s(c.d, c.n, c.m, Law::parse(c.law));
     BOOST_TEST_INFO(c.law << " d=" << c.d << " n=" << c.n << " m=" << c.m);
-    const Bound<double> b = bound_first_order_limit<double>(s, 0.3);
+    const FstarBracket fstar_n = fstar_n_closed_form_bracket(c.d, c.m, c.n);
+    BOOST_TEST(fstar_n.upper == f_star(c.d, c.m));  // d = 1, and d = 2 with n >= m + 1 > F*(2, m)
+    const Bound<double> b = bound_first_order_limit<double>(s, 0.3, fstar_n);
     BOOST_TEST(to_string(b.status) == "refuted");
     BOOST_REQUIRE(b.certificate.has_value());
     const Certificate& cert = *b.certificate;
@@ -180,25 +182,32 @@ BOOST_AUTO_TEST_CASE(first_order_limit_refuted_with_exact_certificates) {
 }
 
 // Laws and settings without a certificate stay conjecture; gaussian is proved where the Stein bound implies it;
-// laplace's limit row is proved-here.
+// laplace's limit row is proved-here. With the closed-form bracket of F*_n (upper end min(n, F*(d,m))); verify/'s
+// LP bracket is tested in test_certify.
 BOOST_AUTO_TEST_CASE(first_order_limit_status_per_law_and_setting) {
-  auto status = [](const char* law, int d, int n, int m, double p) {
-    return std::string(to_string(bound_first_order_limit<double>(Setting(d, n, m, Law::parse(law)), p).status));
+  auto limit = [](const char* law, int d, int n, int m, double p) {
+    return bound_first_order_limit<double>(Setting(d, n, m, Law::parse(law)), p, fstar_n_closed_form_bracket(d, m, n));
   };
+  auto status = [&](const char* law, int d, int n, int m, double p) { return std::string(to_string(limit(law, d, n, m, p).status)); };
   BOOST_TEST(status("rademacher", 1, 2, 3, 0.5) == "conjecture");
   BOOST_TEST(status("rademacher", 1, 2, 3, 1.0) == "conjecture");  // W = (s,s) ties c_mu*p at p = 1: no certificate
   BOOST_TEST(status("uniform", 1, 4, 3, 1.0) == "conjecture");
   BOOST_TEST(status("gaussian", 1, 2, 3, 0.5) == "conjecture");   // Stein gives c_mu(1-(1-p)^n) > c_mu*p here
   BOOST_TEST(status("gaussian", 1, 2, 3, 1.0) == "proved-here");  // and c_mu = c_mu*p at p = 1
-  BOOST_TEST(status("gaussian", 2, 3, 3, 1e-4) == "proved-here"); // n = 3 <= F*(2,3) = 16/5: every p
+  BOOST_TEST(status("gaussian", 2, 3, 3, 1e-4) == "proved-here"); // upper end min(3, 16/5) = n: every p
   BOOST_TEST(status("gaussian", 2, 8, 3, 0.6) == "conjecture");   // p < d/F* = 5/8
   BOOST_TEST(status("gaussian", 2, 8, 3, 0.63) == "proved-here");
   // laplace (side limit): no d = 2, m = 3 certificate is known, and what the row states, p times the p -> 0 limit
   // c_mu*F*_n (Theorem 5.5(b)), is proved: = c_mu*F*(2,3)*p from the design size C(7,6) = 7 on (Theorem 5.5(c)),
-  // >= it below (F*_n <= F*, Theorem 5.2; verify's known_bounds gives the certified F*_n there).
+  // >= it below (the upper end of a certified bracket of F*_n).
   BOOST_TEST(status("laplace", 2, 8, 3, 0.5) == "proved-here");
   BOOST_TEST(status("laplace", 2, 3, 3, 0.5) == "proved-here");
-  BOOST_TEST(to_string(bound_first_order_limit<double>(Setting(2, 6, 5, Law::parse("laplace")), 0.5).side) == "limit");
+  BOOST_TEST(to_string(limit("laplace", 2, 6, 5, 0.5).side) == "limit");
+  // A bracket outside the proved range [min(d,n), min(n, F*)] is a caller's bug.
+  FstarBracket wrong = fstar_n_closed_form_bracket(2, 3, 3);
+  wrong.upper = Rational(16, 5);
+  BOOST_CHECK_THROW(bound_first_order_limit<double>(Setting(2, 3, 3, Law::parse("gaussian")), 0.5, wrong),
+                    std::invalid_argument);
   BOOST_TEST(status("discrete:3:1,4:1", 2, 6, 3, 0.5) == "conjecture");  // the d = 1 family says nothing at d = 2
   BOOST_TEST(status("gaussian", 1, 1, 3, 0.5) == "proved-here");  // n = 1
 }

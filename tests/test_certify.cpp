@@ -338,3 +338,83 @@ BOOST_AUTO_TEST_CASE(fstar_table_extends_from_the_certificates_in_its_folder) {
   BOOST_TEST(!std::filesystem::exists(dir / "fstar_d3_m3_n6.json"));
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+Bound<Real50> first_order_row(const std::vector<Bound<Real50>>& bounds) {
+  for (const auto& b : bounds)
+    if (b.name == "first_order_limit") return b;
+  throw std::logic_error("no first_order_limit row");
+}
+
+}  // namespace
+
+// Issue 13: at d = 2 below the design size, the limit every command compares with is c_mu*F*_n(2,m)*p, F*_n from
+// n <= m + 1 equally spaced lines (Lemma 5.12), here summed independently in MPFR-100, with c_mu = mu_{m+1}^2/mu_{2m}
+// from the law's moments. known_bounds is what bounds/optimize/report print; verify_point's gain/first_order_limit
+// column divides by the same value.
+BOOST_AUTO_TEST_CASE(limit_at_d2_is_c_mu_times_the_lines_value_for_every_law) {
+  const Real100 pi = boost::math::constants::pi<Real100>();
+  const Real50 p("1e-3");
+  for (const char* law : {"rademacher", "gaussian", "uniform", "laplace"})
+    for (int n : {2, 3}) {
+      const int m = 3;
+      Real100 sum = 0;
+      for (int j = 0; j < n; ++j) sum += pow(cos(pi * j / n), 2 * m);
+      const Law L = Law::parse(law);
+      const Real100 c_mu = Real100(L.moment(m + 1) * L.moment(m + 1) / L.moment(2 * m));
+      const Real100 expected = c_mu * (Real100(n) / sum) * Real100(p);
+      const Bound<Real50> b = first_order_row(known_bounds(Setting(2, n, m, L), p));
+      BOOST_TEST_INFO(law << " n = " << n << ": " << b.detail);
+      BOOST_TEST(abs(Real100(b.value) - expected) / expected < Real100("1e-45"));
+      BOOST_TEST(b.detail.find("F*_n(d,m) = " + std::string(n == 2 ? "2" : "32/11") + " (proved") != std::string::npos);
+    }
+  // verify's column gain/first_order_limit: gain / (c_mu * 32/11 * p), gaussian c_mu = 3^2/15 = 3/5.
+  VerifyConfig cfg;
+  cfg.starts = 2;
+  const VerifyPoint pt{0, 2, 3, 3, "gaussian", GridP{"1e-3", Rational(1, 1000)}};
+  const VerifyRow row = verify_point(cfg, pt, (std::filesystem::temp_directory_path() / "superpose_fstar13").string());
+  const double limit = 3.0 / 5.0 * 32.0 / 11.0 * 1e-3;
+  BOOST_TEST(row.over_first_order_limit == std::stod(row.gain) / limit, boost::test_tools::tolerance(1e-12));
+  for (const VerifyCheck& c : row.checks)
+    if (c.name == "very_sparse") BOOST_TEST(c.ratio == std::stod(row.gain) / limit, boost::test_tools::tolerance(1e-12));
+}
+
+// Issue 13 item 3: the bracket's lower end is a searched witness (the fstar-table search, 2 starts), at least the
+// closed forms and at most the exact LP bound. At d = 3, n = 8, m = 3 the closed forms give min(d, n) = 3; the
+// certified table of docs/theory.md §5.8 has a witness 6.4319... and the LP bound 6.5426...
+BOOST_AUTO_TEST_CASE(bracket_lower_end_is_a_searched_witness_below_the_lp_bound) {
+  const FstarBracket old = fstar_n_closed_form_bracket(3, 3, 8);
+  const FstarBracket b = fstar_n_bracket(3, 3, 8);
+  BOOST_TEST(old.lower == Rational(3));
+  BOOST_TEST(b.lower >= old.lower);
+  BOOST_TEST(b.lower > Rational(64, 10));  // the search finds the witness, not only the unsuperposed W
+  BOOST_TEST(b.lower <= b.upper);
+  BOOST_TEST(b.upper == lp_upper_bound(3, 3, 8).value);
+  BOOST_TEST(abs(static_cast<double>(b.upper) - 6.542646577664739) < 1e-12);
+  BOOST_TEST(b.upper <= old.upper);
+  BOOST_TEST(b.lower_kind != "design");
+}
+
+// Issue 13 item 2: laplace, d = 2, m = 5, below the design size C(11, 10) = 11: the row prints c_mu*F*_n*p with
+// F*_n = F*(2,5) = 256/63 (n >= m + 1 lines, proved), and its refutation certificate states and beats that value.
+BOOST_AUTO_TEST_CASE(laplace_d2_m5_certificate_beats_the_printed_value) {
+  for (int n : {6, 8}) {
+    const Setting s(2, n, 5, Law::parse("laplace"));
+    const Bound<Real50> b = first_order_row(known_bounds(s, Real50(1)));
+    BOOST_TEST_INFO("n = " << n << ": " << b.citation);
+    BOOST_TEST((b.status == BoundStatus::refuted));
+    BOOST_REQUIRE(b.certificate.has_value());
+    const Certificate& c = *b.certificate;
+    // c_mu = (6!)^2/10! = 1/7 for laplace (E x^k = k!), so the printed slope is 256/441.
+    BOOST_TEST(c.p == Rational(1));
+    BOOST_TEST(c.bound == Rational(256, 441));
+    BOOST_TEST(abs(b.value - from_rational<Real50>(c.bound)) < Real50("1e-45"));  // the value printed at p = 1
+    Matrix<Rational> full = Matrix<Rational>::Zero(2, n);
+    full.leftCols(c.W.cols()) = c.W;
+    const Rational gain = evaluate(full, 5, s.law, c.p).gain;
+    BOOST_TEST(gain == c.gain);
+    BOOST_TEST(gain > c.bound);
+    BOOST_TEST(b.citation.find("> c_mu*F*_n*p = 256/441") != std::string::npos);
+  }
+}

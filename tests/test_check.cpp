@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(laplace_limit_row_says_what_is_proved) {
   const Rational f3 = Rational(64, 22);
   BOOST_TEST(equally_spaced_lines_ratio(3, 3) == f3);
   BOOST_TEST(static_cast<double>(abs(proved.value - from_rational<Real50>(Rational(1, 2) * laplace.c_mu(3) * f3))) < 1e-40);
-  BOOST_TEST(proved.detail.find("(proved: LP certificate meets") != std::string::npos);
+  BOOST_TEST(proved.detail.find("F*_n(d,m) = 32/11 (proved: upper ") != std::string::npos);
   const Bound<Real50> design = row(2, 8, 3);  // n >= C(7, 6): F*_n = F*(2, 3)
   BOOST_TEST(to_string(design.status) == "proved-here");
   BOOST_TEST(static_cast<double>(abs(design.value - from_rational<Real50>(Rational(1, 2) * laplace.c_mu(3) * f_star(2, 3)))) < 1e-40);
@@ -195,7 +195,9 @@ BOOST_AUTO_TEST_CASE(laplace_limit_row_says_what_is_proved) {
   BOOST_REQUIRE(!f.proved());
   const Bound<Real50> bracketed = row(3, 5, 3);
   BOOST_TEST(to_string(bracketed.status) == "proved-here");
-  BOOST_TEST(bracketed.detail.find("the upper end is used, so the value bounds p times the limit from above") != std::string::npos);
+  BOOST_TEST(bracketed.detail.find("(certified; lower: ") != std::string::npos);
+  BOOST_TEST(bracketed.detail.find("the upper end is used") != std::string::npos);
+  BOOST_TEST(bracketed.citation.find("at least p times the p->0 limit") != std::string::npos);
   // The refuted setting keeps its certificate (laplace, d = 2, m = 5, n = 6: the 6 lines of §6.3).
   BOOST_TEST(to_string(row(2, 6, 5).status) == "refuted");
 }
@@ -274,8 +276,9 @@ BOOST_AUTO_TEST_CASE(certified_upper_bounds_agree_with_the_floating_point_closed
     const Setting s(3, n, 3, Law::parse(law));
     for (const std::string ptext : {"1e-6", "0.0123456789012", "0.5", "1"}) {
       const Rational p = parse_rational(ptext, "p");
-      const auto certified = certified_upper_bounds(s, p);
-      const auto floating = closed_form_bounds(s, from_rational<Real100>(p));
+      const FstarBracket fstar_n = fstar_n_bracket(3, 3, n);
+      const auto certified = certified_upper_bounds(s, p, fstar_n);
+      const auto floating = closed_form_bounds(s, from_rational<Real100>(p), fstar_n);
       int matched = 0;
       for (const CertifiedBound& b : certified) {
         BOOST_TEST_INFO(law << " n = " << n << " p = " << ptext << " " << b.name);

@@ -161,8 +161,10 @@ BOOST_AUTO_TEST_CASE(first_order_limit_is_not_an_upper_bound_for_laplace) {
     BOOST_TEST(g.gain > p * law.c_mu(3) * f_star(1, 3));
   }
   Setting s(1, 2, 3, law);
-  BOOST_TEST(to_string(bound_first_order_limit<double>(s, 0.1).side) == "limit");
-  BOOST_TEST(to_string(bound_first_order_limit<double>(Setting(1, 2, 3, Law::parse("gaussian")), 0.1).side) == "upper");
+  const FstarBracket fstar_n = fstar_n_closed_form_bracket(1, 3, 2);  // d = 1: the design size is 1
+  BOOST_TEST(to_string(bound_first_order_limit<double>(s, 0.1, fstar_n).side) == "limit");
+  BOOST_TEST(to_string(bound_first_order_limit<double>(Setting(1, 2, 3, Law::parse("gaussian")), 0.1, fstar_n).side) ==
+             "upper");
 }
 
 BOOST_AUTO_TEST_CASE(split_upper_closed_form) {

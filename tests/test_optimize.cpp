@@ -85,20 +85,23 @@ BOOST_AUTO_TEST_CASE(bad_arguments_throw_input_error) {
 
 // Issue 8 item 2: at d = 2, n = 3, m = 3 neither closed-form family applies (the lines family needs n >= 4), but the
 // search refutes first_order_limit for discrete:1:999,10:1. The certificate's gain is recomputed here exactly and
-// the bound from the law's moments: c_mu = mu_4^2/mu_6, F*(2,3) = 2*4*6/15.
+// the bound the row prints from the law's moments: c_mu = mu_4^2/mu_6 and F*_3(2,3) = 32/11, three lines at 60°
+// (Lemma 5.12: 4^3/(C(6,0) + C(6,3) + C(6,6)) = 64/22), not F*(2,3) = 2*4*6/15 (issue 13).
 BOOST_AUTO_TEST_CASE(first_order_limit_refuted_by_search_only) {
   const Setting s(2, 3, 3, Law::parse("discrete:1:999,10:1"));
-  BOOST_TEST(!first_order_limit_certificate(s).has_value());
-  const std::optional<Certificate> c = first_order_limit_search_certificate(s);
+  const FstarBracket fstar_n = fstar_n_bracket(2, 3, 3);
+  BOOST_TEST(fstar_n.upper == Rational(32, 11));
+  BOOST_TEST(!first_order_limit_certificate(s, fstar_n).has_value());
+  const std::optional<Certificate> c = first_order_limit_search_certificate(s, fstar_n);
   BOOST_REQUIRE(c.has_value());
   BOOST_TEST(c->family.rfind("search:", 0) == 0);
   const Rational mu4 = Rational(999 + 10000, 1000), mu6 = Rational(999 + 1000000, 1000);
-  const Rational bound = mu4 * mu4 / mu6 * Rational(48, 15) * c->p;
+  const Rational bound = mu4 * mu4 / mu6 * Rational(32, 11) * c->p;
   BOOST_TEST(c->bound == bound);
   const Rational gain = evaluate(c->W, 3, s.law, c->p, false, 1).gain;
   BOOST_TEST(gain == c->gain);
   BOOST_TEST(gain > bound);
-  const auto b = with_search_certificate(s, closed_form_bounds(s, 1.0));
+  const auto b = known_bounds(s, 1.0);
   const auto it = std::find_if(b.begin(), b.end(), [](const auto& x) { return x.name == "first_order_limit"; });
   BOOST_REQUIRE(it != b.end());
   BOOST_TEST(to_string(it->status) == "refuted");

@@ -100,35 +100,85 @@ Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p) {
                  BoundSide::upper, "docs/theory.md §4.3 (explicit-constant form of paper Theorem 3.1)");
 }
 
+std::string FstarBracket::describe() const {
+  if (proved()) return "F*_n(d,m) = " + upper.str() + " (proved: upper " + upper_method + " meets the " + lower_kind +
+                       " witness)";
+  auto dec = [](const Rational& x) { return x.str().size() <= 24 ? x.str() : rational_to_decimal(x, 12); };
+  return "F*_n(d,m) in [" + dec(lower) + ", " + dec(upper) + "] (certified; lower: " + lower_kind +
+         ", upper: " + upper_method + "; the upper end is used)";
+}
+
+FstarBracket fstar_n_closed_form_bracket(int d, int m, int n) {
+  check_sizes(d, n);
+  check_power(m);
+  FstarBracket b;
+  const Rational fstar = f_star(d, m);
+  if (Rational(n) >= sym_dim(d, 2 * m)) {
+    b.lower = b.upper = fstar;
+    b.lower_kind = "design";
+    b.upper_method = "F*(d,m)";
+  } else {
+    b.lower = Rational(std::min(d, n));
+    b.lower_kind = "weights";
+    b.upper = std::min(Rational(n), fstar);
+    b.upper_method = "min(n, F*(d,m))";
+  }
+  return b;
+}
+
+namespace {
+
+// The bracket must lie in the proved range [min(d, n), min(n, F*(d, m))]: a caller's bracket outside it is a bug.
+void check_bracket(const Setting& s, const FstarBracket& b) {
+  if (b.lower < std::min(s.d, s.n) || b.lower > b.upper || b.upper > std::min(Rational(s.n), f_star(s.d, s.m)) ||
+      (b.design() && b.lower != f_star(s.d, s.m)))
+    throw std::invalid_argument("first_order_limit: the bracket [" + b.lower.str() + ", " + b.upper.str() +
+                                "] of F*_n(d,m) is not within [min(d,n), min(n, F*(d,m))] at d = " +
+                                std::to_string(s.d) + ", n = " + std::to_string(s.n) + ", m = " + std::to_string(s.m));
+}
+
+}  // namespace
+
 template <class T>
-Bound<T> bound_first_order_limit(const Setting& s, const T& p) {
+Bound<T> bound_first_order_limit(const Setting& s, const T& p, const FstarBracket& fstar_n) {
   check_probability(p);
-  const Rational fstar = f_star(s.d, s.m);
-  const T value = p * from_rational<T>(s.law.c_mu(s.m) * fstar);
+  check_bracket(s, fstar_n);
+  const Rational& slope = fstar_n.upper;  // F*_n ≤ slope; = F*(d,m) from the design size on
+  const T value = p * from_rational<T>(s.law.c_mu(s.m) * slope);
   const bool laplace = s.law.kind() == Law::Kind::laplace;
   Bound<T> b = make<T>("first_order_limit", value, BoundStatus::conjecture,
                        laplace ? BoundSide::limit : BoundSide::upper,
-                       "c_mu*F*(d,m)*p: p->0 limit proved for n >= C(d+2m-1,2m) (docs/theory.md Thm 5.5); as an upper "
-                       "bound at every p a conjecture (§5.5; paper Eq. (23))");
-  if (std::optional<Certificate> c = first_order_limit_certificate(s)) {
+                       "c_mu*F*_n(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5(b)); as an upper bound at every p "
+                       "a conjecture (§5.5; paper Eq. (23))");
+  if (!fstar_n.design())
+    b.detail = "n = " + std::to_string(s.n) + " < C(d+2m-1,2m) = " + sym_dim(s.d, 2 * s.m).str() +
+               ": value c_mu*F*_n(d,m)*p, " + fstar_n.describe() + ", c_mu = " + s.law.c_mu(s.m).str() +
+               "; c_mu*F*(d,m)*p = " + rational_to_decimal(s.law.c_mu(s.m) * f_star(s.d, s.m), 12) +
+               "*p is the limit only from the design size on";
+  if (std::optional<Certificate> c = first_order_limit_certificate(s, fstar_n)) {
     mark_first_order_limit_refuted(b, std::move(*c));
   } else if (laplace) {
     // Side `limit`: the row states p times the p -> 0 limit of sup gain/p, c_mu*F*_n(d,m) (Theorem 5.5(b)), which is
-    // proved. From the design size on F*_n = F*(d,m) (Theorem 5.5(c)); below it F*_n <= F*(d,m) (Theorem 5.2), so
-    // the value is p times a proved upper bound on the limit (verify/'s known_bounds replaces it by c_mu*F*_n*p).
+    // proved: F*_n = F*(d,m) from the design size on (Theorem 5.5(c)); below it the value is c_mu*U*p with U the
+    // certified upper end of the bracket, equal to the limit where the bracket is proved, above it otherwise.
     b.status = BoundStatus::proved_here;
-    b.citation = Rational(s.n) >= sym_dim(s.d, 2 * s.m)
+    b.citation = fstar_n.design()
                      ? "c_mu*F*(d,m)*p: p->0 limit of sup gain, proved for n >= C(d+2m-1,2m) (docs/theory.md Thm "
                        "5.5(c)); NOT an upper bound for laplace at finite p in general (Prop. 5.7)"
-                     : "c_mu*F*(d,m)*p >= p times the p->0 limit c_mu*F*_n(d,m) of sup gain/p (docs/theory.md Thm "
-                       "5.5(b), F*_n <= F* by Thm 5.2; n < C(d+2m-1,2m)); NOT an upper bound for laplace at finite p "
-                       "in general (Prop. 5.7)";
+                 : fstar_n.proved()
+                     ? "c_mu*F*_n(d,m)*p: p->0 limit of sup gain proved (docs/theory.md Thm 5.5(b)), F*_n proved "
+                       "(§5.8); NOT an upper bound for laplace at finite p in general (Prop. 5.7)"
+                     : "c_mu*U*p with F*_n(d,m) <= U certified (docs/theory.md §5.8): at least p times the p->0 limit "
+                       "c_mu*F*_n(d,m) of sup gain/p (Thm 5.5(b)), equal to it if F*_n = U; NOT an upper bound for "
+                       "laplace at finite p in general (Prop. 5.7)";
   } else if (s.law.kind() == Law::Kind::gaussian &&
-             (Rational(s.n) <= fstar || p == 1 || p * from_rational<T>(fstar) >= T(s.d) * (T(1) + T(1e-12)))) {
-    // c_mu*E[min(d,N)] <= c_mu*min(n*p, d) <= c_mu*F*(d,m)*p: implied by gaussian_stein_upper (Theorem 4.6).
+             (Rational(s.n) == slope || p == 1 || p * from_rational<T>(slope) >= T(s.d) * (T(1) + T(1e-12)))) {
+    // c_mu*E[min(d,N)] <= c_mu*min(n*p, d) <= c_mu*U*p: implied by gaussian_stein_upper (Theorem 4.6). At p = 1,
+    // E[min(d,N)] = min(d,n) <= F*_n <= U.
     b.status = BoundStatus::proved_here;
-    b.citation = "c_mu*F*(d,m)*p: implied here by gaussian_stein_upper, since E[min(d,N)] <= min(n*p, d) <= F*(d,m)*p "
-                 "(n <= F* or p >= d/F*; docs/theory.md Theorem 4.6, Corollary 4.7)";
+    b.citation = "c_mu*F*_n(d,m)*p: implied here by gaussian_stein_upper, since E[min(d,N)] <= min(n*p, d) <= F*_n*p "
+                 "(F*_n = n, p = 1 or p >= d/F*_n, F*_n at the upper end of its bracket; docs/theory.md Theorem 4.6, "
+                 "Corollary 4.7)";
   }
   return b;
 }
@@ -171,21 +221,21 @@ std::optional<Certificate> certify_family(Matrix<Real50> W, int m, const Law& la
 
 }  // namespace
 
-std::optional<Certificate> first_order_limit_certificate(const Setting& s) {
+std::optional<Certificate> first_order_limit_certificate(const Setting& s, const FstarBracket& fstar_n) {
   static std::mutex mu;
-  static std::map<std::tuple<std::string, int, int, int>, std::optional<Certificate>> cache;
+  static std::map<std::tuple<std::string, int, int, int, std::string>, std::optional<Certificate>> cache;
   // Family (a): d = 1, n >= 2; family (b): d = 2, n >= m + 1. The key holds the family's column count.
   int family = 0;
   if (s.d == 1 && s.n >= 2) family = 2;
   else if (s.d == 2 && s.m >= 3 && s.n >= s.m + 1) family = s.m + 1;
   if (family == 0) return std::nullopt;
-  const auto key = std::make_tuple(s.law.name(), s.d, s.m, family);
+  const auto key = std::make_tuple(s.law.name(), s.d, s.m, family, fstar_n.upper.str());
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
   }
   std::optional<Certificate> out;
-  const Rational bound = s.law.c_mu(s.m) * f_star(s.d, s.m);  // at p = 1
+  const Rational bound = s.law.c_mu(s.m) * fstar_n.upper;  // the row's value c_mu*U*p at p = 1
   if (s.d == 1) {
     const auto [beta, delta] = two_feature_beta_delta(s.law, s.m);
     if (2 * beta + beta * beta > delta) {  // Proposition 5.9: the family beats c_mu*p exactly on this interval
@@ -306,7 +356,7 @@ Bound<T> bound_followup_upper(const Setting& s, const T& p) {
 }
 
 template <class T>
-std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
+std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p, const FstarBracket& fstar_n) {
   std::vector<Bound<T>> out;
   out.push_back(bound_zero_loss(s, p));
   out.push_back(bound_unsuperposed(s, p));
@@ -314,7 +364,7 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   out.push_back(bound_tensor_rank_upper(s, p));
   out.push_back(bound_split_upper(s, p));
   if (s.law.kind() == Law::Kind::gaussian) out.push_back(bound_gaussian_stein_upper(s, p));
-  out.push_back(bound_first_order_limit(s, p));
+  out.push_back(bound_first_order_limit(s, p, fstar_n));
   out.push_back(bound_theorem_2_2_lower_order(s, p));
   out.push_back(bound_theorem_2_2_upper_order(s, p));
   if (s.m >= 3) out.push_back(bound_followup_upper(s, p));
@@ -327,14 +377,14 @@ std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p) {
   template Bound<T> bound_unsuperposed<T>(const Setting&, const T&);                    \
   template Bound<T> bound_linear<T>(const Setting&, const T&);                          \
   template Bound<T> bound_tensor_rank_upper<T>(const Setting&, const T&);               \
-  template Bound<T> bound_first_order_limit<T>(const Setting&, const T&);               \
+  template Bound<T> bound_first_order_limit<T>(const Setting&, const T&, const FstarBracket&); \
   template Bound<T> bound_split_upper<T>(const Setting&, const T&);                     \
   template T expected_min_binomial<T>(int, int, const T&);                              \
   template Bound<T> bound_gaussian_stein_upper<T>(const Setting&, const T&);            \
   template Bound<T> bound_theorem_2_2_lower_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_theorem_2_2_upper_order<T>(const Setting&, const T&);         \
   template Bound<T> bound_followup_upper<T>(const Setting&, const T&);                  \
-  template std::vector<Bound<T>> closed_form_bounds<T>(const Setting&, const T&);
+  template std::vector<Bound<T>> closed_form_bounds<T>(const Setting&, const T&, const FstarBracket&);
 
 SUPERPOSE_INSTANTIATE_BOUNDS(double)
 SUPERPOSE_INSTANTIATE_BOUNDS(Real50)

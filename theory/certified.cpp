@@ -44,14 +44,14 @@ F expected_min(int d, int n, const Rational& p) {
 }
 
 template <class F>
-F closed_form(const std::string& name, const Setting& s, const Rational& p) {
+F closed_form(const std::string& name, const Setting& s, const Rational& p, const FstarBracket& fstar_n) {
   const Rational mu2 = s.law.moment(2), c_mu = s.law.c_mu(s.m);
   const Rational rank_min = std::min(Rational(s.n), sym_dim(s.d, s.m));
   const F pf = lift<F>(p);
   if (name == "zero_loss") return lift<F>(p * s.n * mu2);
   if (name == "linear") return lift<F>(p * mu2 * std::min(s.d, s.n));
   if (name == "tensor_rank_upper") return lift<F>(p * mu2 * rank_min);
-  if (name == "first_order_limit") return lift<F>(c_mu * f_star(s.d, s.m) * p);
+  if (name == "first_order_limit") return lift<F>(c_mu * fstar_n.upper * p);
   if (name == "gaussian_stein_upper") return F(lift<F>(c_mu) * expected_min<F>(s.d, s.n, p));
   if (name == "split_upper") {
     const F q = ipow(lift<F>(Rational(1 - p)), s.n - 1);  // probability that no other feature is active
@@ -63,17 +63,17 @@ F closed_form(const std::string& name, const Setting& s, const Rational& p) {
 
 }  // namespace
 
-std::vector<CertifiedBound> certified_upper_bounds(const Setting& s, const Rational& p) {
+std::vector<CertifiedBound> certified_upper_bounds(const Setting& s, const Rational& p, const FstarBracket& fstar_n) {
   check_probability(p);
   const bool exact =
       static_cast<double>(s.n) * static_cast<double>(numerator(p).str().size() + denominator(p).str().size()) <= 1e6;
   std::vector<CertifiedBound> out;
-  for (const Bound<Real50>& b : closed_form_bounds(s, from_rational<Real50>(p))) {
+  for (const Bound<Real50>& b : closed_form_bounds(s, from_rational<Real50>(p), fstar_n)) {
     if (b.side == BoundSide::lower || b.side == BoundSide::limit) continue;
     if (b.status != BoundStatus::proved_in_paper && b.status != BoundStatus::proved_here) continue;
     out.push_back(CertifiedBound{b.name, b.status, b.citation,
-                                 exact ? CertifiedReal::of(closed_form<Rational>(b.name, s, p))
-                                       : CertifiedReal::of(closed_form<Interval>(b.name, s, p))});
+                                 exact ? CertifiedReal::of(closed_form<Rational>(b.name, s, p, fstar_n))
+                                       : CertifiedReal::of(closed_form<Interval>(b.name, s, p, fstar_n))});
   }
   return out;
 }

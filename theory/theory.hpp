@@ -380,25 +380,52 @@ template <class T> Bound<T> bound_zero_loss(const Setting& s, const T& p);      
 template <class T> Bound<T> bound_unsuperposed(const Setting& s, const T& p);       // p·min(d,n)·c_μ, construction
 template <class T> Bound<T> bound_linear(const Setting& s, const T& p);             // m = 1: p·μ₂·min(d,n), exact
 template <class T> Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p);  // p·μ₂·min(n, C(d+m−1,m))
-/// first_order_limit, c_μ·F*(d,m)·p, read as an upper bound at every p (Conjecture 5.6 of docs/theory.md). Its
-/// status is decided per law, setting and p: `refuted` when first_order_limit_certificate(s) finds an exact
-/// counterexample (the certificate is attached; its p may differ from the row's p); `proved-here` for gaussian where
-/// the Stein bound implies it (n ≤ F*(d,m), p = 1, or p·F*(d,m) ≥ d·(1 + 1e-12): then c_μ·E min(d,N) ≤ c_μ·F*·p);
-/// `conjecture` otherwise. Side `limit` for laplace (the value is p times the p → 0 slope), `upper` otherwise.
-template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p);
-/// An exact counterexample to sup L̃ ≤ c_μ·F*(d,m)·p in the setting, or nullopt when none of the known families
-/// beats it (docs/theory.md §5.5): (a) d = 1, n ≥ 2, W = (s, s) at p = 1 (Proposition 5.9; tried when
-/// 2β + β² > δ, exact); (b) d = 2, n ≥ m + 1, the m + 1 lines at angles jπ/(m+1) (§6.3) at p = 1 (laplace,
+/// A certified bracket lower ≤ F*_n(d, m) ≤ upper of the best first-order ratio with n vectors in R^d (docs/theory.md
+/// §5.1, §5.8), exact rationals. The very sparse limit is lim_{p→0} sup L̃/p = c_μ·F*_n(d, m) (Theorem 5.5(b)); every
+/// place that speaks of it (first_order_limit, verify's very sparse check, sweep and train's reference line) states
+/// c_μ·upper·p with this bracket. theory/ only takes a bracket; fstar_n_closed_form_bracket is the one it can make,
+/// verify/'s fstar_n_bracket (exact LP bound and a searched witness) the one the commands use.
+struct FstarBracket {
+  Rational lower, upper;
+  std::string lower_kind;    // "design" (n ≥ C(d+2m−1, 2m): F*_n = F*), "weights", "equally_spaced_lines" or "gram"
+  std::string upper_method;  // "F*(d,m)", "min(n, F*(d,m))" or the LP certificate's method (verify/ LpUpper::method)
+  bool proved() const { return lower == upper; }
+  bool design() const { return lower_kind == "design"; }
+  /// One line for tables and details: "F*_n(d,m) = 2 (proved: ...)" or "F*_n(d,m) in [lo, hi] (certified; ...)".
+  std::string describe() const;
+};
+/// The bracket from closed forms alone: n ≥ C(d+2m−1, 2m) (the design size; always for d = 1) gives
+/// lower = upper = F*(d, m) (Theorem 5.5(c) with Proposition 5.4), lower_kind "design"; below it
+/// lower = min(d, n) (the unsuperposed W, kind "weights") and upper = min(n, F*(d, m)) (Theorem 5.2 and
+/// F ≤ rank Ã ≤ n). Throws InputError for d < 1, n < 1 or a bad m.
+FstarBracket fstar_n_closed_form_bracket(int d, int m, int n);
+
+/// first_order_limit, c_μ·F*_n(d,m)·p with F*_n taken at the upper end U of the certified bracket `fstar_n` of the
+/// setting (U = F*(d,m) from the design size on): p times the proved p → 0 limit of sup L̃/p (Theorem 5.5(b); for
+/// a bracket that is not proved, an upper bound of it), read as an upper bound at every p (Conjecture 5.6 of
+/// docs/theory.md, with F*_n). Its status is decided per law, setting and p: `refuted` when
+/// first_order_limit_certificate(s, fstar_n) finds an exact counterexample (the certificate is attached; its p may
+/// differ from the row's p); `proved-here` for gaussian where the Stein bound implies it (U = n, p = 1, or
+/// p·U ≥ d·(1 + 1e-12): then c_μ·E min(d,N) ≤ c_μ·min(n·p, d) ≤ c_μ·U·p); `conjecture` otherwise. Side `limit` for
+/// laplace (the value is p times the p → 0 slope), `upper` otherwise. Below the design size the detail states the
+/// bracket (FstarBracket::describe). Throws InputError for p ∉ (0,1] and std::invalid_argument for a bracket
+/// outside [min(d, n), min(n, F*(d,m))].
+template <class T> Bound<T> bound_first_order_limit(const Setting& s, const T& p, const FstarBracket& fstar_n);
+/// An exact counterexample to sup L̃ ≤ c_μ·U·p in the setting (U = fstar_n.upper), or nullopt when none of the
+/// known families beats it (docs/theory.md §5.5): (a) d = 1, n ≥ 2, W = (s, s) at p = 1 (Proposition 5.9; tried
+/// when 2β + β² > δ, exact); (b) d = 2, n ≥ m + 1, the m + 1 lines at angles jπ/(m+1) (§6.3) at p = 1 (laplace,
 /// m = 5). The best scale is rounded to a rational and the gain re-evaluated exactly; a family counts only if
-/// that exact gain beats the bound. Results are cached per (law, d, m, family); thread-safe.
-std::optional<Certificate> first_order_limit_certificate(const Setting& s);
-/// Marks a first_order_limit bound `refuted` by `c` (status, citation naming c.p and c.family, certificate). Used by
-/// bound_first_order_limit and by search/'s with_search_certificate.
+/// that exact gain beats the bound c_μ·U at p = 1 (the certificate's `bound`). Results are cached per (law, d, m,
+/// family, U); thread-safe.
+std::optional<Certificate> first_order_limit_certificate(const Setting& s, const FstarBracket& fstar_n);
+/// Marks a first_order_limit bound `refuted` by `c` (status, citation naming c.p and c.family, certificate; c.bound
+/// must be the row's value c_μ·U·p at c.p). Used by bound_first_order_limit and by search/'s with_search_certificate.
 template <class T>
 void mark_first_order_limit_refuted(Bound<T>& b, Certificate c) {
   b.status = BoundStatus::refuted;
-  b.citation = "c_mu*F*(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5); REFUTED as an upper bound in this "
-               "setting by an exact certificate at p = " + c.p.str() + " (" + c.family + ")";
+  b.citation = "c_mu*F*_n(d,m)*p: p->0 limit proved (docs/theory.md Thm 5.5(b)); REFUTED as an upper bound in this "
+               "setting by an exact certificate at p = " + c.p.str() + ", gain " + c.gain.str() + " > c_mu*F*_n*p = " +
+               c.bound.str() + " (" + c.family + ")";
   b.certificate = std::move(c);
 }
 /// β and δ of Proposition 5.9 for the law and power m: β = B_{m+1}/(2μ_{m+1}), δ = B_{2m}/(2μ_{2m}),
@@ -420,10 +447,11 @@ template <class T> Bound<T> bound_theorem_2_2_upper_order(const Setting& s, cons
 template <class T> Bound<T> bound_followup_upper(const Setting& s, const T& p);     // Swissa, m ≥ 3
 
 /// All closed-form bounds that apply to the setting at p, in a fixed order: zero_loss, unsuperposed, linear
-/// (m = 1 only), tensor_rank_upper, split_upper, gaussian_stein_upper (gaussian only), first_order_limit, theorem_2_2_lower_order,
+/// (m = 1 only), tensor_rank_upper, split_upper, gaussian_stein_upper (gaussian only), first_order_limit (with the
+/// bracket `fstar_n` of F*_n(d, m); the commands pass verify/'s fstar_n_bracket), theorem_2_2_lower_order,
 /// theorem_2_2_upper_order, followup_upper (m ≥ 3 only).
 template <class T>
-std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p);
+std::vector<Bound<T>> closed_form_bounds(const Setting& s, const T& p, const FstarBracket& fstar_n);
 
 /// Where a gain lies between the bounds of a table: best_lower = the largest construction value (side lower or
 /// exact; 0 if none), proved_upper = the smallest proved upper bound (status proved-in-paper or proved-here, side
@@ -457,9 +485,9 @@ struct CertifiedBound {
 /// exact; statuses decided there, per law, setting and p), each evaluated from its closed form at the rational p:
 /// exactly (every proved upper bound is rational at rational p), or in MPFI when the exact numbers would exceed
 /// about 10^6 digits (n·digits(p) > 10^6; split_upper and gaussian_stein_upper hold (1−p)^n). In the order of
-/// closed_form_bounds. Throws InputError for p ∉ (0,1] and std::logic_error for a proved bound without an
-/// exact form here (a bug: add it).
-std::vector<CertifiedBound> certified_upper_bounds(const Setting& s, const Rational& p);
+/// closed_form_bounds (first_order_limit, where proved, at c_μ·fstar_n.upper·p). Throws InputError for p ∉ (0,1]
+/// and std::logic_error for a proved bound without an exact form here (a bug: add it).
+std::vector<CertifiedBound> certified_upper_bounds(const Setting& s, const Rational& p, const FstarBracket& fstar_n);
 
 // ---------------------------------------------------------------------------------------------------------
 // Constructions (docs/theory.md §6; theory/constructions.cpp)

@@ -819,9 +819,17 @@ ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
   return best;
 }
 
+OptimizeOptions fstar_search_options(int starts) {
+  OptimizeOptions o;
+  o.starts = starts;
+  o.seed = 1;
+  o.polish_max_params = 60;
+  return o;
+}
+
 FstarBracket fstar_n_bracket(int d, int m, int n) {
-  check_sizes(d, n);
-  check_power(m);
+  FstarBracket b = fstar_n_closed_form_bracket(d, m, n);  // validates d, m, n
+  if (b.design()) return b;
   static std::mutex mutex;
   static std::map<std::tuple<int, int, int>, FstarBracket> cache;
   const auto key = std::make_tuple(d, m, n);
@@ -829,21 +837,14 @@ FstarBracket fstar_n_bracket(int d, int m, int n) {
     std::lock_guard<std::mutex> lock(mutex);
     if (auto it = cache.find(key); it != cache.end()) return it->second;
   }
-  FstarBracket b;
-  if (Rational(n) >= sym_dim(d, 2 * m)) {
-    b.lower = b.upper = f_star(d, m);
-    b.lower_kind = "design";
-    b.upper_method = "F*(d,m)";
-  } else {
-    OptimizeOptions no_search;
-    no_search.starts = 0;
-    const ExactLower lower = exact_lower_bound(d, m, n, no_search);
-    const LpUpper upper = lp_upper_bound(d, m, n);
-    b.lower = lower.value;
-    b.lower_kind = lower.kind;
-    b.upper = upper.value;
-    b.upper_method = upper.method;
-  }
+  const LpUpper upper = lp_upper_bound(d, m, n);
+  // The witness search only while d·n ≤ kFstarBracketSearchParams (seconds per cell); beyond, the closed forms.
+  const int starts = d * n <= kFstarBracketSearchParams ? kFstarBracketStarts : 0;
+  const ExactLower lower = exact_lower_bound(d, m, n, fstar_search_options(starts));
+  b.lower = lower.value;
+  b.lower_kind = lower.kind;
+  b.upper = upper.value;
+  b.upper_method = "LP certificate, " + upper.method;
   std::lock_guard<std::mutex> lock(mutex);
   return cache.emplace(key, b).first->second;
 }

@@ -418,7 +418,7 @@ CheckRow check_lower(const CheckConfig& cfg, const CheckPoint& pt) {
   // Refuted by any proved upper bound it exceeds; the row shows the smallest bound it exceeds, or else the smallest.
   const CertifiedBound *smallest = nullptr, *smallest_beaten = nullptr;
   bool undecided = false;
-  const std::vector<CertifiedBound> uppers = certified_upper_bounds(s, p);
+  const std::vector<CertifiedBound> uppers = certified_upper_bounds(s, p, fstar_n_bracket(s.d, s.m, s.n));
   for (const CertifiedBound& b : uppers) {
     const CertifiedOrder o = certified_compare(row.bound, b.value);
     if (o == CertifiedOrder::greater && (!smallest_beaten || midpoint(b.value) < midpoint(smallest_beaten->value)))

@@ -34,7 +34,7 @@ struct Headline {
   const ConstructionValue<Real50>* found_value = nullptr;  // that construction (null: a closed form is best)
   Real50 upper;              // best (smallest) proved upper bound
   std::string upper_name;
-  Real50 first_order;        // c_μ·F*(d,m)·p, with its status in this setting
+  Real50 first_order;        // c_μ·F*_n(d,m)·p (upper end of fstar_n_bracket), with its status in this setting
   std::string first_order_status;
 };
 
@@ -230,10 +230,9 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       const std::string stem = fmt::format("d{}_{}", d, law_name);
       write_file_atomic(cfg.out_dir + "/bounds_" + stem + ".csv", render_table(closed, s, "csv", 50));
 
-      Real50 cmu = from_rational<Real50>(s.law.c_mu(s.m));
-      Real50 fstar = from_rational<Real50>(f_star(d, s.m));
       md << "## d = " << d << ", law = " << law_name << "\n\n"
          << "c_μ = μ_{m+1}²/μ_{2m} = " << s.law.c_mu(s.m).str() << ", F*(d,m) = " << f_star(d, s.m).str()
+         << "; very sparse limit c_μ·F*_n(d,m)·p at n = " << cfg.n << ", " << fstar_n_bracket(d, s.m, cfg.n).describe()
          << ", C(d+m−1,m) = " << sym_dim(d, s.m).str() << "; regime boundaries p = d^−m = " << g(Real50(1) / dm)
          << " and p = d^(1−m) = " << g(Real50(d) / dm) << ".\n\n"
          << "### Closed-form bounds (6 significant digits; 50 in `bounds_" << stem << ".csv`)\n\n"
@@ -245,12 +244,12 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
               "certified_lower_arithmetic\n";
       head << "### d = " << d << ", law = " << law_name << " (m = " << cfg.m << ", n = " << cfg.n << ")\n\n"
            << "| p | regime | certified lower | active lower | certified by | best found | proved upper | active upper | "
-              "upper ÷ lower | c_μF*p (status) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+              "upper ÷ lower | c_μF*_n·p (status) |\n|---|---|---|---|---|---|---|---|---|---|\n";
       csv << "p,regime,construction,features,gain,gain_over_p,ratio_to_tensor_rank_upper,"
              "ratio_to_first_order_limit,position,precision,detail\n";
       md << "### Constructions and where they sit (also `constructions_" << stem << ".csv`)\n\n"
          << "`position` = (gain − unsuperposed)/(best proved upper bound − unsuperposed): 0 at the best diagonal W, 1 "
-            "at the smallest proved upper bound at that p. `÷ first_order_limit` above 1 would refute the conjecture sup L̃ ≤ c_μ·F*·p.\n\n"
+            "at the smallest proved upper bound at that p. `÷ first_order_limit` above 1 would refute the conjecture sup L̃ ≤ c_μ·F*_n·p (F*_n at the upper end of its certified bracket).\n\n"
          << "| p | regime | construction | features | gain | gain/p | ÷ tensor_rank_upper | ÷ first_order_limit | "
             "position | precision |\n|---|---|---|---|---|---|---|---|---|---|\n";
       for (size_t r = 0; r < closed.size(); ++r) {
@@ -322,7 +321,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
     } catch (const std::exception& e) {
       md << "(figure not drawn: " << e.what() << ")\n\n";
     }
-    md << "| p | regime | gain | gain/p | ÷ c_μF*p | local slope |\n|---|---|---|---|---|---|\n";
+    md << "| p | regime | gain | gain/p | ÷ c_μF*_n·p | local slope |\n|---|---|---|---|---|---|\n";
     for (const SweepPoint& pt : sr.points)
       md << "| " << to_decimal(pt.p_value, 4) << " | " << regime(sc.d, sc.m, pt.p_value) << " | "
          << to_decimal(pt.gain, 8) << " | " << to_decimal(pt.gain / pt.p_value, 6) << " | "

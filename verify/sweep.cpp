@@ -280,7 +280,7 @@ SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int,
   if (!cfg.resume) fs::remove(ckpt_path, ec);
 
   const double logd = std::log(static_cast<double>(d));
-  const double c_fstar = static_cast<double>(s.law.c_mu(m) * f_star(d, m));
+  const double c_fstar = static_cast<double>(s.law.c_mu(m) * fstar_n_bracket(d, m, n).upper);  // c_mu*F*_n
   const double mu2 = static_cast<double>(s.law.moment(2));
   const double rank_cap = std::min(static_cast<double>(n), static_cast<double>(sym_dim(d, m)));
   const int n_structured = static_cast<int>(structured_starts(d, n, m, cfg.seed).size());
@@ -380,7 +380,7 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
   const Setting s(cfg.d, cfg.n, cfg.m, Law::parse(cfg.law));
   const int d = cfg.d, m = cfg.m;
   const double logd = std::log(static_cast<double>(d));
-  const double c_fstar = static_cast<double>(s.law.c_mu(m) * f_star(d, m));
+  const double c_fstar = static_cast<double>(s.law.c_mu(m) * fstar_n_bracket(d, m, cfg.n).upper);  // c_mu*F*_n
   const double rank_cap = std::min(static_cast<double>(cfg.n), static_cast<double>(sym_dim(d, m)));
   const double mu2 = static_cast<double>(s.law.moment(2));
   // Anchor of the slope-1/m line: the data at p = d^{−m} (linear interpolation in log–log; nearest end outside).
@@ -420,7 +420,7 @@ std::vector<std::string> plot_sweep(const SweepResult& res, const SweepConfig& c
        << "set label 5 'dense' at " << (1 - m + xmax) / 2 << ", graph 0.96 center textcolor rgb '#555555'\n"
        << "plot '" << (dir / "sweep.csv").string()
        << "' skip 1 using 3:4 with linespoints pt 7 ps 0.7 lw 2 lc rgb '#1f77b4' title 'best gain found (L-BFGS on the exact gain, warm-started)', \\\n"
-       << "  vs(x) with lines dt 2 lw 1.5 lc rgb '#d62728' title 'slope 1 through c_{/Symbol m} F^*(d,m) p  (very sparse limit)', \\\n"
+       << "  vs(x) with lines dt 2 lw 1.5 lc rgb '#d62728' title 'slope 1 through c_{/Symbol m} F^*_n(d,m) p  (very sparse limit)', \\\n"
        << "  an(x) with lines dt 4 lw 1.5 lc rgb '#2ca02c' title 'slope 1/m anchored at the data at p = d^{-m}', \\\n"
        << "  tr(x) with lines dt 3 lw 1.2 lc rgb '#9467bd' title 'proved upper bound p {/Symbol m}_2 min(n, C(d+m-1,m))'";
     if (train)

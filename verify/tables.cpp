@@ -8,44 +8,10 @@
 
 namespace superpose {
 
-namespace {
-
-// A `limit` row (first_order_limit for laplace) states p times the p → 0 limit of sup L̃/p, which is c_μ·F*_n(d, m)
-// (docs/theory.md Theorem 5.5(b)). theory/ prints c_μ·F*(d, m)·p, right only from the design size C(d+2m−1, 2m) on;
-// below it the value becomes c_μ·upper·p with the certified bracket of F*_n in the detail (fstar_n_bracket). The
-// status stays proved-here (theory/): the limit is proved, and the value is it where F*_n is proved, else p times a
-// certified upper bound on it, as the detail says. A refuted row (its certificate refutes the upper-bound reading)
-// keeps its status.
-template <class T>
-void limit_at_finite_n(const Setting& s, Bound<T>& b, const T& p) {
-  const FstarBracket f = fstar_n_bracket(s.d, s.m, s.n);
-  if (f.lower_kind == "design") return;
-  const Rational c_mu = s.law.c_mu(s.m);
-  b.value = p * from_rational<T>(c_mu * f.upper);
-  if (b.status != BoundStatus::refuted)
-    b.citation = f.proved() ? "c_mu*F*_n(d,m)*p: p->0 limit of sup gain proved (docs/theory.md Thm 5.5(b)), F*_n "
-                              "proved (§5.8); NOT an upper bound for laplace at finite p in general (Prop. 5.7)"
-                            : "c_mu*U*p with F*_n(d,m) <= U certified (docs/theory.md §5.8): at least p times the p->0 "
-                              "limit c_mu*F*_n(d,m) of sup gain/p (Thm 5.5(b)), equal to it if F*_n = U; NOT an upper "
-                              "bound for laplace at finite p in general (Prop. 5.7)";
-  b.detail = "n = " + std::to_string(s.n) + " < C(d+2m-1,2m) = " + sym_dim(s.d, 2 * s.m).str() +
-             ": value c_mu*F*_n(d,m)*p, F*_n(d,m) " +
-             (f.proved() ? "= " + f.upper.str() + " (proved: LP certificate meets the " + f.lower_kind + " witness)"
-                         : "in [" + f.lower.str() + ", " + rational_to_decimal(f.upper, 12) +
-                               "] (certified; the upper end is used, so the value bounds p times the limit from "
-                               "above), lower: " + f.lower_kind) +
-             ", c_mu = " + c_mu.str() + "; c_mu*F*(d,m)*p = " + rational_to_decimal(c_mu * f_star(s.d, s.m), 12) +
-             "*p is the limit only from the design size on";
-}
-
-}  // namespace
-
 template <class T>
 std::vector<Bound<T>> known_bounds(const Setting& s, const T& p) {
-  std::vector<Bound<T>> bounds = with_search_certificate(s, closed_form_bounds(s, p));
-  for (Bound<T>& b : bounds)
-    if (b.side == BoundSide::limit) limit_at_finite_n(s, b, p);
-  return bounds;
+  const FstarBracket fstar_n = fstar_n_bracket(s.d, s.m, s.n);
+  return with_search_certificate(s, closed_form_bounds(s, p, fstar_n), fstar_n);
 }
 
 template std::vector<Bound<double>> known_bounds<double>(const Setting&, const double&);
@@ -181,7 +147,7 @@ std::string render_table(const std::vector<BoundRow<T>>& rows, const Setting& s,
            << b.certificate->bound.str() << " ≈ " << rational_to_decimal(b.certificate->bound, 12) << " at p = "
            << b.certificate->p.str() << "; " << b.certificate->family << ".\n";
     for (const auto& b : first)
-      if (b.side == BoundSide::limit && !b.detail.empty()) os << "\n" << b.name << ": " << b.detail << ".\n";
+      if (b.name == "first_order_limit" && !b.detail.empty()) os << "\n" << b.name << ": " << b.detail << ".\n";
     os << "\n| p | regime |";
     for (const auto& b : first) os << " " << b.name << " |";
     os << "\n|---|---|";

@@ -24,7 +24,7 @@ UpperVerdicts certify_upper_verdicts(const Setting& s, const Rational& p, const 
   UpperVerdicts out;
   out.W = round_to_decimals(W50, kCheckDigits);
   out.gain = certified_gain(out.W.W, s.m, s.law, p, threads);
-  for (const CertifiedBound& b : certified_upper_bounds(s, p)) {
+  for (const CertifiedBound& b : certified_upper_bounds(s, p, fstar_n_bracket(s.d, s.m, s.n))) {
     CertifiedReal value = b.value;
     if (factor != 1) {
       if (value.exact) value = CertifiedReal::of(*value.exact * factor);

@@ -38,12 +38,13 @@ struct BoundRow {
 };
 
 /// The closed-form bounds as every command prints or returns them (bounds, optimize, check, verify and the Python
-/// module go through here, so a status is the same everywhere): closed_form_bounds(s, p); first_order_limit marked
-/// `refuted` with the search's certificate where one is known (with_search_certificate, search/; runs that search once
-/// per (law, d, m) for d ≤ 2); and a `limit` row (first_order_limit for laplace) below the design size
-/// C(d+2m−1, 2m) given the value c_μ·U·p, U the upper end of fstar_n_bracket(d, m, n), with the bracket in its detail
-/// (proved-here: the limit is proved, docs/theory.md Theorem 5.5(b); the value is p times it where F*_n is proved,
-/// else p times a certified upper bound on it). Throws InputError as closed_form_bounds.
+/// module go through here, so a status is the same everywhere): closed_form_bounds(s, p, fstar_n_bracket(s.d, s.m,
+/// s.n)), so first_order_limit is c_μ·U·p with U the certified upper end of the bracket of F*_n(d, m) (= F*(d, m)
+/// from the design size C(d+2m−1, 2m) on; below it the bracket is in the row's detail), marked `refuted` with the
+/// search's certificate where one is known (with_search_certificate, search/; runs that search once per
+/// (law, d, m, U) for d ≤ 2). For laplace the row is side `limit`, proved-here (docs/theory.md Theorem 5.5(b)):
+/// p times the limit where F*_n is proved, else p times a certified upper bound on it. T = double, Real50 or
+/// Real100. Throws InputError as closed_form_bounds.
 template <class T>
 std::vector<Bound<T>> known_bounds(const Setting& s, const T& p);
 
@@ -347,7 +348,7 @@ struct SweepPoint {
   double gain = 0;          // best gain found (double; exact engine)
   double log_d_p = 0, log_d_gain = 0;
   double slope = 0;         // local slope d log gain / d log p (central differences; one-sided at the ends)
-  double first_order_limit = 0;   // c_μ·F*(d,m)·p
+  double first_order_limit = 0;   // c_μ·F*_n(d,m)·p, F*_n the upper end of fstar_n_bracket
   double tensor_rank_upper = 0;   // p·μ₂·min(n, C(d+m−1,m)), proved
   int represented = 0;
   int evals = 0;            // gain evaluations at this point, all starts together
@@ -390,7 +391,7 @@ struct SweepResult {
 SweepResult run_sweep(const SweepConfig& cfg, const std::function<void(int, int, double)>& progress = {});
 
 /// Draws out_dir/sweep.svg and out_dir/sweep.png with gnuplot: top, log_d(gain) against log_d(p) with the lines of
-/// slope 1 through c_μ·F*·p, of slope 1/m anchored at the data at p = d^{−m}, the proved tensor_rank_upper, and
+/// slope 1 through c_μ·F*_n·p (fstar_n_bracket's upper end), of slope 1/m anchored at the data at p = d^{−m}, the proved tensor_rank_upper, and
 /// the regime boundaries d^{−m}, d^{1−m}; bottom, the local slope. Returns the paths {svg, png}. Throws
 /// std::runtime_error if gnuplot is missing or fails (the CSV is still there).
 std::vector<std::string> plot_sweep(const SweepResult& result, const SweepConfig& cfg);
@@ -623,24 +624,29 @@ struct ExactLower {
 ExactLower exact_lower_bound(int d, int m, int n, const OptimizeOptions& search,
                              const ExactLower* previous = nullptr);
 
-/// The certified bracket of F*_n(d, m) used wherever the toolkit speaks of the very sparse limit c_μ·F*_n(d, m)
-/// (docs/theory.md Theorem 5.5(b)): lower ≤ F*_n(d, m) ≤ upper, exact rationals.
-/// * n ≥ C(d+2m−1, 2m) (the design size; always for d = 1): lower = upper = F*(d, m) (f_star; Theorem 5.5(c) with
-///   Proposition 5.4), lower_kind "design", upper_method "F*(d,m)". No computation.
+/// The search options of the first-order witness (optimize_first_order inside exact_lower_bound) shared by
+/// `fstar-table` and fstar_n_bracket: `starts` starts, seed 1, L-BFGS with 20000 evaluations per start, the MPFR-50
+/// Newton polish up to 60 parameters (d × used columns; it costs O(P³), minutes per cell at P = 120).
+OptimizeOptions fstar_search_options(int starts);
+
+/// Starts of the first-order search behind the lower end of fstar_n_bracket, and the largest d·n searched.
+inline constexpr int kFstarBracketStarts = 2;
+inline constexpr int kFstarBracketSearchParams = 256;
+
+/// The certified bracket of F*_n(d, m) (FstarBracket, theory/theory.hpp) used wherever the toolkit speaks of the
+/// very sparse limit c_μ·F*_n(d, m) (docs/theory.md Theorem 5.5(b)): lower ≤ F*_n(d, m) ≤ upper, exact rationals.
+/// * n ≥ C(d+2m−1, 2m) (the design size; always for d = 1): fstar_n_closed_form_bracket, lower = upper = F*(d, m),
+///   lower_kind "design". No computation.
 /// * n below it: upper = lp_upper_bound(d, m, n).value (exactly verified LP certificate, Theorem 5.11; one GLPK
-///   solve and O(K) exact Sturm checks, milliseconds for d ≤ 10, m ≤ 7); lower = exact_lower_bound with no search
-///   (starts = 0): the better of the unsuperposed W, F = min(d, n), and for d = 2 the equally spaced lines
-///   k ≤ min(n, m + 1) (Lemma 5.12), both closed forms (O(m) exact operations); lower_kind "weights" or
-///   "equally_spaced_lines". The bracket is therefore cheap but not tight in general: run `fstar-table` for the
-///   searched witness; it is tight (proved) for d = 2, n ≤ m + 1, and wherever the LP meets min(d, n).
-/// Results are cached per (d, m, n) for the life of the process (thread-safe). Throws InputError for d < 1, n < 1
-/// or a bad m (check_power).
-struct FstarBracket {
-  Rational lower, upper;
-  std::string lower_kind;    // "design", "weights" (unsuperposed) or "equally_spaced_lines"
-  std::string upper_method;  // "F*(d,m)" or LpUpper::method
-  bool proved() const { return lower == upper; }
-};
+///   solve and O(K) exact Sturm checks, milliseconds for d ≤ 10, m ≤ 7); lower = exact_lower_bound(d, m, n,
+///   fstar_search_options(kFstarBracketStarts)) while d·n ≤ kFstarBracketSearchParams (else no search: the closed
+///   forms alone), the same witness search as `fstar-table` with 2 starts instead of 8:
+///   the best of the unsuperposed W, for d = 2 the equally spaced lines k ≤ min(n, m + 1) (Lemma 5.12), and the
+///   search's optimum rounded to rationals (and its Gram matrix, Lemma 5.13) with F evaluated exactly; lower_kind
+///   "weights", "equally_spaced_lines" or "gram". Cost per cell: 1.3–6 s wall at d = 3, 4, n ≤ 20, m ≤ 5 under a
+///   load of 11 on 2 cores (docs/performance.md). Proved for d = 2 (every n) and wherever a witness meets the LP.
+/// Results are cached per (d, m, n) for the life of the process (thread-safe; two threads asking for the same new
+/// cell may both compute it, with the same result). Throws InputError for d < 1, n < 1 or a bad m (check_power).
 FstarBracket fstar_n_bracket(int d, int m, int n);
 
 /// A certificate of one cell: F*_n(d, m) ∈ [lower.value, upper.value].
@@ -681,7 +687,7 @@ struct FstarTableConfig {
   std::vector<int> m_values{3, 5};
   std::vector<int> n_values;       // empty: 1..C(d+2m−1, 2m) per (d, m)
   LpOptions lp;
-  OptimizeOptions search;          // starts 8, polish on by default of the command
+  OptimizeOptions search;          // the command's default: fstar_search_options(8)
   std::string cert_dir;            // "" = no files; else cert_dir/fstar_d{d}_m{m}_n{n}.json
 };
 

@@ -117,7 +117,7 @@ void VerifyConfig::validate() const {
     (void)structured_starts(s.d, s.n, s.m, seed);
     for (const GridP& p : ps) {
       check_double_range(s.law, s.m, p.value);
-      (void)closed_form_bounds(s, from_rational<Real50>(p.value));
+      (void)closed_form_bounds(s, from_rational<Real50>(p.value), fstar_n_closed_form_bracket(s.d, s.m, s.n));
     }
   });
 }
@@ -163,6 +163,7 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
   // gain is certified (exact rationals while d·n²·m ≤ kExactGainBudget, else an MPFI enclosure), every proved upper
   // bound is certified at the rational p (certified_upper_bounds), and certified_compare decides: greater -> fail
   // (a counterexample, written to cert_dir), less or equal -> pass, overlapping enclosures -> undecided.
+  const FstarBracket fstar_n = fstar_n_bracket(pt.d, pt.m, pt.n);
   const std::vector<Bound<Real50>> bounds = known_bounds(s, p50);
   const UpperVerdicts uv = certify_upper_verdicts(s, pt.p.value, r.W50, 1, cfg.plant_upper_factor);
   const CertifiedReal& gain_q = uv.gain;
@@ -207,11 +208,10 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
   {
     VerifyCheck c{"very_sparse", "skip", 0, ""};
     const Rational c_mu = s.law.c_mu(pt.m);
-    const FstarBracket fstar_n = fstar_n_bracket(pt.d, pt.m, pt.n);
     c.ratio = static_cast<double>(r.gain / (from_rational<Real50>(c_mu * fstar_n.upper) * p50));
     if (pt.p.value * ipow(Rational(pt.d), pt.m) * cfg.sparse_factor > 1) {
       c.detail = "p > d^-m/" + cfg.sparse_factor.str();
-    } else if (fstar_n.lower_kind == "design") {
+    } else if (fstar_n.design()) {
       c.status = c.ratio >= 0.99 ? "pass" : "fail";
       c.detail = "gain/(c_mu*F*(d,m)*p) >= 0.99 required (n >= C(d+2m-1,2m): F*_n = F*)";
     } else {
@@ -226,9 +226,7 @@ VerifyRow verify_point(const VerifyConfig& cfg, const VerifyPoint& pt, const std
                  : over_lower < 0.99             ? "fail"
                  : order == CertifiedOrder::undecided ? "undecided"
                                                        : "pass";
-      c.detail = "n < C(d+2m-1,2m): F*_n(d,m) in [" + rational_to_decimal(fstar_n.lower, 12) + ", " +
-                 rational_to_decimal(fstar_n.upper, 12) + "] (" + (fstar_n.proved() ? "proved" : "bracketed") +
-                 "; lower: " + fstar_n.lower_kind + ", upper: LP certificate); gain/(c_mu*lower*p) = " +
+      c.detail = "n < C(d+2m-1,2m): " + fstar_n.describe() + "; gain/(c_mu*lower*p) = " +
                  to_decimal(over_lower, 6) + " >= 0.99 required; certified gain " +
                  certified_to_decimal(gain_q, 20) + " vs Theorem 5.5(a) with F*_n <= upper " +
                  certified_to_decimal(split, 20) + ": " + std::string(to_string(order));

@@ -3,6 +3,7 @@ exact rationals, numpy Monte Carlo with its error bar, central finite difference
 from fractions import Fraction
 
 import numpy as np
+import math
 import pytest
 
 import superpose
@@ -283,7 +284,12 @@ def test_bounds_report_refuted_where_the_cli_does(cli, law, d, n, m):
     c = b.certificate
     assert c["p"] == Fraction(r["certificate"]["p"]) and c["gain"] == Fraction(r["certificate"]["gain"])
     assert [[str(x) for x in row_] for row_ in c["W"]] == r["certificate"]["W"]
-    assert c["bound"] == superpose.Law(law).c_mu(m) * superpose.f_star(d, m) * c["p"]
+    # The bound is the printed value c_mu*F*_n(2,m)*p; for d = 2, n <= m + 1, F*_n is n equally spaced lines
+    # (docs/theory.md Lemma 5.12), n / sum_j cos(pi j/n)^(2m), exact here since cos^2(pi j/n) is in {0, 1/4, 1/2, 3/4,
+    # 1} for n = 3, 6.
+    cos2 = [Fraction(math.cos(math.pi * j / n) ** 2).limit_denominator(8) for j in range(n)]
+    lines = Fraction(n) / sum(x ** m for x in cos2)
+    assert c["bound"] == superpose.Law(law).c_mu(m) * lines * c["p"]
     exact = superpose.evaluate([[str(x) for x in row_] for row_ in c["W"]], m, law, c["p"], digits="exact")
     assert exact.gain == c["gain"] > c["bound"]
 
