@@ -101,8 +101,9 @@ Bound<T> bound_tensor_rank_upper(const Setting& s, const T& p) {
 }
 
 std::string FstarBracket::describe() const {
-  if (proved()) return "F*_n(d,m) = " + upper.str() + " (proved: upper " + upper_method + " meets the " + lower_kind +
-                       " witness)";
+  if (proved())
+    return "F*_n(d,m) = " + upper.str() + " (proved: the " + lower_kind + " witness meets the upper bound by " +
+           upper_method + ")";
   auto dec = [](const Rational& x) { return x.str().size() <= 24 ? x.str() : rational_to_decimal(x, 12); };
   return "F*_n(d,m) in [" + dec(lower) + ", " + dec(upper) + "] (certified; lower: " + lower_kind +
          ", upper: " + upper_method + "; the upper end is used)";

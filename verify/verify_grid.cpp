@@ -530,7 +530,7 @@ std::string render_verify(const std::vector<VerifyRow>& rows, const std::string&
   }
   if (format == "md") {
     if (with_header)
-      o << "| # | d | n | m | law | p | regime | gain/p | max gain/proved upper | gain/(c F* p) | gain/best constr. | "
+      o << "| # | d | n | m | law | p | regime | gain/p | max gain/proved upper | gain/(c F*_n p) | gain/best constr. | "
            "gain/first_order_limit | gain/followup_upper | result |\n"
            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& r : rows) {
