@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <iostream>
 #include <sstream>
 
 namespace superpose {
@@ -29,6 +30,7 @@ struct Headline {
   std::string lower_name;    // the lower end of an engine construction's enclosure (certify_found)
   std::string lower_text, lower_csv;  // `lower` rounded down to 6 and 50 significant digits (a lower bound still)
   std::string certified_by;  // the arithmetic the certified lower bound rests on
+  CertifiedReal lower_certified;  // the certified lower bound itself: exact (closed form) or an enclosure
   Real50 found;              // best construction evaluated by the engine (its precision stated, not certified)
   std::string found_name, found_precision;
   const ConstructionValue<Real50>* found_value = nullptr;  // that construction (null: a closed form is best)
@@ -38,10 +40,11 @@ struct Headline {
   std::string first_order_status;
 };
 
-/// Sets the certified lower bound's cells from an enclosure of it: its lower end rounded down.
-void set_lower_text(Headline& h, const Interval& x, std::string how) {
-  h.lower_text = interval_to_decimal(x, 6).first;
-  h.lower_csv = interval_to_decimal(x, 50).first;
+/// Sets the certified lower bound from its exact value or enclosure; its cells show the lower end rounded down.
+void set_lower(Headline& h, const CertifiedReal& x, std::string how) {
+  h.lower_certified = x;
+  h.lower_text = interval_to_decimal(x.enclosure, 6).first;
+  h.lower_csv = interval_to_decimal(x.enclosure, 50).first;
   h.certified_by = std::move(how);
 }
 
@@ -50,8 +53,9 @@ void set_lower_text(Headline& h, const Interval& x, std::string how) {
 /// constructions evaluated by the engine (random tight frames, in double at n = 6000) are reported beside it as
 /// "best found" (a floating-point value) and become the certified lower bound only through certify_found. Upper
 /// side: the smallest bound with status proved-in-paper or proved-here and side upper or exact.
-Headline headline(const BoundRow<Real50>& row, const std::vector<ConstructionValue<Real50>>& engine_constructions) {
-  Headline h{row.p, row.regime, Real50(0), "", "", "", "", Real50(0), "", "", nullptr, Real50(0), "", Real50(0), ""};
+Headline headline(const Setting& s, const Rational& p, const BoundRow<Real50>& row,
+                  const std::vector<ConstructionValue<Real50>>& engine_constructions) {
+  Headline h{row.p, row.regime, Real50(0), "", "", "", "", {}, Real50(0), "", "", nullptr, Real50(0), "", Real50(0), ""};
   bool have_upper = false;
   for (const auto& b : row.bounds) {
     const bool lower_side = b.side == BoundSide::lower || b.side == BoundSide::exact;
@@ -82,7 +86,11 @@ Headline headline(const BoundRow<Real50>& row, const std::vector<ConstructionVal
       h.found_precision = c.precision;
       h.found_value = &c;
     }
-  set_lower_text(h, interval_from_rational(Rational(h.lower)), "closed form (MPFR, 50 digits)");
+  // The closed-form lower bound is the unsuperposed W's gain p·min(d, n)·c_μ (paper Eq. 9), exact at the rational p.
+  if (h.lower_name != "unsuperposed")
+    throw std::logic_error("report: the closed-form lower bound at p = " + g(row.p) + " is " + h.lower_name +
+                           ", which has no exact form here (add it)");
+  set_lower(h, CertifiedReal::of(p * std::min(s.d, s.n) * s.law.c_mu(s.m)), "closed form (exact rationals)");
   return h;
 }
 
@@ -97,7 +105,7 @@ void certify_found(Headline& h, const Constructions<Real50>& cons, const Rationa
   if (!(lo > h.lower)) return;
   h.lower = lo;
   h.lower_name = h.found_name;
-  set_lower_text(h, *enc, "interval<double> enclosure, " + std::to_string(interval_digits(*enc)) + " digits");
+  set_lower(h, CertifiedReal::of(*enc), "interval<double> enclosure, " + std::to_string(interval_digits(*enc)) + " digits");
 }
 
 /// Writes dir/headline_<stem>.{svg,png}: the bracket against p on log-log axes (gnuplot; ToolError if missing).
@@ -115,7 +123,7 @@ void plot_headline(const std::string& dir, const std::string& stem, const std::s
           "title 'best construction found (engine, double estimate)', \\\n"
        << "  '' skip 1 using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#2ca02c' "
           "title 'best certified lower bound', \\\n"
-       << "  '' skip 1 using 1:10 with lines dt 2 lw 1.2 lc rgb '#7f7f7f' title 'c_{/Symbol m} F^*(d,m) p'\n"
+       << "  '' skip 1 using 1:10 with lines dt 2 lw 1.2 lc rgb '#7f7f7f' title 'c_{/Symbol m} F^*_n(d,m) p'\n"
        << "unset output\n";
   };
   one("svg size 800,560 dynamic enhanced font 'DejaVu Sans,12' background rgb 'white'", "headline_" + stem + ".svg");
@@ -206,11 +214,15 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
           "digits) and the certified value of that best construction: its C and D enclosed by the engine in "
           "double-interval arithmetic with outward rounding (boost::numeric::interval<double>, FE_UPWARD; the "
           "weights are the doubles the construction was made of, p the exact grid value), and the lower end of "
-          "C²/D, the gain at the best scale. `certified by` names which arithmetic each cell rests on. Certified "
+          "C²/D, the gain at the best scale. `certified by` names which arithmetic each cell rests on; `lower ≤ "
+          "upper` is the certified verdict on the certified lower bound against the active proved upper bound, "
+          "that bound evaluated exactly at the rational p (`pass (certified)`; `VIOLATION` would mean a proved "
+          "bound or the program is wrong, and is listed at the top; `undecided` if the enclosures overlap). Certified "
           "lower bounds are rounded down to 6 significant digits (50 in `headline_*.csv`); other cells show 6 "
           "significant digits. The figures plot the same bracket against p.\n\n";
   const int total = static_cast<int>(cfg.d_values.size() * cfg.laws.size());
   int done = 0;
+  std::vector<std::string> violations;  // certified lower bounds above a proved upper bound (none expected)
   for (int d : cfg.d_values)
     for (const std::string& law_name : cfg.laws) {
       Setting s(d, cfg.n, cfg.m, Law::parse(law_name));
@@ -241,10 +253,10 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
       std::ostringstream csv, hcsv;
       hcsv << "p,certified_lower,certified_lower_bound,best_found,best_found_construction,best_found_precision,"
               "proved_upper,proved_upper_bound,ratio_upper_over_lower,first_order_limit,first_order_limit_status,"
-              "certified_lower_arithmetic\n";
+              "certified_lower_arithmetic,lower_le_upper\n";
       head << "### d = " << d << ", law = " << law_name << " (m = " << cfg.m << ", n = " << cfg.n << ")\n\n"
            << "| p | regime | certified lower | active lower | certified by | best found | proved upper | active upper | "
-              "upper ÷ lower | c_μF*_n·p (status) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+              "upper ÷ lower | lower ≤ upper | c_μF*_n·p (status) |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
       csv << "p,regime,construction,features,gain,gain_over_p,ratio_to_tensor_rank_upper,"
              "ratio_to_first_order_limit,position,precision,detail\n";
       md << "### Constructions and where they sit (also `constructions_" << stem << ".csv`)\n\n"
@@ -264,16 +276,37 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
             best_upper = b.value;
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
-        Headline h = headline(row, values);
+        Headline h = headline(s, ps_exact[r], row, values);
         certify_found(h, cons, ps_exact[r]);
+        // Certified verdict: certified lower <= the active proved upper bound, that bound evaluated exactly (or
+        // enclosed) at the rational p. "greater" would mean a proved bound or the program is wrong.
+        std::string verdict = "no exact form";
+        for (const CertifiedBound& u : certified_upper_bounds(s, ps_exact[r], fstar_n_bracket(s.d, s.m, s.n))) {
+          if (u.name != h.upper_name) continue;
+          const CertifiedOrder o = certified_compare(h.lower_certified, u.value);
+          verdict = o == CertifiedOrder::greater   ? "VIOLATION"
+                    : o == CertifiedOrder::undecided ? "undecided"
+                                                     : "pass (certified)";
+          if (o == CertifiedOrder::greater) {
+            const std::string line = "report: VIOLATION: the certified lower bound " + h.lower_csv + " (" +
+                                     h.lower_name + ", " + h.certified_by + ") exceeds the proved upper bound " +
+                                     u.name + " = " + certified_to_decimal(u.value, 20) + " (" + u.citation +
+                                     ") at d = " + std::to_string(s.d) + ", n = " + std::to_string(s.n) +
+                                     ", law = " + law_name + ", p = " + ps_exact[r].str() +
+                                     ": the bound or the program is wrong; please report it";
+            std::cerr << line << "\n";
+            violations.push_back(line);
+          }
+        }
         head << "| " << g(h.p) << " | " << h.regime << " | " << h.lower_text << " | " << h.lower_name << " | "
              << h.certified_by << " | " << g(h.found) << " | " << g(h.upper) << " | " << h.upper_name << " | "
-             << g(h.upper / h.lower) << " | " << g(h.first_order) << " (" << h.first_order_status << ") |\n";
+             << g(h.upper / h.lower) << " | " << verdict << " | " << g(h.first_order) << " ("
+             << h.first_order_status << ") |\n";
         hcsv << to_decimal(h.p, 50) << "," << h.lower_csv << ",\"" << h.lower_name << "\","
              << to_decimal(h.found, h.found_precision == "double" ? 17 : 50) << ",\"" << h.found_name << "\","
              << h.found_precision << "," << to_decimal(h.upper, 50) << "," << h.upper_name << ","
              << to_decimal(Real50(h.upper / h.lower), 50) << "," << to_decimal(h.first_order, 50) << ","
-             << h.first_order_status << ",\"" << h.certified_by << "\"\n";
+             << h.first_order_status << ",\"" << h.certified_by << "\"," << verdict << "\n";
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
                                                                  "50 digits", "closed form, paper Eq. (9)", -1});
         for (const auto& c : values) {
@@ -331,7 +364,14 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   md << "---\nGenerated by superpose in " << fmt::format("{:.1f}", secs) << " s.\n";
   const std::string path = cfg.out_dir + "/report.md";
-  write_file_atomic(path, intro.str() + head.str() + md.str());
+  std::string loud;
+  if (!violations.empty()) {
+    loud = "## VIOLATIONS\n\nA certified lower bound exceeds a proved upper bound: the bound or the program is "
+           "wrong.\n\n";
+    for (const auto& v : violations) loud += "* " + v + "\n";
+    loud += "\n";
+  }
+  write_file_atomic(path, intro.str() + loud + head.str() + md.str());
   return path;
 }
 
