@@ -184,6 +184,28 @@ BOOST_AUTO_TEST_CASE(first_order_limit_refuted_with_exact_certificates) {
 // Laws and settings without a certificate stay conjecture; gaussian is proved where the Stein bound implies it;
 // laplace's limit row is proved-here. With the closed-form bracket of F*_n (upper end min(n, F*(d,m))); verify/'s
 // LP bracket is tested in test_certify.
+// bound_position's proved upper bound is the smallest proved bound of side upper or exact: laplace's first_order_limit
+// row (side limit, proved-here as a p -> 0 limit, not a bound at finite p; Proposition 5.7) is not one, although it is
+// the smallest proved row here (0.8 * 3 * 0.5 = 1.2 against split_upper > 2).
+BOOST_AUTO_TEST_CASE(bound_position_ignores_the_limit_row) {
+  const Setting s(2, 3, 3, Law::parse("laplace"));
+  const auto bounds = closed_form_bounds<Real50>(s, Real50("0.5"), fstar_n_closed_form_bracket(2, 3, 3));
+  Real50 expected = -1, limit = -1;
+  for (const auto& b : bounds) {
+    const bool proved = b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper;
+    if (proved && (b.side == BoundSide::upper || b.side == BoundSide::exact))
+      expected = expected < 0 ? b.value : std::min(expected, b.value);
+    if (b.name == "first_order_limit") {
+      BOOST_TEST(proved);
+      BOOST_TEST((b.side == BoundSide::limit));
+      limit = b.value;
+    }
+  }
+  BOOST_TEST(abs(limit - Real50("1.2")) < Real50("1e-45"));
+  BOOST_TEST(expected > limit);
+  BOOST_TEST(bound_position(bounds, Real50(1)).proved_upper == expected);
+}
+
 BOOST_AUTO_TEST_CASE(first_order_limit_status_per_law_and_setting) {
   auto limit = [](const char* law, int d, int n, int m, double p) {
     return bound_first_order_limit<double>(Setting(d, n, m, Law::parse(law)), p, fstar_n_closed_form_bracket(d, m, n));

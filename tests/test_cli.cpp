@@ -260,21 +260,17 @@ BOOST_AUTO_TEST_CASE(report_writes_every_table) {
   BOOST_TEST(rows[0][1] == "certified_lower");
   const auto& first = rows[1];
   const auto& lastrow = rows[3];
-  // At p = 1e-5 the certified lower bound is the larger of 6p (unsuperposed, closed form) and the best construction's
-  // gain enclosed in double-interval arithmetic: at least 6p, at most the construction's floating gain (plus its
-  // rounding) and within the enclosure's 12 digits of it.
+  // At p = 1e-5 the certified lower bound is the best construction's gain enclosed in double-interval arithmetic
+  // (a random tight frame beats the unsuperposed 6p about tenfold at n = 300): at least 6p, at most the
+  // construction's floating gain (plus its rounding) and within the enclosure's 12 digits of it.
   BOOST_REQUIRE(first.size() == 13);
   BOOST_TEST(rows[0][12] == "lower_le_upper");
-  BOOST_TEST(Real50(first[1]) >= Real50(6) * Real50(first[0]) * (1 - Real50("1e-45")));
-  if (first[2] == "unsuperposed") {
-    BOOST_TEST(test::rel_err(Real50(first[1]), Rational(6, 100000)) < 1e-45);
-    BOOST_TEST(first[11] == "closed form (exact rationals)");
-  } else {
-    BOOST_TEST(first[2] == first[4]);  // the certified construction is the best one found
-    BOOST_TEST(first[11].find("interval<double> enclosure") != std::string::npos);
-    BOOST_TEST(Real50(first[1]) <= Real50(first[3]) * (1 + Real50("1e-12")));
-    BOOST_TEST(Real50(first[1]) >= Real50(first[3]) * (1 - Real50("1e-10")));
-  }
+  BOOST_TEST(Real50(first[1]) > Real50(6) * Real50(first[0]));
+  BOOST_TEST(first[2] == first[4]);  // the certified construction is the best one found
+  BOOST_TEST(first[2].find("random_tight_frame") != std::string::npos);
+  BOOST_TEST(first[11].find("interval<double> enclosure") != std::string::npos);
+  BOOST_TEST(Real50(first[1]) <= Real50(first[3]) * (1 + Real50("1e-12")));
+  BOOST_TEST(Real50(first[1]) >= Real50(first[3]) * (1 - Real50("1e-10")));
   BOOST_TEST(Real50(first[6]) <= Real50(220) * Real50(first[0]));
   BOOST_TEST(Real50(first[6]) >= Real50(first[3]));
   BOOST_TEST(test::rel_err(Real50(lastrow[1]), Rational(6)) < 1e-45);

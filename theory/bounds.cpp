@@ -104,8 +104,14 @@ std::string FstarBracket::describe() const {
   if (proved())
     return "F*_n(d,m) = " + upper.str() + " (proved: the " + lower_kind + " witness meets the upper bound by " +
            upper_method + ")";
-  auto dec = [](const Rational& x) { return x.str().size() <= 24 ? x.str() : rational_to_decimal(x, 12); };
-  return "F*_n(d,m) in [" + dec(lower) + ", " + dec(upper) + "] (certified; lower: " + lower_kind +
+  // Short fractions as they are; long ones as 12-digit decimals rounded outward (the lower end down, the upper end
+  // up), so the printed bracket still contains F*_n and an open bracket never prints as [x, x].
+  auto dec = [](const Rational& x, bool down) {
+    if (x.str().size() <= 24) return x.str();
+    const auto ends = interval_to_decimal(interval_from_rational(x), 12);
+    return down ? ends.first : ends.second;
+  };
+  return "F*_n(d,m) in [" + dec(lower, true) + ", " + dec(upper, false) + "] (certified; lower: " + lower_kind +
          ", upper: " + upper_method + "; the upper end is used)";
 }
 
@@ -395,7 +401,8 @@ BoundPosition bound_position(const std::vector<Bound<Real50>>& bounds, const Rea
   Real50 best_lower = 0, proved_upper = -1;
   for (const auto& b : bounds) {
     if (b.side != BoundSide::upper && b.status == BoundStatus::construction) best_lower = std::max(best_lower, b.value);
-    if (b.side != BoundSide::lower &&
+    // Upper bounds only: side upper or exact (laplace's `limit` row is proved as a limit, not as a bound at finite p).
+    if ((b.side == BoundSide::upper || b.side == BoundSide::exact) &&
         (b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper))
       proved_upper = proved_upper < 0 ? b.value : std::min(proved_upper, b.value);
   }

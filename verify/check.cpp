@@ -586,8 +586,12 @@ CheckResult run_check(const CheckConfig& cfg, const std::function<void(const Che
             row = check_lower(cfg, pt);
           }
           if (row_json(row) != j) return "does not reproduce its verdict from its W (the row is not this program's)";
-        } catch (const std::exception&) {
-          return "is not a check row";
+        } catch (const nlohmann::json::exception& e) {
+          return std::string("is not a check row (a field is missing or of the wrong type: ") + e.what() + ")";
+        } catch (const InputError& e) {
+          return std::string("holds a value that does not parse (") + e.what() + ")";
+        } catch (const std::exception& e) {
+          return std::string("could not be rebuilt from its W (") + e.what() + ")";
         }
         deliver(std::move(row));
         ++res.resumed;

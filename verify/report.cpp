@@ -43,8 +43,17 @@ struct Headline {
 /// Sets the certified lower bound from its exact value or enclosure; its cells show the lower end rounded down.
 void set_lower(Headline& h, const CertifiedReal& x, std::string how) {
   h.lower_certified = x;
-  h.lower_text = interval_to_decimal(x.enclosure, 6).first;
-  h.lower_csv = interval_to_decimal(x.enclosure, 50).first;
+  // An exact value that `digits` digits represent exactly is printed as it is (6e-05, not 5.99999e-05); otherwise
+  // the enclosure's lower end rounded down.
+  auto text = [&](int digits) {
+    if (x.exact) {
+      const std::string t = rational_to_decimal(*x.exact, digits);
+      if (parse_rational(t, "lower bound") == *x.exact) return t;
+    }
+    return interval_to_decimal(x.enclosure, digits).first;
+  };
+  h.lower_text = text(6);
+  h.lower_csv = text(50);
   h.certified_by = std::move(how);
 }
 
@@ -87,7 +96,8 @@ Headline headline(const Setting& s, const Rational& p, const BoundRow<Real50>& r
       h.found_value = &c;
     }
   // The closed-form lower bound is the unsuperposed W's gain p·min(d, n)·c_μ (paper Eq. 9), exact at the rational p.
-  if (h.lower_name != "unsuperposed")
+  // For m = 1 the proved `linear` row (side exact) has the same value p·min(d, n)·μ₂, μ₂ = c_μ at m = 1.
+  if (h.lower_name != "unsuperposed" && h.lower_name != "linear")
     throw std::logic_error("report: the closed-form lower bound at p = " + g(row.p) + " is " + h.lower_name +
                            ", which has no exact form here (add it)");
   set_lower(h, CertifiedReal::of(p * std::min(s.d, s.n) * s.law.c_mu(s.m)), "closed form (exact rationals)");
@@ -272,12 +282,13 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
         Real50 best_upper = upper;
         for (const auto& b : row.bounds)
           if ((b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper) &&
-              b.side != BoundSide::lower && b.value < best_upper)
+              (b.side == BoundSide::upper || b.side == BoundSide::exact) && b.value < best_upper)
             best_upper = b.value;
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
         Headline h = headline(s, ps_exact[r], row, values);
         certify_found(h, cons, ps_exact[r]);
+        h.found_value = nullptr;  // points into `values`, which the constructions table below modifies
         // Certified verdict: certified lower <= the active proved upper bound, that bound evaluated exactly (or
         // enclosed) at the rational p. "greater" would mean a proved bound or the program is wrong.
         std::string verdict = "no exact form";

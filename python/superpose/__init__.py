@@ -236,7 +236,8 @@ def bounds(d: int, n: int, m: int, law: Union[str, Law], p: Number, digits: Opti
 
 
 def f_star(d: int, m: int) -> Fraction:
-    """F*(d, m) = d(d+2)...(d+2m-2)/(2m-1)!!, exact (docs/theory.md §5): the very sparse limit of gain/(c_mu p)."""
+    """F*(d, m) = d(d+2)...(d+2m-2)/(2m-1)!!, exact (docs/theory.md §5): the very sparse limit of sup gain/(c_mu p)
+    from the design size C(d+2m-1, 2m) on; below it the limit is F*_n(d, m) <= F*(d, m) (Theorem 5.5)."""
     return _core._f_star(int(d), int(m))
 
 
