@@ -50,7 +50,9 @@ void set_lower(Headline& h, const CertifiedReal& x, std::string how) {
       const std::string t = rational_to_decimal(*x.exact, digits);
       if (parse_rational(t, "lower bound") == *x.exact) return t;
     }
-    return interval_to_decimal(x.enclosure, digits).first;
+    // The lower end rounded down to `digits` digits is a decimal of at most `digits` significant digits, so printing
+    // it again with `digits` digits (in the notation of the other cells) reproduces it exactly.
+    return rational_to_decimal(parse_rational(interval_to_decimal(x.enclosure, digits).first, "lower bound"), digits);
   };
   h.lower_text = text(6);
   h.lower_csv = text(50);
