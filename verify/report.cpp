@@ -280,12 +280,8 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
         const BoundRow<Real50>& row = closed[r];
         const Real50 unsup = find(row, "unsuperposed").value;
         const Real50 upper = find(row, "tensor_rank_upper").value;
-        // position uses the best (smallest) proved upper bound at this p, e.g. gaussian_stein_upper when it wins.
-        Real50 best_upper = upper;
-        for (const auto& b : row.bounds)
-          if ((b.status == BoundStatus::proved_here || b.status == BoundStatus::proved_in_paper) &&
-              (b.side == BoundSide::upper || b.side == BoundSide::exact) && b.value < best_upper)
-            best_upper = b.value;
+        // position: bound_position on the closed-form row, whose only construction is `unsuperposed`, so it runs from
+        // the unsuperposed value to the best (smallest) proved upper bound, e.g. gaussian_stein_upper when it wins.
         const Real50 folim = find(row, "first_order_limit").value;
         std::vector<ConstructionValue<Real50>> values = cons.at(row.p);
         Headline h = headline(s, ps_exact[r], row, values);
@@ -323,8 +319,7 @@ std::string write_report(const ReportConfig& cfg, const std::function<void(int, 
         values.insert(values.begin(), ConstructionValue<Real50>{"unsuperposed", unsup, std::min(d, cfg.n),
                                                                  "50 digits", "closed form, paper Eq. (9)", -1});
         for (const auto& c : values) {
-          const Real50 position =
-              best_upper > unsup ? Real50((c.gain - unsup) / (best_upper - unsup)) : Real50(0);
+          const Real50 position = bound_position(row.bounds, c.gain).position;
           const int out_digits = c.precision == "double" ? 17 : 50;
           md << "| " << g(row.p) << " | " << row.regime << " | " << c.name << " | " << c.features << " | "
              << g(c.gain, 8) << " | " << g(c.gain / row.p, 8) << " | " << g(c.gain / upper) << " | "
